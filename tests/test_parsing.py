@@ -1,0 +1,52 @@
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, strategies as st
+
+from helpers.parsing import parse_bool, parse_date, parse_id, parse_int, parse_number
+
+FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d"]
+
+
+def test_mixed_dates_native_and_text():
+    raw = pd.Series([dt.datetime(2024, 3, 5, 10, 30), "2024/3/5", "2024年3月5日", "2024-03-05", 20240305, None, ""], dtype=object)
+    parsed, bad = parse_date(raw, FORMATS)
+    assert parsed.iloc[0] == pd.Timestamp("2024-03-05 10:30")
+    assert (parsed.iloc[1:5] == pd.Timestamp("2024-03-05")).all()
+    assert parsed.iloc[5:].isna().all()
+    assert not bad.any()  # blanks are missing, not invalid
+
+
+def test_unparsable_dates_are_flagged_not_guessed():
+    parsed, bad = parse_date(pd.Series(["2024-03-05", "05/03/2024", "not a date"], dtype=object), FORMATS)
+    assert bad.tolist() == [False, True, True]
+    assert parsed.iloc[1:].isna().all()
+
+
+@given(st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)), st.sampled_from(FORMATS))
+def test_any_listed_format_round_trips(day, fmt):
+    parsed, bad = parse_date(pd.Series([day.strftime(fmt)], dtype=object), FORMATS)
+    assert not bad.any() and parsed.iloc[0] == pd.Timestamp(day)
+
+
+def test_numbers_with_currency_signs_and_separators():
+    parsed, bad = parse_number(pd.Series(["¥1,200.50", "3", " 4.5 ", "abc", None, "100元"], dtype=object))
+    assert parsed.iloc[:3].tolist() == [1200.5, 3.0, 4.5]
+    assert bad.tolist() == [False, False, False, True, False, False]
+    assert parsed.iloc[5] == 100.0
+
+
+def test_ids_drop_float_suffix_and_whitespace():
+    parsed, _ = parse_id(pd.Series([17850.0, " C001 ", None, "00042"], dtype=object))
+    assert parsed.tolist()[:2] == ["17850", "C001"] and parsed.isna().iloc[2] and parsed.iloc[3] == "00042"
+
+
+def test_bools_in_chinese_and_english():
+    parsed, bad = parse_bool(pd.Series(["是", "否", "yes", "0", "maybe", None], dtype=object))
+    assert parsed.iloc[:4].tolist() == [True, False, True, False]
+    assert bad.tolist() == [False, False, False, False, True, False]
+
+
+def test_ints_reject_fractions():
+    parsed, bad = parse_int(pd.Series(["4", 5.0, "4.5"], dtype=object))
+    assert parsed.iloc[:2].tolist() == [4, 5] and bad.tolist() == [False, False, True]
