@@ -38,3 +38,23 @@ def config_dir() -> Path:
 @pytest.fixture
 def settings():
     return load_settings(CONFIG)
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """A scratch project root that uses the repo's config and notebooks but writes its own outputs."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("config", "notebooks"):
+        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    return root
+
+
+def run_grading(root: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+    """Run the command-line entry point as a user would, in ``root``."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "run", "--root", str(root), *args],
+        capture_output=True, text=True, cwd=root, timeout=900,
+    )

@@ -31,6 +31,13 @@ from helpers.schema import TABLES
 from helpers.standardise import standardise_industry, standardise_names, unmatched
 
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+#: Columns of the clean customer base table (docs/contracts.md §2), whatever the data hold.
+CUSTOMER_COLUMNS = [
+    "customer_id", "customer_name", "industry_l1", "industry_l2", "industry", "industry_raw", "region", "country",
+    "company_size", "registration_date", "contact_name_masked", "contact_phone_masked", "contact_email_masked",
+    "missing_fields", "missing_contact", "in_customer_master", "first_order_date", "last_order_date",
+    "total_spend", "orders_count",
+]
 _ID_COLUMNS = {"products": "product_id", "payments": "invoice_id", "tickets": "ticket_id", "leads": "lead_id"}
 
 
@@ -301,7 +308,13 @@ def customer_base(
     base = base.join(summary, how="left")
     base["total_spend"] = base["total_spend"].fillna(0.0)
     base["orders_count"] = base["orders_count"].fillna(0).astype("int64")
-    return base.reset_index()
+    base = base.reset_index().reindex(columns=CUSTOMER_COLUMNS)
+    # Attributes the data lack stay NA (never "no"): typed so Parquet keeps them as text / dates / flags.
+    for col in CUSTOMER_COLUMNS:
+        if base[col].isna().all():
+            kind = "datetime64[ns]" if col.endswith("_date") else "boolean" if col == "missing_contact" else "string"
+            base[col] = base[col].astype(kind)
+    return base
 
 
 # --------------------------------------------------------------------------- other tables

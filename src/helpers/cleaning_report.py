@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 from IPython.display import display
 
 from helpers.cleaning import CleaningResult
@@ -164,15 +163,3 @@ def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -
         money=[f"total_spend ({currency})"], ints=["orders_count"],
         dates=["registration_date", "first_order_date", "last_order_date"], uid="customers",
     )
-
-
-def outputs_table(written: dict[str, Path], root: Path) -> Table:
-    """The tables this stage wrote for the later stages."""
-    frame = pd.DataFrame(
-        {
-            "table": list(written),
-            "file": [str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in written.values()],
-            "rows": [pq.ParquetFile(p).metadata.num_rows for p in written.values()],
-        }
-    )
-    return Table(frame, ints=["rows"], caption="Tables written for the next stages", uid="outputs")

@@ -7,8 +7,10 @@ a notebook test can compare them cell by cell.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from IPython.display import Markdown, display
 
 from helpers.periods import Period
@@ -59,9 +61,12 @@ class Table:
 
     def _repr_html_(self) -> str:
         styler = self._text_frame().style.hide(axis="index").set_uuid(self.uid)
-        numeric = [c for c in self.formats]
+        numeric = list(self.formats)
+        text = [c for c in self.frame.columns if c not in self.formats]
         if numeric:
             styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        if text:
+            styler = styler.set_properties(subset=text, **{"text-align": "left"})
         if self.caption:
             styler = styler.set_caption(self.caption)
         return styler.to_html()
@@ -85,3 +90,15 @@ def show_title(stage: str, period: Period, dataset_title: str) -> None:
 def note(text: str) -> None:
     """A plain-language remark for the reviewer (Markdown)."""
     display(Markdown(text))
+
+
+def written_tables(written: dict[str, Path], root: Path) -> Table:
+    """The tables a stage wrote for the next stages, with their row counts."""
+    frame = pd.DataFrame(
+        {
+            "table": list(written),
+            "file": [str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in written.values()],
+            "rows": [pq.ParquetFile(p).metadata.num_rows for p in written.values()],
+        }
+    )
+    return Table(frame, ints=["rows"], caption="Tables written for the next stages", uid="outputs")

@@ -1,0 +1,249 @@
+"""Benchmark: cleaning + indicators on real and generated data, the engine choice, and the report run vs its floor.
+
+Run ``make bench`` (or ``python bench/run_bench.py``). Options: ``--lines`` for
+the size of the generated table (default 5,000,000), ``--skip-big`` to leave
+it out, ``--repeat`` for the report-run timings. Each measurement runs in a
+fresh Python process, so its peak memory (max RSS) is its own. Results go to
+``bench/results/bench.json`` and a Markdown table is printed.
+
+This is a measurement, not a test: nothing here asserts a time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "bench" / "results"
+BIG_DATA = ROOT / "bench" / "data"
+SAMPLE_LINES_PER_CUSTOMER = 31  # measured: 3,126,779 order lines for 100,000 customers
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+# --------------------------------------------------------------------------- in-process tasks
+def task_pipeline(data: str, period: str) -> dict[str, float]:
+    """Load, clean and compute the indicators and KPI trend, timing each step."""
+    from helpers.cleaning import clean_dataset
+    from helpers.indicators import customer_indicators
+    from helpers.kpis import kpi_trend
+    from helpers.loaders import load_dataset, resolve_dataset
+    from helpers.stage import open_stage
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "config").symlink_to(ROOT / "config")
+        stage = open_stage(tmp, period)
+        t0 = time.perf_counter()
+        dataset = resolve_dataset(data, None, stage.config_dir)
+        loaded = load_dataset(dataset)
+        t1 = time.perf_counter()
+        result = clean_dataset(loaded, dataset.mapping, stage.settings, stage.lookups(), stage.period)
+        t2 = time.perf_counter()
+        t = result.tables
+        customer_indicators(t["orders"], stage.period, customers=t.get("customers"), tickets=t.get("tickets"),
+                            surveys=t.get("surveys"), interactions=t.get("interactions"), payments=t.get("payments"))
+        kpi_trend(t["orders"], stage.period, customers=t.get("customers"), tickets=t.get("tickets"),
+                  surveys=t.get("surveys"), leads=t.get("leads"))
+        t3 = time.perf_counter()
+    return {
+        "raw_order_lines": len(loaded["orders"].data),
+        "kept_order_lines": len(t["orders"]),
+        "customers": len(t["customers"]),
+        "load_s": t1 - t0,
+        "clean_s": t2 - t1,
+        "indicators_s": t3 - t2,
+        "total_s": t3 - t0,
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
+def task_engines(data: str, period: str) -> dict[str, float]:
+    """The core R/F/M aggregation three ways on the same clean orders, checked to agree."""
+    import duckdb
+    import pandas as pd
+
+    from helpers.cleaning import clean_dataset
+    from helpers.indicators import customer_indicators
+    from helpers.loaders import load_dataset, resolve_dataset
+    from helpers.stage import open_stage
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "config").symlink_to(ROOT / "config")
+        stage = open_stage(tmp, period)
+        dataset = resolve_dataset(data, None, stage.config_dir)
+        orders = clean_dataset(load_dataset(dataset), dataset.mapping, stage.settings, stage.lookups(),
+                               stage.period).tables["orders"]
+    as_of, end = stage.period.as_of, stage.period.end_exclusive
+    start = end - pd.Timedelta(days=365)
+    window = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
+
+    def vectorised() -> pd.DataFrame:
+        sales = window[window["line_type"] == "sale"]
+        return pd.DataFrame({
+            "recency": (as_of - sales.groupby("customer_id")["order_date"].max()).dt.days,
+            "frequency": sales.groupby("customer_id")["order_id"].nunique(),
+            "monetary": window.groupby("customer_id")["amount"].sum(),
+        }).dropna(subset=["frequency"])
+
+    def naive() -> pd.DataFrame:
+        def one(g: pd.DataFrame) -> pd.Series:
+            s = g[g["line_type"] == "sale"]
+            return pd.Series({"recency": (as_of - s["order_date"].max()).days if len(s) else None,
+                              "frequency": s["order_id"].nunique() if len(s) else None,
+                              "monetary": g["amount"].sum()})
+        return window.groupby("customer_id").apply(one, include_groups=False).dropna(subset=["frequency"])
+
+    def sql() -> pd.DataFrame:
+        con = duckdb.connect()
+        con.register("w", window[["customer_id", "order_id", "order_date", "amount", "line_type"]])
+        frame = con.execute(
+            """SELECT customer_id,
+                      date_diff('day', max(order_date) FILTER (WHERE line_type = 'sale'), ?::TIMESTAMP) AS recency,
+                      count(DISTINCT order_id) FILTER (WHERE line_type = 'sale') AS frequency,
+                      sum(amount) AS monetary
+               FROM w GROUP BY customer_id HAVING count(*) FILTER (WHERE line_type = 'sale') > 0""",
+            [as_of],
+        ).df().set_index("customer_id")
+        con.close()
+        return frame
+
+    timings, results = {}, {}
+    for name, fn in (("pandas_vectorised_s", vectorised), ("duckdb_sql_s", sql), ("pandas_groupby_apply_s", naive)):
+        runs = []
+        for _ in range(3 if name != "pandas_groupby_apply_s" else 1):
+            t = time.perf_counter()
+            results[name] = fn()
+            runs.append(time.perf_counter() - t)
+        timings[name] = min(runs)
+    base = results["pandas_vectorised_s"].sort_index()
+    for name, frame in results.items():
+        other = frame.sort_index().astype("float64")
+        if not (other.index.equals(base.index) and ((other - base.astype("float64")).abs().max() < 1e-6).all()):
+            raise AssertionError(f"{name} disagrees with the vectorised result")
+    t = time.perf_counter()
+    customer_indicators(orders, stage.period)
+    timings["customer_indicators_full_s"] = time.perf_counter() - t
+    timings["window_lines"] = len(window)
+    return timings
+
+
+def task_report(root: str, data: str, period: str, floor: bool) -> dict[str, float]:
+    """One runner pass over the real stages, or over as many empty notebooks (the floor)."""
+    import nbformat
+
+    from helpers.runner import discover_stages, run_stages
+
+    project = Path(root)
+    stages = discover_stages(ROOT / "notebooks")
+    if floor:
+        empty_dir = project / "empty_notebooks"
+        empty_dir.mkdir(exist_ok=True)
+        for nb in stages:
+            empty = nbformat.v4.new_notebook()
+            cell = nbformat.v4.new_code_cell("period = ''\ndata = ''\nmapping = ''\nproject_root = ''")
+            cell.metadata["tags"] = ["parameters"]
+            empty.cells = [cell]
+            empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            nbformat.write(empty, empty_dir / nb.name)
+        stages = discover_stages(empty_dir)
+    params = {"period": period, "data": data, "mapping": "", "project_root": str(project)}
+    t = time.perf_counter()
+    results = run_stages(stages, project / "reports" / period, params, cwd=ROOT / "notebooks", period=period,
+                         out=open("/dev/null", "w"))
+    seconds = time.perf_counter() - t
+    if any(r.status != "ok" for r in results):
+        raise RuntimeError(f"report run failed: {[r.error for r in results]}")
+    return {"seconds": seconds, "stages": len(results)}
+
+
+# --------------------------------------------------------------------------- orchestration
+def _in_subprocess(task: str, **kwargs: object) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--task", task, "--kwargs", json.dumps(kwargs)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"task {task} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _big_table(lines: int) -> Path:
+    """Generate (once) a sample export of about ``lines`` order lines, as Parquet."""
+    customers = max(lines // SAMPLE_LINES_PER_CUSTOMER, 100)
+    folder = BIG_DATA / f"sample_{customers}"
+    if not (folder / "orders.parquet").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "helpers.sample_data", "--out", str(folder), "--customers",
+                        str(customers), "--format", "parquet"], check=True, cwd=ROOT)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=5_000_000, help="order lines of the generated table")
+    parser.add_argument("--skip-big", action="store_true", help="leave out the generated big table")
+    parser.add_argument("--repeat", type=int, default=3, help="report-run repetitions (the median is kept)")
+    parser.add_argument("--task", help=argparse.SUPPRESS)
+    parser.add_argument("--kwargs", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.task:
+        task = {"pipeline": task_pipeline, "engines": task_engines, "report": task_report}[args.task]
+        print(json.dumps(task(**json.loads(args.kwargs))))
+        return
+
+    out: dict[str, object] = {}
+    online_retail = SHARED / "online_retail.parquet"
+    sample = ROOT / "data" / "raw" / "sample"
+    if online_retail.exists():
+        out["online_retail_pipeline"] = _in_subprocess("pipeline", data=str(online_retail), period="2011-11")
+        out["online_retail_engines"] = _in_subprocess("engines", data=str(online_retail), period="2011-11")
+    else:
+        print(f"skipping Online Retail: {online_retail} is absent")
+    if not args.skip_big:
+        out["generated_pipeline"] = _in_subprocess("pipeline", data=str(_big_table(args.lines)), period="2025Q4")
+    if not (sample / "orders.xlsx").exists():
+        subprocess.run([sys.executable, "-m", "helpers.sample_data", "--out", str(sample)], check=True, cwd=ROOT)
+    for floor in (False, True):
+        runs = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "config").symlink_to(ROOT / "config")
+                runs.append(_in_subprocess("report", root=tmp, data=str(sample), period="2025Q4", floor=floor)["seconds"])
+        out["report_floor_s" if floor else "report_s"] = statistics.median(runs)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+    print(_markdown(out))
+
+
+def _markdown(out: dict[str, object]) -> str:
+    lines = ["| measurement | figure |", "|---|---|"]
+    for key, value in out.items():
+        if isinstance(value, dict):
+            lines += [f"| {key}: {k} | {v:,.2f} |" if isinstance(v, float) else f"| {key}: {k} | {v:,} |"
+                      for k, v in value.items()]
+        else:
+            lines.append(f"| {key} | {value:,.2f} |")
+    engines = out.get("online_retail_engines")
+    if isinstance(engines, dict):
+        base = engines["pandas_vectorised_s"]
+        lines.append(f"| ratio groupby.apply / vectorised | {engines['pandas_groupby_apply_s'] / base:,.1f}x |")
+        lines.append(f"| ratio DuckDB / vectorised | {engines['duckdb_sql_s'] / base:,.2f}x |")
+    if "report_s" in out:
+        lines.append(f"| report run / floor | {out['report_s'] / out['report_floor_s']:,.2f}x |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Tables the indicator report shows (stage 02), built from indicators and KPIs."""
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.display import Table, note
+from helpers.indicators import INDICATOR_DESCRIPTIONS
+from helpers.kpis import KPI_LABELS
+
+_RATES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
+_MONEY = {"revenue", "avg_order_value"}
+_SUMMARISED = {
+    "recency_days": "Recency R, days (最近消费间隔)",
+    "frequency": "Frequency F, orders (购买频次)",
+    "monetary": "Monetary M, net spend (消费金额)",
+    "avg_order_value": "Average order value (客单价)",
+    "gross_profit": "Profit contribution (利润贡献)",
+    "distinct_products": "Distinct products (购买产品数)",
+    "distinct_categories": "Product categories (产品品类数)",
+    "interaction_rate": "Interactions per 30 days (互动率)",
+    "csat": "CSAT share (满意度)",
+    "nps_score": "Latest NPS answer (NPS评分)",
+    "tenure_days": "Tenure, days (合作时长)",
+    "avg_days_late": "Average days late (平均逾期天数)",
+}
+
+
+def _fmt(kpi: str, value: float, *, change: bool = False) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if kpi in _RATES:
+        return f"{value * 100:+.1f} pts" if change else f"{value * 100:.1f}%"
+    if kpi in _MONEY:
+        return f"{value:+,.2f}" if change else f"{value:,.2f}"
+    return f"{value:+,.0f}" if change else f"{value:,.0f}"
+
+
+def kpi_table(comparison: pd.DataFrame, currency: str) -> Table:
+    """The period's KPIs beside the previous period's, formatted per kind (counts, money, rates)."""
+    current, previous = comparison.attrs.get("periods", ("this period", "previous period"))
+    rows = []
+    for kpi, r in comparison.iterrows():
+        label = KPI_LABELS[kpi] + (f", {currency}" if kpi in _MONEY else "")
+        pct = "n/a" if pd.isna(r["pct_change"]) or kpi in _RATES else f"{r['pct_change'] * 100:+.1f}%"
+        rows.append((label, _fmt(kpi, r["current"]), _fmt(kpi, r["previous"]), _fmt(kpi, r["change"], change=True), pct))
+    frame = pd.DataFrame(rows, columns=["KPI", current, previous, "change", "% change"])
+    return Table(frame, uid="kpis")
+
+
+def availability_table(availability: pd.DataFrame) -> Table | None:
+    """The indicators the data cannot give, with the reason (None when all are available)."""
+    missing = availability[~availability["available"]]
+    if missing.empty:
+        note("All indicators are available for these data.")
+        return None
+    frame = pd.DataFrame({
+        "indicator": missing.index,
+        "meaning": [INDICATOR_DESCRIPTIONS[i].split(":")[0] for i in missing.index],
+        "why it is not available": missing["reason"].to_numpy(),
+    })
+    return Table(frame, caption="Indicators shown as n/a (never as zero)", uid="availability")
+
+
+def indicator_summary(indicators: pd.DataFrame) -> Table:
+    """Distribution of the main indicators over the customers active in the look-back window."""
+    active = indicators[indicators["active_in_window"].fillna(False).astype(bool)]
+    rows = []
+    for col, label in _SUMMARISED.items():
+        values = pd.to_numeric(active[col], errors="coerce").dropna() if col in active else pd.Series(dtype=float)
+        if values.empty:  # unavailable: explained by the availability table
+            continue
+        q = values.quantile([0.1, 0.5, 0.9])
+        rows.append((label, len(values), values.mean(), q[0.1], q[0.5], q[0.9], values.max()))
+    frame = pd.DataFrame(rows, columns=["indicator", "customers", "mean", "p10", "median", "p90", "max"])
+    return Table(
+        frame, ints=["customers"], decimals=["mean", "p10", "median", "p90", "max"],
+        caption=f"Customers active in the look-back window: {len(active):,} of {len(indicators):,} known",
+        uid="summary",
+    )
+
+
+def top_customers_table(indicators: pd.DataFrame, customers: pd.DataFrame | None, currency: str, n: int = 10) -> Table:
+    """The top customers by net spend in the look-back window, with their main indicators."""
+    top = indicators.sort_values("monetary", ascending=False).head(n).reset_index()
+    if customers is not None and "customer_name" in customers and customers["customer_name"].notna().any():
+        names = customers.set_index("customer_id")["customer_name"]
+        top.insert(1, "customer_name", top["customer_id"].map(names))
+    cols = [c for c in ("customer_id", "customer_name", "recency_days", "frequency", "monetary", "avg_order_value",
+                        "gross_profit", "distinct_products", "tenure_days") if c in top and top[c].notna().any()]
+    frame = top[cols].rename(columns={"monetary": f"monetary ({currency})"})
+    return Table(
+        frame, ints=["recency_days", "frequency", "distinct_products", "tenure_days"],
+        money=[f"monetary ({currency})", "avg_order_value", "gross_profit"], uid="top",
+    )
+
+
+def concentration_note(figures: dict[str, float]) -> None:
+    """One paragraph on revenue concentration (Pareto)."""
+    note(
+        f"The top 10% of customers make **{figures['top_10pct_share'] * 100:.1f}%** of the look-back window's "
+        f"revenue and the top 20% make **{figures['top_20pct_share'] * 100:.1f}%**; "
+        f"**{figures['customers_for_80pct_share'] * 100:.1f}%** of customers make 80% of it. "
+        f"Gini coefficient: **{figures['gini']:.3f}** (0 = everyone buys the same, 1 = one customer buys everything). "
+        "Customers with zero or net-negative spend (returns only) are left out of these figures."
+    )

@@ -1,0 +1,141 @@
+"""helpers.report: reviewer HTML from an executed notebook, and the reports index."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from helpers.report import export_html, stage_title, write_index
+
+PARAMETERS = 'period = ""\ndata = ""\nmapping = ""\nproject_root = ""'
+PLOT = (
+    "%matplotlib inline\n"
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots(figsize=(2, 1.5))\n"
+    "ax.plot([1, 3, 2])\n"
+    "plt.show()"
+)
+TABLE = "import pandas as pd\npd.DataFrame({'customer_id': ['c1', 'c2'], 'total_spend': [1250.5, 87.25]})"
+WARN = "import warnings\nwarnings.warn('NOISY-WARNING-TEXT')\nprint('visible stdout', period)"
+# Any src/href/url() that reaches the network, protocol-relative URLs included.
+EXTERNAL_URL = re.compile(
+    r"""(?:\bsrc|\bhref)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I
+)
+
+
+def _stage_notebook() -> nbformat.NotebookNode:
+    return new_notebook(
+        cells=[
+            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+            new_markdown_cell("# Tiny stage heading\n\nPlain-language text for reviewers."),
+            new_code_cell(WARN),
+            new_code_cell(PLOT),
+            new_code_cell(TABLE),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One real Papermill execution, rendered once for every test in this module."""
+    tmp = tmp_path_factory.mktemp("report")
+    source, executed = tmp / "01_tiny_stage.ipynb", tmp / "out" / "01_tiny_stage.ipynb"
+    executed.parent.mkdir()
+    nbformat.write(_stage_notebook(), source)
+    papermill.execute_notebook(
+        str(source), str(executed), parameters={"period": "2011-11"}, kernel_name="python3", progress_bar=False
+    )
+    html_path = export_html(executed, executed.with_suffix(".html"), "01 Tiny stage — 2011-11")
+    return html_path, html_path.read_text(encoding="utf-8")
+
+
+def test_title_is_the_given_title(rendered):
+    _, html = rendered
+    assert "<title>01 Tiny stage — 2011-11</title>" in html
+
+
+def test_no_code_and_no_prompts(rendered):
+    _, html = rendered
+    body = html[html.index("<body"):]  # the inline CSS names every class
+    for code in ("plt.subplots", "pd.DataFrame", "warnings.warn", "project_root ="):
+        assert code not in body
+    for css_class in ("jp-InputArea-editor", "jp-InputPrompt", "jp-OutputPrompt"):
+        assert css_class not in body
+
+
+def test_markdown_table_and_stdout_are_kept(rendered):
+    _, html = rendered
+    assert re.search(r"<h1[^>]*>Tiny stage heading", html)
+    assert 'class="dataframe' in html and "1250.5" in html
+    assert "visible stdout 2011-11" in html
+
+
+def test_stderr_warnings_are_dropped(rendered):
+    _, html = rendered
+    assert "NOISY-WARNING-TEXT" not in html
+
+
+def test_plot_is_an_inline_image_and_no_file_is_written_beside(rendered):
+    html_path, html = rendered
+    assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
+    assert sorted(p.name for p in html_path.parent.iterdir()) == ["01_tiny_stage.html", "01_tiny_stage.ipynb"]
+
+
+def test_opens_offline(rendered):
+    _, html = rendered
+    assert not EXTERNAL_URL.search(html), EXTERNAL_URL.search(html).group(0)
+    assert "<script src" not in html
+
+
+def test_error_output_is_cut_to_its_message(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("raise ...", outputs=[new_output(
+        "error", ename="DataValidationError", evalue="bad date (file a.csv, row 7)",
+        traceback=["\x1b[0;31m---------\x1b[0m", "Traceback frame in SECRET_FRAME", "DataValidationError: bad date"],
+    )])])
+    nbformat.write(nb, tmp_path / "failed.ipynb")
+    html = export_html(tmp_path / "failed.ipynb", tmp_path / "failed.html", "t").read_text(encoding="utf-8")
+    assert "DataValidationError: bad date (file a.csv, row 7)" in html
+    assert "SECRET_FRAME" not in html
+
+
+def test_stage_title():
+    assert stage_title("01_data_cleaning") == "01 Data cleaning"
+    assert stage_title("03_rfm") == "03 Rfm"
+
+
+def _period_reports(reports: Path, label: str, *stems: str) -> None:
+    (reports / label).mkdir(parents=True)
+    for stem in stems:
+        (reports / label / f"{stem}.html").write_text("<html></html>", encoding="utf-8")
+
+
+def test_index_lists_periods_newest_first_with_links_and_figures(tmp_path):
+    reports, processed = tmp_path / "reports", tmp_path / "data" / "processed"
+    _period_reports(reports, "2011-10", "01_data_cleaning")
+    _period_reports(reports, "2011-11", "01_data_cleaning", "02_indicators")
+    _period_reports(reports, "notes", "01_not_a_period")
+    (processed / "2011-11").mkdir(parents=True)
+    (processed / "2011-11" / "manifest.json").write_text(
+        json.dumps({"status": "failed", "finished_at": "2011-12-01T09:30:00+08:00", "seconds": 12.3,
+                    "input_rows": 541909, "kept_rows": 397924}),
+        encoding="utf-8",
+    )
+    html = write_index(reports, processed).read_text(encoding="utf-8")
+    assert html.index("2011-11") < html.index("2011-10")
+    assert 'href="2011-11/01_data_cleaning.html">01 Data cleaning</a>' in html
+    assert 'href="2011-11/02_indicators.html">02 Indicators</a>' in html
+    assert "397,924 / 541,909" in html and "failed" in html and "2011-12-01 09:30" in html
+    assert "notes" not in html
+    assert '<html lang="en">' in html and '<meta charset="utf-8">' in html
+    assert not EXTERNAL_URL.search(html)
+
+
+def test_index_without_reports(tmp_path):
+    html = write_index(tmp_path / "reports", tmp_path / "processed").read_text(encoding="utf-8")
+    assert "No reports yet" in html
