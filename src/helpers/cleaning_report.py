@@ -152,8 +152,7 @@ def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -
     cols = [
         c for c in (
             "customer_id", "customer_name", "industry", "region", "country", "registration_date",
-            "contact_name_masked", "contact_phone_masked", "contact_email_masked",
-            "first_order_date", "last_order_date", "orders_count", "total_spend",
+            "contact_name_masked", "contact_phone_masked", "last_order_date", "orders_count", "total_spend",
         )
         if c in customers and customers[c].notna().any()
     ]

@@ -1,0 +1,90 @@
+"""The stage notebooks executed end to end on small generated data, with nbval.
+
+nbval runs each notebook as committed (in ``--nbval-lax`` mode: only cells marked
+``# NBVAL_CHECK_OUTPUT`` are compared), after Papermill's parameter injection
+points it at a scratch project with a small sample. The reference output of the
+reconciliation cell is what the helpers compute for the same data, so the test
+checks that the report shows exactly that table.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.formatters import DisplayFormatter
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from conftest import ROOT, project_copy
+from helpers.cleaning import clean_dataset
+from helpers.cleaning_report import reconciliation_table
+from helpers.ledger import reconciliation
+from helpers.loaders import load_dataset, resolve_dataset
+from helpers.sample_data import generate
+from helpers.stage import open_stage
+
+PERIOD = "2025Q4"
+CHECKED = "# NBVAL_CHECK_OUTPUT"
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = project_copy(tmp_path_factory.mktemp("nb"))
+    generate(root / "data" / "raw" / "sample", n_customers=120, seed=7)
+    (root / "nbtest").mkdir()
+    return root
+
+
+def expected_reconciliation(root: Path) -> dict[str, str]:
+    stage = open_stage(root, PERIOD)
+    dataset = resolve_dataset(root / "data" / "raw" / "sample", None, stage.config_dir)
+    result = clean_dataset(load_dataset(dataset), dataset.mapping, stage.settings, stage.lookups(), stage.period)
+    data, _ = DisplayFormatter().format(reconciliation_table(reconciliation(result.ledger), dataset.mapping.reporting_currency))
+    return data
+
+
+def prepared(name: str, root: Path, expected: dict[str, str] | None = None) -> Path:
+    nb = load_notebook_node(str(ROOT / "notebooks" / name))  # as Papermill reads it (adds empty tags)
+    assert not any(c.get("outputs") for c in nb.cells), f"{name} is committed with outputs"
+    nb = parameterize_notebook(
+        nb, {"period": PERIOD, "data": str(root / "data" / "raw" / "sample"), "mapping": "", "project_root": str(root)}
+    )
+    checked = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(CHECKED)]
+    if expected is not None:
+        assert len(checked) == 1, f"{name} should have one {CHECKED} cell"
+        checked[0].outputs = [nbformat.v4.new_output("execute_result", data=expected, execution_count=1)]
+        checked[0].execution_count = 1  # nbval ignores the outputs of a cell that was never run
+    path = root / "nbtest" / name
+    nbformat.write(nb, path)
+    return path
+
+
+def nbval(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "--rootdir", str(path.parent), str(path)],
+        capture_output=True, text=True, cwd=path.parent, timeout=600,
+    )
+
+
+def test_stage_01_runs_and_shows_the_reconciliation(small_project):
+    done = nbval(prepared("01_data_cleaning.ipynb", small_project, expected_reconciliation(small_project)))
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert (small_project / "data/processed" / PERIOD / "ledger.parquet").exists()
+
+
+def test_stage_02_runs_on_stage_01_tables(small_project):
+    if not (small_project / "data/processed" / PERIOD / "orders.parquet").exists():
+        nbval(prepared("01_data_cleaning.ipynb", small_project))
+    done = nbval(prepared("02_indicators.ipynb", small_project))
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert (small_project / "data/processed" / PERIOD / "indicators.parquet").exists()
+
+
+def test_a_wrong_reconciliation_fails_the_notebook_test(small_project):
+    expected = expected_reconciliation(small_project)
+    expected["text/plain"] = expected["text/plain"].replace("raw rows (input)", "raw rows (tampered)")
+    done = nbval(prepared("01_data_cleaning.ipynb", small_project, expected))
+    assert done.returncode != 0 and "raw rows (tampered)" in done.stdout
