@@ -91,7 +91,7 @@ def task_engines(data: str, period: str) -> dict[str, float]:
     def vectorised() -> pd.DataFrame:
         sales = window[window["line_type"] == "sale"]
         return pd.DataFrame({
-            "recency": (as_of - sales.groupby("customer_id")["order_date"].max()).dt.days,
+            "recency": (as_of - sales.groupby("customer_id")["order_date"].max().dt.normalize()).dt.days,
             "frequency": sales.groupby("customer_id")["order_id"].nunique(),
             "monetary": window.groupby("customer_id")["amount"].sum(),
         }).dropna(subset=["frequency"])
@@ -99,7 +99,7 @@ def task_engines(data: str, period: str) -> dict[str, float]:
     def naive() -> pd.DataFrame:
         def one(g: pd.DataFrame) -> pd.Series:
             s = g[g["line_type"] == "sale"]
-            return pd.Series({"recency": (as_of - s["order_date"].max()).days if len(s) else None,
+            return pd.Series({"recency": (as_of - s["order_date"].max().normalize()).days if len(s) else None,
                               "frequency": s["order_id"].nunique() if len(s) else None,
                               "monetary": g["amount"].sum()})
         return window.groupby("customer_id").apply(one, include_groups=False).dropna(subset=["frequency"])

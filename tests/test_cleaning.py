@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from conftest import CONFIG, loaded
-from helpers.cleaning import Lookups, clean_dataset, clean_events
+from helpers.cleaning import Lookups, clean_dataset, clean_events, find_test_accounts
 from helpers.config import load_mapping, load_settings
 from helpers.errors import PeriodError
 from helpers.ledger import check_reconciles, reconciliation, summary, to_milli
@@ -36,7 +36,8 @@ LINES = [  # order_id, product, qty, date, price, customer, country -> expected 
     (("A563185", "B", 1, "2011-12-02", 11062.06, "12345", "United Kingdom"), "adjustment"),
     (("536368", "POST", 3, "2011-12-02", 18.0, "12345", "France"), "non_product_line"),
     (("536369", "22139", 5, "2011-12-02", 0.0, "12345", "France"), "zero_amount"),
-    (("536370", "22139", -5, "2011-12-02", 4.25, "12345", "France"), "negative_quantity"),
+    (("536370", "22139", -5, "2011-12-02", 4.25, "12345", "France"), "return"),  # negative quantity: a return
+    (("536373", "22139", 1, None, 4.25, "12345", "France"), "missing_date"),
     (("C536371", "85123A", -2, "2011-12-03", 2.55, "17850", "EIRE"), "return"),
     (("536372", "22139", 4, "2011-12-03", 4.25, "12345", "France"), "sale"),
 ]
@@ -53,13 +54,13 @@ def test_each_rule_gives_its_reason_in_priority_order():
     result = run(or_lines([r for r, _ in LINES]))
     orders_ledger = result.ledger[result.ledger["table"] == "orders"]
     assert orders_ledger["reason"].tolist() == [reason for _, reason in LINES]
-    assert orders_ledger["source_row"].tolist() == list(range(2, 12))
+    assert orders_ledger["source_row"].tolist() == list(range(2, 2 + len(LINES)))
 
 
 def test_returns_are_kept_negative_and_net_the_customer():
     result = run(or_lines([r for r, _ in LINES]))
     orders = result.tables["orders"]
-    ret = orders[orders["line_type"] == "return"].iloc[0]
+    ret = orders[orders["order_id"] == "C536371"].iloc[0]
     assert (ret["quantity"], ret["amount"]) == (-2, -5.1)
     base = result.tables["customers"].set_index("customer_id")
     assert base.loc["17850", "total_spend"] == pytest.approx(6 * 2.55 - 2 * 2.55)
@@ -70,7 +71,7 @@ def test_returns_are_kept_negative_and_net_the_customer():
 def test_reconciliation_adds_up_to_the_thousandth():
     result = run(or_lines([r for r, _ in LINES]))
     recon = reconciliation(result.ledger).set_index("step")
-    raw = 6 * 2.55 * 2 + 6 * 1.85 + 32 * 1.69 + 11062.06 + 54 + 0 - 5 * 4.25 - 2 * 2.55 + 4 * 4.25
+    raw = 6 * 2.55 * 2 + 6 * 1.85 + 32 * 1.69 + 11062.06 + 54 + 0 - 5 * 4.25 - 2 * 2.55 + 4 * 4.25 + 4.25
     assert recon.loc["raw rows (input)", "amount"] == pytest.approx(raw, abs=1e-9)
     assert recon.loc["kept (total)", "rows"] + recon.loc["excluded (total)", "rows"] == len(LINES)
     assert recon.loc["kept (total)", "amount"] + recon.loc["excluded (total)", "amount"] == pytest.approx(raw, abs=1e-9)
@@ -79,9 +80,29 @@ def test_reconciliation_adds_up_to_the_thousandth():
 
 def test_summary_counts_for_the_manifest():
     s = summary(run(or_lines([r for r, _ in LINES])).ledger)
-    assert s["input_rows"] == 10 and s["kept_rows"] == 3
-    assert s["excluded_rows"] == {"adjustment": 1, "duplicate_line": 1, "missing_customer_id": 1, "negative_quantity": 1,
+    assert s["input_rows"] == 11 and s["kept_rows"] == 4
+    assert s["excluded_rows"] == {"adjustment": 1, "duplicate_line": 1, "missing_customer_id": 1, "missing_date": 1,
                                   "non_product_line": 1, "test_account": 1, "zero_amount": 1}
+
+
+def test_test_accounts_match_whole_words_only():
+    customers = pd.DataFrame({
+        "customer_id": pd.array(["1", "2", "3", "4"], dtype="string"),
+        "customer_name": ["Greatest Hardware Ltd", "Demolition Co", "ACME Test Account", "测试客户-内部"],
+    })
+    assert find_test_accounts(customers, SETTINGS) == {"TEST001", "3", "4"}
+
+
+def test_cdnow_keeps_identical_rows_and_zero_purchases():
+    cdnow = load_mapping(CONFIG, "cdnow")
+    lines = pd.DataFrame({
+        "customer_id": pd.array(["7", "7", "7"], dtype="string"),
+        "order_date": pd.to_datetime(["1997-01-02"] * 3),
+        "quantity": [1.0, 1.0, 1.0], "amount": [12.0, 12.0, 0.0],
+    })
+    result = clean_dataset({"orders": loaded(lines)}, cdnow, SETTINGS, LOOKUPS, parse_period("1997-01"))
+    orders = result.tables["orders"]
+    assert len(orders) == 3 and orders["order_id"].nunique() == 1  # one order per customer and day
 
 
 def test_period_without_orders_is_a_clear_error():
@@ -115,6 +136,18 @@ def test_customers_are_deduped_standardised_and_masked():
     assert base.loc["12345", "missing_fields"] == "contact_phone" and bool(base.loc["12345", "missing_contact"])
     assert not any(c in base.columns for c in ("contact_name", "contact_phone", "contact_email"))  # no raw PII
     assert result.notes["industry_unmatched"].to_dict() == {"养殖业": 1}
+
+
+def test_customer_base_holds_only_customers_known_by_the_as_of_date():
+    lines = or_lines([r for r, _ in LINES] + [("536999", "22139", 1, "2012-01-20", 4.25, "77777", "France")])
+    master = customers_frame()
+    master["registration_date"] = pd.to_datetime(["2010-01-01", "2010-01-01", "2010-01-01", None, "2012-02-01"])
+    result = run(lines, customers=master)
+    base = result.tables["customers"].set_index("customer_id")
+    assert "77777" not in base.index  # first order after the as-of date 2011-12-31
+    assert "55555" not in base.index  # registered after the as-of date, no order before it
+    assert {"17850", "12345"} <= set(base.index)
+    assert (result.ledger["status"] == "kept").sum() == 5 + 3  # future rows are still valid rows in the ledger
 
 
 def test_events_of_unknown_customers_are_accounted_for():
@@ -153,8 +186,8 @@ def test_every_raw_row_is_kept_or_excluded_and_amounts_reconcile(rows):
     kept = ledger["status"] == "kept"
     assert kept.sum() == len(result.tables["orders"])
     # Raw amounts as interpreted: a return line credits the customer whatever sign the export used.
-    signed = (lines["quantity"] * lines["unit_price"]).where(~lines["order_id"].str.startswith("C"),
-                                                             -(lines["quantity"] * lines["unit_price"]).abs())
+    is_return = lines["order_id"].str.startswith("C") | (lines["quantity"] < 0)
+    signed = (lines["quantity"] * lines["unit_price"]).where(~is_return, -(lines["quantity"] * lines["unit_price"]).abs())
     raw_milli = int(np.round(signed * 1000).sum())
     assert to_milli(ledger["amount"]) == raw_milli
     assert to_milli(ledger.loc[kept, "amount"]) + to_milli(ledger.loc[~kept, "amount"]) == raw_milli

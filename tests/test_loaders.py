@@ -115,6 +115,32 @@ def test_every_excel_sheet_is_read_with_native_and_text_dates(tmp_path):
     assert orders["order_date"].iloc[2] == pd.Timestamp("2024-03-07 09:15")
 
 
+def test_a_notes_sheet_is_skipped_and_reported(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "orders.xlsx", engine="xlsxwriter") as xw:
+        pd.DataFrame({"说明": ["本表为2024年订单导出", "金额单位：元"]}).to_excel(xw, sheet_name="说明", index=False)
+        orders_frame().to_excel(xw, sheet_name="2024", index=False)
+    mpath = tmp_path / "m.yaml"
+    mpath.write_text(yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True), encoding="utf-8")
+    table = load_table(resolve_dataset(folder, str(mpath), CONFIG), "orders")
+    assert len(table.data) == 3
+    assert table.files[0] == {"file": "orders.xlsx#说明", "table": "orders", "rows": 0, "skipped_rows": 2,
+                              "skipped": "none of the mapped columns"}
+
+
+@pytest.mark.parametrize("score", ["11", "-1"])
+def test_nps_scores_outside_0_to_10_are_invalid(tmp_path, score):
+    folder, mpath = write_client(tmp_path, orders_frame())
+    pd.DataFrame({"客户编号": ["C1"], "日期": ["2024-03-05"], "评分": [score]}).to_csv(folder / "nps.csv", index=False)
+    mapping = {**MAPPING, "tables": {**MAPPING["tables"], "surveys": {
+        "files": ["nps.csv"], "columns": {"customer_id": "客户编号", "survey_date": "日期", "nps_score": "评分"}}}}
+    mpath.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="outside 0-10") as err:
+        load_dataset(resolve_dataset(folder, str(mpath), CONFIG))
+    assert (err.value.column, err.value.row) == ("评分", 2)
+
+
 def test_bad_mapping_names_file_and_key(tmp_path):
     bad = {**MAPPING, "tables": {"orders": {**MAPPING["tables"]["orders"], "columns": {"order_date": "d", "quantity": "q", "price": "p"}}}}
     path = tmp_path / "bad.yaml"

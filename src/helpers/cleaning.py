@@ -7,15 +7,16 @@ Input: the canonical tables from :func:`helpers.loaders.load_table` (any subset;
 and the row ledger (:mod:`helpers.ledger`).
 
 Order-line rules, applied in this order (the first that matches is the reason):
-unparsable value (``on_invalid_value: exclude`` only), exact duplicate line,
-test account, missing customer id, cancelled order, accounting adjustment,
-postage/fee line, missing amount, zero amount, negative quantity without a return
-marker, negative amount on a sale. What is left is kept as a ``sale``, or as a
-``return`` (status "returned" or a return order prefix), whose negative amount
+unparsable value (``on_invalid_value: exclude`` only), missing date, exact
+duplicate line, test account, missing customer id, cancelled order, accounting
+adjustment, postage/fee line, missing amount, zero amount, negative amount on a
+sale. What is left is kept as a ``sale``, or as a ``return`` (status "returned",
+a return order prefix, or a negative quantity: domain §1), whose negative amount
 nets the customer's purchases in the period the return happens.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,15 +75,18 @@ def _starts_with(values: pd.Series, prefixes: list[str]) -> pd.Series:
     return values.astype("string").str.startswith(tuple(prefixes)).fillna(False).astype(bool)
 
 
-def test_account_ids(customers: pd.DataFrame | None, settings: Settings) -> set[str]:
+def find_test_accounts(customers: pd.DataFrame | None, settings: Settings) -> set[str]:
     """Customer ids of test/internal accounts: listed in settings or so named in the customer table."""
     ids = set(settings.cleaning.test_account_ids)
     patterns = settings.cleaning.test_account_name_patterns
     if customers is not None and "customer_name" in customers and patterns:
+        # Latin words must stand alone ("Test Co" but not "Greatest Ltd"); Chinese ones need no spaces.
+        regex = "|".join(
+            rf"(?<![a-z]){re.escape(p.casefold())}(?![a-z])" if p.isascii() else re.escape(p.casefold())
+            for p in patterns
+        )
         names = customers["customer_name"].astype("string").str.casefold()
-        hit = pd.Series(False, index=customers.index)
-        for pattern in patterns:
-            hit |= names.str.contains(pattern.casefold(), regex=False).fillna(False).astype(bool)
+        hit = names.str.contains(regex, regex=True).fillna(False).astype(bool)
         ids |= set(customers.loc[hit, "customer_id"].dropna())
     return ids
 
@@ -110,6 +114,7 @@ def order_amounts(orders: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     else:
         unit_price = (amount / quantity).where(quantity != 0)
     is_return = _starts_with(orders.get("order_id", pd.Series(pd.NA, index=orders.index)), mapping.rules.return_order_prefixes)
+    is_return |= (quantity < 0).fillna(False).astype(bool)
     if "status" in orders:
         is_return |= (orders["status"] == "returned").fillna(False).astype(bool)
     # A return credits the customer whatever sign the export used.
@@ -130,7 +135,8 @@ def order_reasons(
     """The ledger reason of every raw order line (see the module docstring for the rule order)."""
     df, rules = orders.data, mapping.rules
     reason = _invalid_reasons(orders.invalid)
-    if settings.cleaning.drop_duplicate_lines:
+    reason = _first_reason(reason, df["order_date"].isna(), "missing_date")
+    if settings.cleaning.drop_duplicate_lines and not rules.keep_exact_duplicates:
         key = rules.duplicate_key or [c for c in df.columns if c in TABLES["orders"]]
         reason = _first_reason(reason, df.duplicated(subset=key, keep="first"), "duplicate_line")
     customer = df["customer_id"] if "customer_id" in df else pd.Series(pd.NA, index=df.index, dtype="string")
@@ -144,8 +150,8 @@ def order_reasons(
         reason = _first_reason(reason, df["product_id"].isin(rules.non_product_codes), "non_product_line")
     amount, is_return = values["amount"], values["is_return"]
     reason = _first_reason(reason, amount.isna(), "missing_amount")
-    reason = _first_reason(reason, amount == 0, "zero_amount")
-    reason = _first_reason(reason, (df["quantity"] < 0) & ~is_return, "negative_quantity")
+    if not rules.keep_zero_amount:
+        reason = _first_reason(reason, amount == 0, "zero_amount")
     reason = _first_reason(reason, (amount < 0) & ~is_return, "negative_amount")
     return reason.fillna(pd.Series(np.where(is_return, "return", "sale"), index=df.index)).astype("string")
 
@@ -208,7 +214,7 @@ def clean_orders(
         if "category" in catalogue:
             clean["category"] = clean["category"].fillna(clean["product_id"].map(catalogue["category"]))
         if "unit_cost" in catalogue:
-            cost_rate = mapping.fx_rate(mapping.currency) or 1.0
+            cost_rate = mapping.fx_rate(mapping.currency)  # unit costs are in the mapping's currency
             clean["cost"] = clean["quantity"] * clean["product_id"].map(catalogue["unit_cost"]).astype("float64") * cost_rate
     clean["category"] = clean["category"].astype("string")
     return clean.reset_index(drop=True), ledger
@@ -278,9 +284,11 @@ def clean_customers(
 def customer_base(
     customers: pd.DataFrame | None, orders: pd.DataFrame, period: Period
 ) -> pd.DataFrame:
-    """The clean customer base table: master data plus order summaries up to the as-of date.
+    """The clean customer base table as of the period: master data plus order summaries.
 
-    Customers that order but are missing from the master (or every customer, for
+    A customer is in it when known by the as-of date: registered by then (or with
+    no registration date) in the master, or with a kept order by then. Customers
+    that order but are missing from the master (or every customer, for
     transaction-only data) get a row with unknown attributes and
     ``in_customer_master = False``.
     """
@@ -294,16 +302,16 @@ def customer_base(
             "orders_count": sales.groupby("customer_id")["order_id"].nunique(),
         }
     )
-    all_ids = pd.Index(orders["customer_id"].unique(), name="customer_id")
+    ordered = pd.Index(upto["customer_id"].unique(), name="customer_id")
     if customers is None:
-        countries = orders.dropna(subset=["country"]).groupby("customer_id")["country"].agg(lambda s: s.mode().iat[0])
-        base = pd.DataFrame(index=all_ids).assign(country=countries.reindex(all_ids).astype("string"))
+        countries = upto.dropna(subset=["country"]).groupby("customer_id")["country"].agg(lambda s: s.mode().iat[0])
+        base = pd.DataFrame(index=ordered).assign(country=countries.reindex(ordered).astype("string"))
         base["in_customer_master"] = False
     else:
-        base = customers.set_index("customer_id")
-        extra = all_ids.difference(base.index)
-        base = pd.concat([base, pd.DataFrame(index=extra)])
-        base["in_customer_master"] = base.index.isin(customers["customer_id"])
+        registered = customers["registration_date"].isna() | (customers["registration_date"] < period.end_exclusive)
+        master = customers[registered | customers["customer_id"].isin(ordered)].set_index("customer_id")
+        base = pd.concat([master, pd.DataFrame(index=ordered.difference(master.index))])
+        base["in_customer_master"] = base.index.isin(master.index)
     base.index.name = "customer_id"
     base = base.join(summary, how="left")
     base["total_spend"] = base["total_spend"].fillna(0.0)
@@ -379,7 +387,7 @@ def clean_dataset(
     tables: dict[str, pd.DataFrame] = {}
     notes: dict[str, object] = {}
     raw_customers = loaded["customers"].data if "customers" in loaded else None
-    test_ids = test_account_ids(raw_customers, settings)
+    test_ids = find_test_accounts(raw_customers, settings)
 
     customers = None
     if "customers" in loaded:
@@ -397,11 +405,16 @@ def clean_dataset(
     tables["orders"] = orders
     tables["customers"] = customer_base(customers, orders, period)
 
-    known = set(tables["customers"]["customer_id"].dropna())
+    # Who exists at all (any date): events of customers known only after the as-of date are still valid rows.
+    known = set(orders["customer_id"].dropna()) | (set(customers["customer_id"]) if customers is not None else set())
     for table in ("payments", "tickets", "surveys", "interactions", "leads"):
         if table in loaded:
             tables[table], ledger = clean_events(table, loaded[table], test_ids=test_ids, known_customers=known)
             ledgers.append(ledger)
+    rate = mapping.fx_rate(mapping.currency)
+    for table, column in (("payments", "amount"), ("leads", "budget")):
+        if table in tables:  # these exports carry no currency column: the mapping's currency
+            tables[table][column] = tables[table][column].astype("float64") * rate
     if "leads" in tables:
         tables["leads"] = pd.concat(
             [tables["leads"].drop(columns="industry"),
@@ -430,14 +443,18 @@ def cleaning_record(dataset: Dataset, loaded: dict[str, LoadedTable], result: Cl
     """What ``cleaning.json`` records: mapping, input files with sha256, row accounting."""
     inputs = []
     for table, paths in dataset.files.items():
-        sheets = {str(f["file"]): int(f["rows"]) for f in loaded[table].files}
+        files = loaded[table].files
         for path in paths:
-            mine = {k: v for k, v in sheets.items() if k == path.name or k.startswith(f"{path.name}#")}
-            inputs.append(
-                {"file": str(path), "table": table, "rows": sum(mine.values()), "sheets": mine, "sha256": sha256(path)}
-            )
+            mine = [f for f in files if f["file"] == path.name or str(f["file"]).startswith(f"{path.name}#")]
+            inputs.append({
+                "file": str(path), "table": table, "rows": sum(int(f["rows"]) for f in mine),
+                "sheets": {str(f["file"]): int(f["rows"]) for f in mine if "skipped" not in f},
+                "skipped_sheets": {str(f["file"]): f"{f['skipped_rows']} rows, {f['skipped']}" for f in mine if "skipped" in f},
+                "sha256": sha256(path),
+            })
     record = summary(result.ledger)
     record.update(
+        data=str(dataset.path),
         mapping=dataset.mapping.name,
         mapping_title=dataset.mapping.title,
         credit=dataset.mapping.credit,

@@ -93,8 +93,11 @@ def inputs_table(record: dict[str, object]) -> Table:
     frame = pd.DataFrame(record["inputs"])
     frame["file"] = frame["file"].map(lambda p: Path(p).name)
     frame["sheets"] = frame["sheets"].map(lambda d: ", ".join(k.partition("#")[2] for k in d if "#" in k) or "—")
+    frame["skipped sheets"] = frame["skipped_sheets"].map(
+        lambda d: "; ".join(f"{k.partition('#')[2]} ({v})" for k, v in d.items()) or "—"
+    )
     frame["sha256"] = frame["sha256"].str[:16] + "…"
-    return Table(frame[["table", "file", "sheets", "rows", "sha256"]], ints=["rows"], uid="inputs")
+    return Table(frame[["table", "file", "sheets", "rows", "skipped sheets", "sha256"]], ints=["rows"], uid="inputs")
 
 
 def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:

@@ -73,6 +73,10 @@ class OrderRules(_Strict):
     adjustment_order_prefixes: list[str] = []
     non_product_codes: list[str] = []
     duplicate_key: list[str] | None = None
+    # Exports without order numbers (CDNOW) hold identical rows that are separate purchases,
+    # and zero-value purchases that purchase-count models count.
+    keep_exact_duplicates: bool = False
+    keep_zero_amount: bool = False
 
 
 class Mapping(_Strict):

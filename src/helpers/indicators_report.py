@@ -6,6 +6,7 @@ import pandas as pd
 from helpers.display import Table, note
 from helpers.indicators import INDICATOR_DESCRIPTIONS
 from helpers.kpis import KPI_LABELS
+from helpers.periods import Period
 
 _RATES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
 _MONEY = {"revenue", "avg_order_value"}
@@ -103,3 +104,13 @@ def concentration_note(figures: dict[str, float]) -> None:
         f"Gini coefficient: **{figures['gini']:.3f}** (0 = everyone buys the same, 1 = one customer buys everything). "
         "Customers with zero or net-negative spend (returns only) are left out of these figures."
     )
+
+
+def coverage_note(orders: pd.DataFrame, period: Period) -> None:
+    """Warn when the data end before the period does, so its KPIs cover only part of it."""
+    last = orders["order_date"].max()
+    if last < period.end:
+        note(
+            f"**Note:** the data end on {last:%Y-%m-%d}, before the period's last day ({period.end:%Y-%m-%d}): "
+            "this period's KPIs cover only part of it and are not comparable with full periods."
+        )

@@ -21,6 +21,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "sale": ("kept: sale line", "保留：销售明细"),
     "return": ("kept: return / cancellation credit, netted against the customer", "保留：退货冲减"),
     "kept": ("kept", "保留"),
+    "missing_date": ("no date", "缺少日期"),
     "duplicate_line": ("exact duplicate of an earlier line (synced twice)", "重复明细"),
     "duplicate_record": ("repeated record of the same id (the last one is kept)", "重复记录"),
     "test_account": ("test or internal account", "测试/内部账户"),
@@ -30,7 +31,6 @@ REASONS: dict[str, tuple[str, str]] = {
     "non_product_line": ("postage, fee, discount or manual line", "运费/手续费/折扣等非产品行"),
     "missing_amount": ("no price or amount", "缺少金额"),
     "zero_amount": ("zero amount (free item)", "零金额"),
-    "negative_quantity": ("negative quantity without a return marker (stock adjustment)", "负数量（非退货）"),
     "negative_amount": ("negative amount on a sale line", "销售行金额为负"),
     "unknown_customer": ("customer id found in no customer table or kept order", "未知客户"),
 }

@@ -25,6 +25,7 @@ from helpers.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese clients' CSVs come in one of these
 _ALLOWED_VALUES = {("orders", "status"): ORDER_STATUSES, ("leads", "outcome"): LEAD_OUTCOMES}
+_RANGES = {("surveys", "nps_score"): (0, 10), ("tickets", "satisfaction"): (1, 5)}
 
 
 @dataclass
@@ -234,6 +235,11 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
         for label, raw, first_row in read_file(path, tm):
             raw.columns = [str(c).strip() for c in raw.columns]
             missing = [src for src in tm.columns.values() if src not in raw.columns]
+            if "#" in label and len(missing) == len(tm.columns):
+                # A workbook sheet with none of the table's columns (a notes or pivot sheet) holds no rows of it.
+                file_info.append({"file": label, "table": table, "rows": 0, "skipped_rows": len(raw),
+                                  "skipped": "none of the mapped columns"})
+                continue
             if missing:
                 raise DataValidationError(
                     f"mapped column(s) {missing} not found in the {table} file; it has: {list(raw.columns)[:20]}",
@@ -259,6 +265,9 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
         allowed = _ALLOWED_VALUES.get((table, canonical))
         if allowed is not None:
             bad = bad | (parsed.notna() & ~parsed.isin(allowed)).fillna(False).astype(bool)
+        bounds = _RANGES.get((table, canonical))
+        if bounds is not None:
+            bad = bad | (parsed.notna() & ~parsed.between(*bounds)).fillna(False).astype(bool)
         if bad.any():
             if on_invalid == "error":
                 i = bad.to_numpy().nonzero()[0][0]
@@ -267,6 +276,8 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
                 )
                 if allowed is not None:
                     what = f"unknown value (expected one of {list(allowed)}; add it to tables.{table}.values.{canonical})"
+                if bounds is not None:
+                    what = f"value outside {bounds[0]}-{bounds[1]}"
                 raise DataValidationError(
                     f"{table}: {what}; {int(bad.sum())} such row(s)",
                     file=str(data["source_file"].iat[i]), column=source,
@@ -279,11 +290,11 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
 
 def check_fx(orders: pd.DataFrame, mapping: Mapping) -> None:
     """Raise when an order line's currency has no conversion rate to the reporting currency."""
+    if mapping.fx_rate(mapping.currency) is None:  # also prices costs, payments and budgets
+        raise ConfigError(
+            f"mapping {mapping.name}: no fx_to_reporting rate for {mapping.currency} -> {mapping.reporting_currency}"
+        )
     if "currency" not in orders:
-        if mapping.fx_rate(mapping.currency) is None:
-            raise ConfigError(
-                f"mapping {mapping.name}: no fx_to_reporting rate for {mapping.currency} -> {mapping.reporting_currency}"
-            )
         return
     currencies = orders["currency"].fillna(mapping.currency).str.upper()
     for cur in currencies.unique():

@@ -52,3 +52,23 @@ def write_json(path: Path, data: dict[str, object]) -> Path:
 def read_json(path: Path) -> dict[str, object]:
     """Read a JSON file written by :func:`write_json`."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def clear_stage_outputs(folder: Path) -> None:
+    """Delete the tables of an earlier run in this period folder (the runner's manifest stays).
+
+    Stage 01 calls this first: a table the new data do not have must be absent,
+    not left over from other data, or later stages would read it.
+    """
+    for path in folder.iterdir():
+        if path.is_file() and path.suffix in {".parquet", ".json"} and path.name != "manifest.json":
+            path.unlink()
+
+
+def check_same_data(cleaning: dict[str, object], data: str | Path) -> None:
+    """Raise when the period's tables were made from other data than the run's ``data``."""
+    made_from = Path(str(cleaning.get("data", "")))
+    if made_from != Path(data).expanduser().resolve():
+        raise GradingError(
+            f"the tables of this period were made from {made_from}, not {data}: run stage 01 for this data first"
+        )

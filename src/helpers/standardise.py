@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 _SEPARATORS = re.compile(r"[\s\-_/\\—–－·、|]+")
@@ -18,8 +19,13 @@ def normalise_key(text: str) -> str:
     return _SEPARATORS.sub("", str(text)).casefold()
 
 
-def _keys(values: pd.Series) -> pd.Series:
-    return values.astype(object).map(lambda v: normalise_key(v) if isinstance(v, str) else None)
+def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """``table[normalise_key(value)]`` per value (NA when absent), computed once per distinct value:
+    an order table repeats a few dozen countries millions of times."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    found = np.array([table.get(normalise_key(v), pd.NA) if isinstance(v, str) else pd.NA for v in uniques] + [pd.NA],
+                     dtype=object)
+    return pd.Series(found[codes], index=values.index, dtype="string")  # code -1 (NA) takes the last entry
 
 
 def standardise_industry(values: pd.Series, taxonomy: dict[str, dict[str, list[str]]]) -> pd.DataFrame:
@@ -45,9 +51,8 @@ def standardise_industry(values: pd.Series, taxonomy: dict[str, dict[str, list[s
                 key = normalise_key(spelling)
                 if key not in to_l1:  # the first listed meaning wins
                     to_l1[key], to_l2[key] = l1, l2
-    keys = _keys(values)
-    l1 = keys.map(to_l1).astype("string")
-    l2 = keys.map(to_l2).astype("string")
+    l1 = _lookup(values, to_l1)
+    l2 = _lookup(values, to_l2)
     return pd.DataFrame({"industry_l1": l1, "industry_l2": l2, "industry": (l1 + "-" + l2).astype("string")})
 
 
@@ -58,7 +63,7 @@ def standardise_names(values: pd.Series, synonyms: dict[str, list[str]], *, keep
     valid) instead of NA (regions: a closed list).
     """
     table = {normalise_key(s): std for std, syns in synonyms.items() for s in [std, *syns]}
-    mapped = _keys(values).map(table).astype("string")
+    mapped = _lookup(values, table)
     if keep_unknown:
         mapped = mapped.fillna(values.astype("string").str.strip())
     return mapped
