@@ -24,8 +24,9 @@ import pandas as pd
 
 from helpers.config import Mapping, Settings
 from helpers.errors import PeriodError
+from helpers.indicators import known_customers
 from helpers.ledger import ledger_entries, summary
-from helpers.loaders import Dataset, LoadedTable, sha256
+from helpers.loaders import Dataset, LoadedTable, line_currency, sha256
 from helpers.masking import mask_emails, mask_names, mask_phones
 from helpers.periods import Period
 from helpers.schema import TABLES
@@ -100,12 +101,7 @@ def order_amounts(orders: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     pd.DataFrame
         ``amount`` (rounded to 0.001), ``unit_price``, ``fx_rate``, ``is_return``.
     """
-    currency = (
-        orders["currency"].fillna(mapping.currency).str.upper()
-        if "currency" in orders
-        else pd.Series(mapping.currency, index=orders.index)
-    )
-    rate = currency.map(lambda c: mapping.fx_rate(c)).astype("float64")
+    rate = line_currency(orders, mapping).map(mapping.fx_rate).astype("float64")
     quantity = orders["quantity"]
     amount = orders["amount"] if "amount" in orders else pd.Series(np.nan, index=orders.index)
     if "unit_price" in orders:
@@ -286,8 +282,9 @@ def customer_base(
 ) -> pd.DataFrame:
     """The clean customer base table as of the period: master data plus order summaries.
 
-    A customer is in it when known by the as-of date: registered by then (or with
-    no registration date) in the master, or with a kept order by then. Customers
+    A customer is in it when known by the as-of date
+    (:func:`helpers.indicators.known_customers`): registered by then, or with a
+    kept order by then. Customers
     that order but are missing from the master (or every customer, for
     transaction-only data) get a row with unknown attributes and
     ``in_customer_master = False``.
@@ -302,16 +299,15 @@ def customer_base(
             "orders_count": sales.groupby("customer_id")["order_id"].nunique(),
         }
     )
-    ordered = pd.Index(upto["customer_id"].unique(), name="customer_id")
+    known = known_customers(orders, period, customers)  # the one definition stages 01 and 02 share
     if customers is None:
         countries = upto.dropna(subset=["country"]).groupby("customer_id")["country"].agg(lambda s: s.mode().iat[0])
-        base = pd.DataFrame(index=ordered).assign(country=countries.reindex(ordered).astype("string"))
+        base = pd.DataFrame(index=known).assign(country=countries.reindex(known).astype("string"))
         base["in_customer_master"] = False
     else:
-        registered = customers["registration_date"].isna() | (customers["registration_date"] < period.end_exclusive)
-        master = customers[registered | customers["customer_id"].isin(ordered)].set_index("customer_id")
-        base = pd.concat([master, pd.DataFrame(index=ordered.difference(master.index))])
-        base["in_customer_master"] = base.index.isin(master.index)
+        master = customers.set_index("customer_id")
+        base = master.reindex(known)
+        base["in_customer_master"] = known.isin(master.index)
     base.index.name = "customer_id"
     base = base.join(summary, how="left")
     base["total_spend"] = base["total_spend"].fillna(0.0)
@@ -356,8 +352,6 @@ def clean_events(
     for name, column in TABLES[table].items():  # every contract column exists, NA when unmapped
         if name not in clean:
             clean[name] = pd.Series(pd.NA, index=clean.index, dtype="string") if column.kind in ("id", "text") else np.nan
-    if table == "payments":
-        clean["days_late"] = (clean["paid_date"] - clean["due_date"]).dt.days.clip(lower=0).astype("float64")
     if table == "interactions":
         clean["count"] = clean["count"].fillna(1.0).astype("float64")
     return clean, ledger

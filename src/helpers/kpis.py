@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ConfigError
-from helpers.indicators import MONEY_DECIMALS, lookback_start
+from helpers.indicators import MONEY_DECIMALS, lookback_start, nps_class
 from helpers.periods import Period
 from helpers.validation import require_columns
 
@@ -264,8 +264,8 @@ def _kpi_row(
             _in(surveys["survey_date"].to_numpy(dtype="datetime64[ns]"), period.start, end), "nps_score"
         ].dropna().astype(float)
         row["nps_responses"] = scores.size
-        promoters, detractors = int((scores >= nps_promoter_min).sum()), int((scores <= nps_detractor_max).sum())
-        row["nps"] = _share(promoters - detractors, scores.size) * 100
+        classes = nps_class(scores, nps_promoter_min=nps_promoter_min, nps_detractor_max=nps_detractor_max)
+        row["nps"] = _share(int(classes.eq("promoter").sum()) - int(classes.eq("detractor").sum()), scores.size) * 100
     if tickets is not None:
         rated = tickets.loc[
             _in(tickets["opened_at"].to_numpy(dtype="datetime64[ns]"), period.start, end), "satisfaction"

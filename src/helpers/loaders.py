@@ -288,6 +288,13 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
     return LoadedTable(data=data, invalid=invalid, files=file_info)
 
 
+def line_currency(orders: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    """Each order line's currency code: its own, else the mapping's."""
+    if "currency" not in orders:
+        return pd.Series(mapping.currency, index=orders.index, dtype="string")
+    return orders["currency"].fillna(mapping.currency).str.upper()
+
+
 def check_fx(orders: pd.DataFrame, mapping: Mapping) -> None:
     """Raise when an order line's currency has no conversion rate to the reporting currency."""
     if mapping.fx_rate(mapping.currency) is None:  # also prices costs, payments and budgets
@@ -296,7 +303,7 @@ def check_fx(orders: pd.DataFrame, mapping: Mapping) -> None:
         )
     if "currency" not in orders:
         return
-    currencies = orders["currency"].fillna(mapping.currency).str.upper()
+    currencies = line_currency(orders, mapping)
     for cur in currencies.unique():
         if mapping.fx_rate(cur) is None:
             i = (currencies == cur).to_numpy().nonzero()[0][0]
