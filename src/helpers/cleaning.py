@@ -101,7 +101,8 @@ def order_amounts(orders: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     pd.DataFrame
         ``amount`` (rounded to 0.001), ``unit_price``, ``fx_rate``, ``is_return``.
     """
-    rate = line_currency(orders, mapping).map(mapping.fx_rate).astype("float64")
+    currency = line_currency(orders, mapping)
+    rate = currency.map({c: mapping.fx_rate(c) for c in currency.unique()}).astype("float64")
     quantity = orders["quantity"]
     amount = orders["amount"] if "amount" in orders else pd.Series(np.nan, index=orders.index)
     if "unit_price" in orders:
@@ -266,7 +267,10 @@ def clean_customers(
     )
     present = [f for f in CONTACT_FIELDS if f in kept]
     missing = pd.DataFrame({f: col(f).isna() for f in present})
-    clean["missing_fields"] = missing.apply(lambda r: ", ".join(c for c in present if r[c]), axis=1).astype("string")
+    listed = pd.Series("", index=clean.index, dtype="string")
+    for f in present:
+        listed = listed + np.where(missing[f], f + ", ", "")
+    clean["missing_fields"] = listed.str.removesuffix(", ")
     clean["missing_contact"] = missing.any(axis=1).astype("boolean") if present else pd.NA
     notes = {
         "industry_unmatched": unmatched(col("industry"), industry["industry"]),

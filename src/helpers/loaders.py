@@ -204,8 +204,9 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
 
 # --------------------------------------------------------------------------- loading tables
 def _apply_value_map(raw: pd.Series, value_map: dict[str, str]) -> pd.Series:
+    """Translate raw spellings (``已完成`` -> ``completed``); unlisted values pass through to validation."""
     as_text = raw.astype("string").str.strip()
-    return as_text.map(lambda v: value_map.get(v, v) if v is not pd.NA else v).astype("string")
+    return as_text.map(value_map).astype("string").fillna(as_text)
 
 
 def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> LoadedTable:

@@ -40,7 +40,23 @@ def _by_unique(values: pd.Series, convert: Callable[[pd.Series], pd.Series], dty
 
 
 def parse_id(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Identifiers as text; whole numbers lose their ``.0`` (``17850.0`` -> ``"17850"``)."""
+    """Identifiers as text; whole numbers lose their ``.0`` (``17850.0`` -> ``"17850"``).
+
+    Text ids keep leading zeros (``"00042"``). Only a column that mixes numbers
+    and text (an Excel column typed cell by cell) is converted value by value.
+    """
+    blank = _blank(values)
+    present = values.where(~blank)
+    no_error = pd.Series(False, index=values.index)
+    kind = pd.api.types.infer_dtype(present, skipna=True)
+    if kind in ("string", "empty"):
+        return present.astype("string").str.strip(), no_error
+    if kind in ("integer", "floating", "mixed-integer-float"):
+        numbers = present.astype("float64")
+        whole = numbers == np.floor(numbers)
+        text = numbers.astype("string")  # fractional ids stay as written, e.g. "12.5"
+        text[whole.fillna(False).to_numpy(dtype=bool)] = numbers[whole.fillna(False)].astype("int64").astype("string")
+        return text.where(numbers.notna()), no_error
 
     def convert(u: pd.Series) -> pd.Series:
         def one(v: object) -> object:
@@ -50,9 +66,7 @@ def parse_id(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
         return u.map(one)
 
-    blank = _blank(values)
-    parsed = _by_unique(values.where(~blank), convert, "string")
-    return parsed, pd.Series(False, index=values.index)
+    return _by_unique(present, convert, "string"), no_error
 
 
 def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
