@@ -166,7 +166,8 @@ def _rows_cell(manifest: dict[str, Any]) -> str:
 def _index_row(period: Period, reports_dir: Path, processed_dir: Path) -> str:
     manifest = _read_manifest(processed_dir / period.label / "manifest.json")
     return (
-        f"<tr><td>{html.escape(period.label)}</td><td>{_stage_links(reports_dir / period.label)}</td>"
+        f"<tr><td>{html.escape(period.label)}</td>"
+        f"<td>{html.escape(str(manifest.get('mapping_title', '–')))}</td><td>{_stage_links(reports_dir / period.label)}</td>"
         f"<td>{_run_cell(manifest)}</td><td class=\"num\">{_rows_cell(manifest)}</td></tr>"
     )
 
@@ -189,7 +190,7 @@ def write_index(reports_dir: Path, processed_dir: Path) -> Path:
     """
     rows = "\n".join(_index_row(p, reports_dir, processed_dir) for p in _periods(reports_dir))
     body = (
-        "<table><thead><tr><th>Period</th><th>Stages</th><th>Run</th>"
+        "<table><thead><tr><th>Period</th><th>Data</th><th>Stages</th><th>Run</th>"
         '<th class="num">Rows kept / input</th></tr></thead>'
         f"<tbody>\n{rows}\n</tbody></table>"
         if rows
