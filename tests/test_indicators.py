@@ -116,7 +116,7 @@ def test_value_indicators_by_hand(tables):
     assert a["frequency"] == 2                          # O2, O3 (O1 is before 1 Feb, R1 is a return)
     assert a["monetary"] == pytest.approx(240.0)        # 200 + 80 - 40
     assert a["returns_amount"] == pytest.approx(-40.0)
-    assert a["avg_order_value"] == pytest.approx(140.0)  # sales (200 + 80) / 2 orders
+    assert a["avg_order_value"] == pytest.approx(120.0)  # net spend (200 + 80 - 40) / 2 orders
     assert a["gross_profit"] == pytest.approx(64.0)     # (200 - 120) + (-40 - -24); O3 has no cost
     assert a["margin_rate"] == pytest.approx(0.4)       # 64 / (200 - 40)
     assert a["cost_coverage"] == pytest.approx(200 / 280)  # costed sales / all sales

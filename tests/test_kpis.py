@@ -72,7 +72,7 @@ def test_period_kpis_by_hand(orders, extra):
     assert k["new_customers"] == 1            # C
     assert k["revenue"] == pytest.approx(400.0)   # 30 + 20 - 10 + 300 + 60
     assert k["orders"] == 3                   # O2, O4, O6
-    assert k["avg_order_value"] == pytest.approx(410 / 3)  # sales 50 + 300 + 60 over 3 orders
+    assert k["avg_order_value"] == pytest.approx(400 / 3)  # revenue 400 (net of returns) over 3 orders
     # Window 2 Apr 2023 - 31 Mar 2024: A has O1, O2; B O3; C O4; D O5, O6 -> 2 of 4 repeat.
     assert k["repurchase_rate"] == pytest.approx(0.5)
     assert k["retention_rate"] == pytest.approx(0.5)   # Feb active A, B; A is back

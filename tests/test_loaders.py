@@ -129,6 +129,18 @@ def test_a_notes_sheet_is_skipped_and_reported(tmp_path):
                               "skipped": "none of the mapped columns"}
 
 
+def test_a_workbook_without_the_mapped_columns_is_a_clear_error(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "orders.xlsx", engine="xlsxwriter") as xw:
+        pd.DataFrame({"说明": ["订单导出"]}).to_excel(xw, sheet_name="说明", index=False)
+    mpath = tmp_path / "m.yaml"
+    mpath.write_text(yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="no sheet has the mapped orders columns.*header in row 1") as err:
+        load_table(resolve_dataset(folder, str(mpath), CONFIG), "orders")
+    assert err.value.file == "orders.xlsx"
+
+
 @pytest.mark.parametrize("score", ["11", "-1"])
 def test_nps_scores_outside_0_to_10_are_invalid(tmp_path, score):
     folder, mpath = write_client(tmp_path, orders_frame())

@@ -50,3 +50,11 @@ def test_bools_in_chinese_and_english():
 def test_ints_reject_fractions():
     parsed, bad = parse_int(pd.Series(["4", 5.0, "4.5"], dtype=object))
     assert parsed.iloc[:2].tolist() == [4, 5] and bad.tolist() == [False, False, True]
+
+
+def test_long_integer_ids_stay_exact():
+    """17-19 digit order numbers (common in Chinese ERPs) must not pass through float."""
+    parsed, _ = parse_id(pd.Series([20231105123456789, 20231105123456788]))
+    assert parsed.tolist() == ["20231105123456789", "20231105123456788"]
+    parsed, _ = parse_id(pd.Series([1.0, float("inf"), 1e20, None]))
+    assert parsed.tolist()[:3] == ["1", "inf", "1e+20"] and parsed.isna().iloc[3]

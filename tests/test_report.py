@@ -123,7 +123,8 @@ def test_index_lists_periods_newest_first_with_links_and_figures(tmp_path):
     (processed / "2011-11").mkdir(parents=True)
     (processed / "2011-11" / "manifest.json").write_text(
         json.dumps({"status": "failed", "finished_at": "2011-12-01T09:30:00+08:00", "seconds": 12.3,
-                    "input_rows": 541909, "kept_rows": 397924}),
+                    "input_rows": 541909, "kept_rows": 397924,
+                    "tables": {"orders": {"input_rows": 541909, "kept_rows": 397924}}}),
         encoding="utf-8",
     )
     html = write_index(reports, processed).read_text(encoding="utf-8")

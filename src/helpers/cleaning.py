@@ -276,7 +276,7 @@ def clean_customers(
         "industry_unmatched": unmatched(col("industry"), industry["industry"]),
         "industry_standardised": int((col("industry").astype("string") != industry["industry"]).fillna(False).sum()),
         "region_unmatched": unmatched(col("region"), region),
-        "missing_contact_fields": missing.sum().rename("customers") if present else pd.Series(dtype="int64"),
+        "contact_fields": present,
     }
     return clean, ledger, notes
 
@@ -420,6 +420,7 @@ def clean_dataset(
         )
 
     notes["raw_customer_ids"] = int(loaded["orders"].data.get("customer_id", pd.Series(dtype="string")).nunique())
+    notes["known_customers"] = int(tables["customers"]["customer_id"].isin(set(orders["customer_id"])).sum())
     notes["unknown_to_master"] = int((~tables["customers"]["in_customer_master"]).sum()) if customers is not None else None
     notes["returns"] = {
         "lines": int((orders["line_type"] == "return").sum()),

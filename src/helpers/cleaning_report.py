@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from helpers.cleaning import CleaningResult
+from helpers.cleaning import CONTACT_FIELDS, CleaningResult
 from helpers.config import Mapping
 from helpers.display import Table, note
 from helpers.schema import TABLES
@@ -59,7 +59,9 @@ def reconciliation_summary(recon: pd.DataFrame, currency: str, notes: dict[str, 
         f"**{int(kept['rows']):,}** kept ({kept['rows_pct']:.1f}%, net {kept['amount']:,.2f} {currency}, of which "
         f"{returns['lines']:,} return lines worth {returns['amount']:,.2f}), "
         f"**{int(excluded['rows']):,}** excluded ({excluded['rows_pct']:.1f}%). "
-        f"Distinct customer ids in the raw orders, before any filtering: **{notes['raw_customer_ids']:,}**."
+        f"Distinct customer ids in the raw orders, before any filtering: **{notes['raw_customer_ids']:,}**; "
+        f"of them, **{notes['known_customers']:,}** have a kept order line or registration by the as-of date and "
+        "form the customer base (the others have only excluded lines, or first appear after the as-of date)."
     )
 
 
@@ -136,32 +138,30 @@ def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
 
 def missing_fields_report(result: CleaningResult) -> Table | None:
     """Customers with missing contact fields (kept and flagged)."""
-    counts = result.notes.get("missing_contact_fields")
-    if counts is None or not len(counts):
+    customers = result.tables["customers"]
+    master = customers[customers["in_customer_master"]]
+    fields = [f for f in CONTACT_FIELDS if f in result.notes.get("contact_fields", [])]
+    if not fields:
         note("*Not available: the data have no customer contact fields.*")
         return None
-    customers = result.tables["customers"]
-    total = int(customers["in_customer_master"].sum())
+    counts = pd.Series({f: int(master["missing_fields"].str.contains(f, regex=False).sum()) for f in fields})
+    total = len(master)
     frame = pd.DataFrame({"field": counts.index, "customers missing it": counts.to_numpy()})
     frame["% of customers"] = frame["customers missing it"] / total * 100 if total else float("nan")
-    flagged = int(customers["missing_contact"].fillna(False).astype(bool).sum())
-    note(f"{flagged:,} of {total:,} customers in the master miss at least one contact field; they are flagged "
+    flagged = int(master["missing_contact"].fillna(False).astype(bool).sum())
+    note(f"{flagged:,} of the {total:,} customers of the master known by the as-of date miss at least one contact "
+         "field; they are flagged "
          "(`missing_contact`, `missing_fields`) for the account team to complete.")
     return Table(frame, ints=["customers missing it"], pct=["% of customers"], uid="missing")
 
 
 def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -> Table:
     """The top customers by spend up to the as-of date, as the clean base table shows them (masked)."""
-    cols = [
-        c for c in (
-            "customer_id", "customer_name", "industry", "region", "country", "registration_date",
-            "contact_name_masked", "contact_phone_masked", "last_order_date", "orders_count", "total_spend",
-        )
-        if c in customers and customers[c].notna().any()
-    ]
-    top = customers.sort_values("total_spend", ascending=False).head(n)[cols]
-    return Table(
-        top.rename(columns={"total_spend": f"total_spend ({currency})"}),
-        money=[f"total_spend ({currency})"], ints=["orders_count"],
-        dates=["registration_date", "first_order_date", "last_order_date"], uid="customers",
-    )
+    headers = {
+        "customer_id": "customer", "customer_name": "name", "industry": "industry (行业)", "region": "region",
+        "country": "country", "contact_phone_masked": "phone (masked)", "last_order_date": "last order",
+        "orders_count": "orders", "total_spend": f"total spend to the as-of date ({currency})",
+    }
+    cols = [c for c in headers if c in customers and customers[c].notna().any()]
+    top = customers.sort_values("total_spend", ascending=False).head(n)[cols].rename(columns=headers)
+    return Table(top, money=[headers["total_spend"]], ints=["orders"], dates=["last order"], uid="customers")

@@ -67,6 +67,12 @@ class Table:
             styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
         if text:
             styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        # Headers sit over their column's content: left over text, right over numbers.
+        styler = styler.set_table_styles(
+            {c: [{"selector": "th", "props": f"text-align: {'right' if c in numeric else 'left'}"}]
+             for c in self.frame.columns},
+            overwrite=False,
+        )
         if self.caption:
             styler = styler.set_caption(self.caption)
         return styler.to_html()

@@ -71,8 +71,8 @@ INDICATOR_DESCRIPTIONS: dict[str, str] = {
         "number (0 = none); total spend = sales + returns."
     ),
     "avg_order_value": (
-        "Average order value (客单价): sales amount in the window divided by the number of orders; "
-        "empty when the customer placed no order in the window."
+        "Average order value (客单价): total spend M in the window (net of returns) divided by the "
+        "number of orders (domain §2); empty when the customer placed no order in the window."
     ),
     "gross_profit": (
         "Profit contribution (利润贡献/毛利): amount minus cost of the customer's order lines in the window, "
@@ -440,7 +440,7 @@ def customer_indicators(
     out["monetary"] = _per_customer(win["amount"], win["pos"], "sum", idx, 0.0).round(MONEY_DECIMALS)
     sales_amount = _per_customer(win_sale["amount"], win_sale["pos"], "sum", idx, 0.0).round(MONEY_DECIMALS)
     out["returns_amount"] = (out["monetary"] - sales_amount).round(MONEY_DECIMALS)
-    out["avg_order_value"] = sales_amount / frequency.where(frequency > 0)
+    out["avg_order_value"] = out["monetary"] / frequency.where(frequency > 0)
 
     if "gross_profit" not in unavailable:
         known_cost = win["cost"].notna()

@@ -5,10 +5,11 @@ import pandas as pd
 
 from helpers.display import Table, note
 from helpers.indicators import INDICATOR_DESCRIPTIONS
-from helpers.kpis import KPI_LABELS
+from helpers.kpis import KPI_DESCRIPTIONS, KPI_LABELS
 from helpers.periods import Period
 
 _RATES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
+_SCORES = {"nps"}  # a score from -100 to 100: it changes in points, a percent change means nothing
 _MONEY = {"revenue", "avg_order_value"}
 _SUMMARISED = {
     "recency_days": "Recency R, days (最近消费间隔)",
@@ -31,6 +32,8 @@ def _fmt(kpi: str, value: float, *, change: bool = False) -> str:
         return "n/a"
     if kpi in _RATES:
         return f"{value * 100:+.1f} pts" if change else f"{value * 100:.1f}%"
+    if kpi in _SCORES:
+        return f"{value:+.0f} pts" if change else f"{value:.0f}"
     if kpi in _MONEY:
         return f"{value:+,.2f}" if change else f"{value:,.2f}"
     return f"{value:+,.0f}" if change else f"{value:,.0f}"
@@ -42,10 +45,16 @@ def kpi_table(comparison: pd.DataFrame, currency: str) -> Table:
     rows = []
     for kpi, r in comparison.iterrows():
         label = KPI_LABELS[kpi] + (f", {currency}" if kpi in _MONEY else "")
-        pct = "n/a" if pd.isna(r["pct_change"]) or kpi in _RATES else f"{r['pct_change'] * 100:+.1f}%"
+        pct = "n/a" if pd.isna(r["pct_change"]) or kpi in _RATES | _SCORES else f"{r['pct_change'] * 100:+.1f}%"
         rows.append((label, _fmt(kpi, r["current"]), _fmt(kpi, r["previous"]), _fmt(kpi, r["change"], change=True), pct))
     frame = pd.DataFrame(rows, columns=["KPI", current, previous, "change", "% change"])
     return Table(frame, uid="kpis")
+
+
+def kpi_definitions() -> Table:
+    """What each KPI means, so a reviewer can check the figures."""
+    rows = [(KPI_LABELS[k], KPI_DESCRIPTIONS[k].split(": ", 1)[1]) for k in KPI_DESCRIPTIONS if k not in ("period", "as_of")]
+    return Table(pd.DataFrame(rows, columns=["KPI", "definition"]), caption="How the KPIs are computed", uid="kpidefs")
 
 
 def availability_table(availability: pd.DataFrame) -> Table | None:
@@ -62,11 +71,12 @@ def availability_table(availability: pd.DataFrame) -> Table | None:
     return Table(frame, caption="Indicators shown as n/a (never as zero)", uid="availability")
 
 
-def indicator_summary(indicators: pd.DataFrame) -> Table:
+def indicator_summary(indicators: pd.DataFrame, currency: str) -> Table:
     """Distribution of the main indicators over the customers active in the look-back window."""
     active = indicators[indicators["active_in_window"].fillna(False).astype(bool)]
     rows = []
     for col, label in _SUMMARISED.items():
+        label = f"{label}, {currency}" if col in ("monetary", "avg_order_value", "gross_profit") else label
         values = pd.to_numeric(active[col], errors="coerce").dropna() if col in active else pd.Series(dtype=float)
         if values.empty:  # unavailable: explained by the availability table
             continue
@@ -88,10 +98,16 @@ def top_customers_table(indicators: pd.DataFrame, customers: pd.DataFrame | None
         top.insert(1, "customer_name", top["customer_id"].map(names))
     cols = [c for c in ("customer_id", "customer_name", "recency_days", "frequency", "monetary", "avg_order_value",
                         "gross_profit", "distinct_products", "tenure_days") if c in top and top[c].notna().any()]
-    frame = top[cols].rename(columns={"monetary": f"monetary ({currency})"})
+    headers = {
+        "customer_id": "customer", "customer_name": "name", "recency_days": "recency R (days)",
+        "frequency": "orders F", "monetary": f"net spend M, last window ({currency})",
+        "avg_order_value": f"avg order ({currency})", "gross_profit": f"profit ({currency})",
+        "distinct_products": "products", "tenure_days": "tenure (days)",
+    }
+    frame = top[cols].rename(columns=headers)
     return Table(
-        frame, ints=["recency_days", "frequency", "distinct_products", "tenure_days"],
-        money=[f"monetary ({currency})", "avg_order_value", "gross_profit"], uid="top",
+        frame, ints=[headers[c] for c in ("recency_days", "frequency", "distinct_products", "tenure_days")],
+        money=[headers[c] for c in ("monetary", "avg_order_value", "gross_profit")], uid="top",
     )
 
 

@@ -42,7 +42,7 @@ KPI_LABELS: dict[str, str] = {
     "period": "Period (期间)",
     "as_of": "As-of date (截止日期)",
     "customers_known": "Customers known (客户总数)",
-    "active_customers": "Active customers (活跃客户数)",
+    "active_customers": "Active customers in the period (期内活跃客户数)",
     "new_customers": "New customers (新客户数)",
     "revenue": "Revenue (销售收入)",
     "orders": "Orders (订单数)",
@@ -70,7 +70,7 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     ),
     "revenue": "Revenue (销售收入): net amount of the period's orders — sales minus returns.",
     "orders": "Orders (订单数): distinct sales orders in the period.",
-    "avg_order_value": "Average order value (客单价): sales amount of the period divided by its orders.",
+    "avg_order_value": "Average order value (客单价): revenue of the period (net of returns) divided by its orders.",
     "repurchase_rate": (
         "Repurchase rate (复购率): among customers who ordered in the look-back window (by default the "
         "365 days up to the as-of date — not just the period), the share who placed 2 or more orders in it."
@@ -235,6 +235,7 @@ def _kpi_row(
         lines.customer[window][np.unique(lines.order[window], return_index=True)[1]], return_counts=True
     )
 
+    revenue = round(float(lines.amount[_in(lines.date, period.start, end)].sum()), MONEY_DECIMALS)
     previous = period.previous()
     retention = np.nan
     if not pd.isna(lines.data_start) and previous.end_exclusive > lines.data_start:
@@ -248,9 +249,9 @@ def _kpi_row(
         "customers_known": known,
         "active_customers": active.size,
         "new_customers": int(_in(lines.first_sale, period.start, end).sum()),
-        "revenue": round(float(lines.amount[_in(lines.date, period.start, end)].sum()), MONEY_DECIMALS),
+        "revenue": revenue,
         "orders": n_orders,
-        "avg_order_value": _share(float(lines.amount[sale_in_period].sum()), n_orders),
+        "avg_order_value": _share(revenue, n_orders),
         "repurchase_rate": _share(int((window_orders >= 2).sum()), window_orders.size),
         "retention_rate": retention,
         "churn_rate": 1.0 - retention,

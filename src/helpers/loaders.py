@@ -122,11 +122,10 @@ def read_file(path: Path, table: TableMapping, nrows: int | None = None) -> list
 
 
 def file_columns(path: Path, table: TableMapping) -> list[str]:
-    """Column names of a file without reading its rows (first sheet for Excel)."""
+    """Column names of a file without reading its rows (of every sheet, for a workbook)."""
     if path.suffix.lower() == ".parquet":
         return list(pq.read_schema(path).names)
-    frames = read_file(path, table, nrows=0)
-    return [str(c) for c in frames[0][1].columns] if frames else []
+    return [str(c) for _, frame, _ in read_file(path, table, nrows=0) for c in frame.columns]
 
 
 # --------------------------------------------------------------------------- resolving a dataset
@@ -236,7 +235,7 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
         for label, raw, first_row in read_file(path, tm):
             raw.columns = [str(c).strip() for c in raw.columns]
             missing = [src for src in tm.columns.values() if src not in raw.columns]
-            if "#" in label and len(missing) == len(tm.columns):
+            if path.suffix.lower() in EXCEL_SUFFIXES and len(missing) == len(tm.columns):
                 # A workbook sheet with none of the table's columns (a notes or pivot sheet) holds no rows of it.
                 file_info.append({"file": label, "table": table, "rows": 0, "skipped_rows": len(raw),
                                   "skipped": "none of the mapped columns"})
@@ -251,7 +250,12 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
             out["source_row"] = pd.RangeIndex(first_row, first_row + len(raw))
             frames.append(out)
             file_info.append({"file": label, "table": table, "rows": len(raw)})
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        raise DataValidationError(
+            f"no sheet has the mapped {table} columns {list(tm.columns.values())} (is the header in row 1?)",
+            file=", ".join(p.name for p in dataset.files[table]),
+        )
+    data = pd.concat(frames, ignore_index=True)
 
     invalid = pd.Series(pd.NA, index=data.index, dtype="string")
     for canonical, source in tm.columns.items():

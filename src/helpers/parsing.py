@@ -51,11 +51,14 @@ def parse_id(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     kind = pd.api.types.infer_dtype(present, skipna=True)
     if kind in ("string", "empty"):
         return present.astype("string").str.strip(), no_error
-    if kind in ("integer", "floating", "mixed-integer-float"):
+    if kind == "integer":  # exact: 17-19 digit order numbers must not pass through float
+        return present.astype("Int64").astype("string"), no_error
+    if kind in ("floating", "mixed-integer-float"):
         numbers = present.astype("float64")
-        whole = numbers == np.floor(numbers)
-        text = numbers.astype("string")  # fractional ids stay as written, e.g. "12.5"
-        text[whole.fillna(False).to_numpy(dtype=bool)] = numbers[whole.fillna(False)].astype("int64").astype("string")
+        # Only floats that hold a whole number exactly (below 2**53) lose their ".0"; others stay as written.
+        whole = (np.isfinite(numbers) & (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)).to_numpy(dtype=bool)
+        text = numbers.astype("string")
+        text[whole] = numbers[whole].astype("int64").astype("string")
         return text.where(numbers.notna()), no_error
 
     def convert(u: pd.Series) -> pd.Series:

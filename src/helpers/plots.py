@@ -120,7 +120,7 @@ def plot_distribution(
             bins = 40
         ax.hist(v, bins=bins, color=sns.color_palette()[0], edgecolor="white", linewidth=0.5)
         median = float(np.median(v))
-        ax.axvline(median, color="0.25", linestyle="--", linewidth=1, label=f"Median (中位数) {median:,.4g}")
+        ax.axvline(median, color="0.25", linestyle="--", linewidth=1, label=f"Median (中位数) {median:,.0f}" if abs(median) >= 100 else f"Median (中位数) {median:,.2f}")
         ax.legend(loc="upper right", frameon=False)
     if log:
         ax.set_xscale("log")
@@ -220,7 +220,11 @@ def plot_kpi_trend(ax: Axes, trend: pd.DataFrame, columns: Sequence[str]) -> Axe
     positions = np.arange(len(labels))
     for column in columns:
         values = pd.to_numeric(trend[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(values).all():  # a KPI the data cannot give gets no empty legend entry
+            continue
         ax.plot(positions, values, marker="o", linewidth=2, label=KPI_LABELS.get(column, column))
+    # From zero, so a 5% swing does not look like a collapse.
+    ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
     ax.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0,
                   ha="right" if len(labels) > 6 else "center")
     is_rate = all(c.endswith("_rate") or c == "csat" for c in columns)

@@ -65,10 +65,27 @@ def clear_stage_outputs(folder: Path) -> None:
             path.unlink()
 
 
-def check_same_data(cleaning: dict[str, object], data: str | Path) -> None:
-    """Raise when the period's tables were made from other data than the run's ``data``."""
-    made_from = Path(str(cleaning.get("data", "")))
-    if made_from != Path(data).expanduser().resolve():
+def check_same_data(cleaning: dict[str, object], data: str | Path, mapping: str, config_dir: Path) -> None:
+    """Raise unless the period's tables were made from exactly this data: same files, content and mapping.
+
+    Parameters
+    ----------
+    cleaning
+        Stage 01's ``cleaning.json`` of the period.
+    data, mapping
+        The run's parameters (``mapping`` empty = detect).
+    config_dir
+        The project's ``config`` folder.
+    """
+    from helpers.loaders import resolve_dataset, sha256  # loaders need pyarrow & co.; keep this module light
+
+    if "data" not in cleaning:
+        raise GradingError("the tables of this period were made by an older version: run stage 01 again")
+    dataset = resolve_dataset(data, mapping or None, config_dir)
+    now = {str(p): sha256(p) for paths in dataset.files.values() for p in paths}
+    then = {str(i["file"]): str(i["sha256"]) for i in cleaning["inputs"]}  # type: ignore[union-attr]
+    if (str(dataset.path), dataset.mapping.name, now) != (cleaning["data"], cleaning["mapping"], then):
         raise GradingError(
-            f"the tables of this period were made from {made_from}, not {data}: run stage 01 for this data first"
+            f"the tables of this period were made from {cleaning['data']} (mapping {cleaning['mapping']}), "
+            f"not from the current content of {data}: run stage 01 for this data first"
         )

@@ -157,7 +157,8 @@ def _run_cell(manifest: dict[str, Any]) -> str:
 
 
 def _rows_cell(manifest: dict[str, Any]) -> str:
-    kept, total = manifest.get("kept_rows"), manifest.get("input_rows")
+    orders = manifest.get("tables", {}).get("orders", {})
+    kept, total = orders.get("kept_rows"), orders.get("input_rows")
     if not isinstance(kept, int) or not isinstance(total, int):
         return '<span class="muted">–</span>'
     return f"{kept:,} / {total:,}"
@@ -191,7 +192,7 @@ def write_index(reports_dir: Path, processed_dir: Path) -> Path:
     rows = "\n".join(_index_row(p, reports_dir, processed_dir) for p in _periods(reports_dir))
     body = (
         "<table><thead><tr><th>Period</th><th>Data</th><th>Stages</th><th>Run</th>"
-        '<th class="num">Rows kept / input</th></tr></thead>'
+        '<th class="num">Order lines kept / raw</th></tr></thead>'
         f"<tbody>\n{rows}\n</tbody></table>"
         if rows
         else '<p class="muted">No reports yet: run <code>grading run --period … --data …</code>.</p>'
