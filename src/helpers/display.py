@@ -27,6 +27,8 @@ class Table:
         Columns to show with thousands separators and 2 decimals, as percent
         (values already ×100) with 1 decimal, as whole numbers, with 2
         decimals, and as ISO dates.
+    right
+        Text columns that hold figures already formatted: aligned right like numbers.
     caption
         Shown above the table.
     """
@@ -40,6 +42,7 @@ class Table:
         ints: Iterable[str] = (),
         decimals: Iterable[str] = (),
         dates: Iterable[str] = (),
+        right: Iterable[str] = (),
         caption: str | None = None,
         uid: str = "t",
     ) -> None:
@@ -48,6 +51,7 @@ class Table:
         for cols, fmt in ((money, "{:,.2f}"), (pct, "{:.1f}%"), (ints, "{:,.0f}"), (decimals, "{:,.2f}")):
             self.formats.update({c: fmt for c in cols if c in self.frame})
         self.dates = [c for c in dates if c in self.frame]
+        self.right = [c for c in right if c in self.frame]
         self.caption = caption
         self.uid = uid
 
@@ -61,8 +65,8 @@ class Table:
 
     def _repr_html_(self) -> str:
         styler = self._text_frame().style.hide(axis="index").set_uuid(self.uid)
-        numeric = list(self.formats)
-        text = [c for c in self.frame.columns if c not in self.formats]
+        numeric = [*self.formats, *self.right]
+        text = [c for c in self.frame.columns if c not in numeric]
         if numeric:
             styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
         if text:

@@ -48,7 +48,7 @@ def kpi_table(comparison: pd.DataFrame, currency: str) -> Table:
         pct = "n/a" if pd.isna(r["pct_change"]) or kpi in _RATES | _SCORES else f"{r['pct_change'] * 100:+.1f}%"
         rows.append((label, _fmt(kpi, r["current"]), _fmt(kpi, r["previous"]), _fmt(kpi, r["change"], change=True), pct))
     frame = pd.DataFrame(rows, columns=["KPI", current, previous, "change", "% change"])
-    return Table(frame, uid="kpis")
+    return Table(frame, right=[current, previous, "change", "% change"], uid="kpis")
 
 
 def kpi_definitions() -> Table:
