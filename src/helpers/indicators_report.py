@@ -57,16 +57,18 @@ def kpi_definitions() -> Table:
     return Table(pd.DataFrame(rows, columns=["KPI", "definition"]), caption="How the KPIs are computed", uid="kpidefs")
 
 
-def availability_table(availability: pd.DataFrame) -> Table | None:
-    """The indicators the data cannot give, with the reason (None when all are available)."""
-    missing = availability[~availability["available"]]
-    if missing.empty:
+def availability_table(unavailable: dict[str, str]) -> Table | None:
+    """The indicators the data cannot give, with the reason (None when all are available).
+
+    ``unavailable`` is ``customer_indicators(...).attrs["unavailable"]``: indicator -> reason.
+    """
+    if not unavailable:
         note("All indicators are available for these data.")
         return None
     frame = pd.DataFrame({
-        "indicator": missing.index,
-        "meaning": [INDICATOR_DESCRIPTIONS[i].split(":")[0] for i in missing.index],
-        "why it is not available": missing["reason"].to_numpy(),
+        "indicator": list(unavailable),
+        "meaning": [INDICATOR_DESCRIPTIONS[i].split(":")[0] for i in unavailable],
+        "why it is not available": list(unavailable.values()),
     })
     return Table(frame, caption="Indicators shown as n/a (never as zero)", uid="availability")
 
