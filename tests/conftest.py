@@ -1,6 +1,7 @@
 """Shared test fixtures: project paths, the shared real data, small canonical tables."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,9 @@ from helpers.loaders import LoadedTable
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# One PyTensor compile cache for the whole test session, notebook subprocesses included (they run in
+# scratch project copies, whose own .cache would start cold every time).
+os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={ROOT / '.cache' / 'pytensor'}")
 
 
 def shared_file(name: str) -> Path:

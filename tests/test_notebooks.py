@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 from papermill.iorw import load_notebook_node
@@ -81,6 +82,29 @@ def test_stage_02_runs_on_stage_01_tables(small_project):
     done = nbval(prepared("02_indicators.ipynb", small_project))
     assert done.returncode == 0, done.stdout[-4000:]
     assert (small_project / "data/processed" / PERIOD / "indicators.parquet").exists()
+
+
+def test_stage_03_grades_every_customer_and_writes_the_workbooks(small_project):
+    processed = small_project / "data/processed" / PERIOD
+    if not (processed / "indicators.parquet").exists():
+        nbval(prepared("01_data_cleaning.ipynb", small_project))
+        nbval(prepared("02_indicators.ipynb", small_project))
+    done = nbval(prepared("03_rfm_segmentation.ipynb", small_project))
+    assert done.returncode == 0, done.stdout[-4000:]
+    grades = pd.read_parquet(processed / "grading.parquet")
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    # Every customer who bought up to the as-of date is graded, once.
+    assert grades["customer_id"].is_unique
+    assert set(grades["customer_id"]) == set(indicators.loc[indicators["recency_days"].notna(), "customer_id"])
+    assert grades["rfm_class"].notna().all() and grades["suggested_action"].notna().all()
+    summary = pd.read_parquet(processed / "segment_summary.parquet")
+    assert summary.loc[summary["class_en"] != "total", "customers"].sum() == len(grades)
+    # The sample ships a filled-in manual sheet: the manual factors are used.
+    levels = pd.read_parquet(processed / "scorecard_levels.parquet")
+    assert levels["strategic_fit"].notna().any()
+    reports = small_project / "reports" / PERIOD
+    assert (reports / f"customer_grading_{PERIOD}.xlsx").is_file()
+    assert (reports / f"scorecard_manual_template_{PERIOD}.xlsx").is_file()
 
 
 def test_a_wrong_reconciliation_fails_the_notebook_test(small_project):

@@ -1,6 +1,7 @@
 """End to end on the real shared data (skipped with the reason when ../shared/data is absent)."""
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -9,6 +10,7 @@ from helpers.cleaning import clean_dataset
 from helpers.config import load_settings
 from helpers.ledger import reconciliation
 from helpers.loaders import load_dataset, resolve_dataset
+from helpers.manual_input import INPUT_SHEET
 from helpers.periods import parse_period
 from helpers.stage import Stage
 
@@ -59,12 +61,33 @@ def test_online_retail_2011_11_end_to_end(tmp_path):
     assert indicators["as_of"].eq(pd.Timestamp("2011-11-30")).all()
     assert indicators["last_order_date"].max() < pd.Timestamp("2011-12-01")  # nothing after the as-of date
     assert indicators["tickets"].isna().all() and indicators["nps_score"].isna().all()  # absent tables: n/a, not 0
-    for stage in ("01_data_cleaning", "02_indicators"):
+    grades = pd.read_parquet(root / "data/processed/2011-11/grading.parquet")
+    graded = indicators.loc[indicators["recency_days"].notna(), "customer_id"]
+    assert len(grades) == len(graded) and set(grades["customer_id"]) == set(graded)
+    assert grades["clv"].notna().all() and (grades["p_alive"].between(0, 1)).all()
+    # No payments, surveys or manual sheet: those factors are reported missing, never scored as 0.
+    levels = pd.read_parquet(root / "data/processed/2011-11/scorecard_levels.parquet")
+    assert levels["credit"].isna().all() and levels["strategic_fit"].isna().all()
+    assert (root / "reports/2011-11/customer_grading_2011-11.xlsx").is_file()
+    for stage in ("01_data_cleaning", "02_indicators", "03_rfm_segmentation"):
         html = (root / "reports/2011-11" / f"{stage}.html").read_text(encoding="utf-8")
         assert "2011-11" in html.split("</title>")[0]
         assert "open_stage(" not in html and "import " not in html  # no code reaches the reviewer
         assert "data:image/png;base64" in html
     assert "2011-11/01_data_cleaning.html" in (root / "reports/index.html").read_text(encoding="utf-8")
+
+
+    # A consultant's sheet naming a customer the data do not know stops stage 03 with the file, row and id.
+    template = root / "reports/2011-11/scorecard_manual_template_2011-11.xlsx"
+    book = openpyxl.load_workbook(template)
+    sheet = book[INPUT_SHEET]
+    sheet["A2"] = "99999"
+    (root / "data/manual").mkdir(parents=True)
+    book.save(root / "data/manual/scorecard_2011-11.xlsx")
+    done = run_grading(root, "--period", "2011-11", "--data", str(data), "--stages", "03")
+    out = done.stdout + done.stderr
+    assert done.returncode != 0 and "scorecard_2011-11.xlsx" in out and "99999" in out, out
+    assert "Traceback" not in out
 
 
 def test_transactions_only_cdnow_runs_every_stage_it_can_feed(tmp_path):

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from helpers import sample_data as sd
-from helpers.config import load_mapping, load_synonyms, load_taxonomy
+from helpers.config import load_mapping, load_scorecard, load_synonyms, load_taxonomy
 from helpers.loaders import load_dataset, resolve_dataset
+from helpers.manual_input import find_manual_input, read_manual_input
 from helpers.standardise import standardise_industry, standardise_names
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
@@ -61,7 +62,7 @@ def excel(tmp_path_factory) -> dict[str, Path]:
 def default(tmp_path_factory) -> dict[str, pd.DataFrame]:
     """The default size (800 customers, 3 years) as Parquet, loaded; enough customers for the statistics."""
     files = sd.generate(tmp_path_factory.mktemp("default"), fmt="parquet")
-    return {table: pd.read_parquet(path) for table, path in files.items()}
+    return {table: pd.read_parquet(path) for table, path in files.items() if path.suffix == ".parquet"}
 
 
 # --------------------------------------------------------------------------- determinism and layout
@@ -69,6 +70,7 @@ def default(tmp_path_factory) -> dict[str, pd.DataFrame]:
 def test_same_arguments_give_identical_files(tmp_path, fmt):
     a = sd.generate(tmp_path / "a", n_customers=120, seed=3, fmt=fmt)
     b = sd.generate(tmp_path / "b", n_customers=120, seed=3, fmt=fmt)
+    assert "manual" in a  # the consultant's scorecard sheet is byte-identical too
     assert {t: _sha(p) for t, p in a.items()} == {t: _sha(p) for t, p in b.items()}
     c = sd.generate(tmp_path / "c", n_customers=120, seed=4, fmt=fmt)
     assert _sha(c["orders"]) != _sha(a["orders"])
@@ -296,6 +298,38 @@ def test_interactions_are_monthly_counts(default):
     assert set(i["event_type"]) == {"login", "webinar", "download"}
     assert i["month"].str.fullmatch(r"\d{4}-\d\d-01").all() and (i["count"] > 0).all()
     assert not i.duplicated(["customer_id", "month", "event_type"]).any()
+
+
+# --------------------------------------------------------------------------- consultant input
+def test_manual_scorecard_sheet(excel, tmp_path):
+    card = load_scorecard(CONFIG)
+    manual = excel["manual"]
+    assert manual == excel["customers"].parent / "manual" / "scorecard_2025Q4.xlsx"
+    assert find_manual_input(tmp_path, excel["customers"].parent, "2025Q4") == manual
+    customers = _read(excel["customers"])
+    levels = read_manual_input(manual, card, pd.Index(customers["客户编号"].dropna().unique()))  # ids all exist
+    manual_keys = [f.key for f in card.factors if f.source == "manual"]
+    assert list(levels.columns) == manual_keys and levels.attrs["absent_factors"] == []
+    # the largest accounts (48 of 250) plus a few others; almost every cell filled in
+    assert 48 < len(levels) <= 60 and levels.notna().mean().min() > 0.9
+    # bigger customers tend to get higher levels
+    truth = pd.read_parquet(excel["truth"]).set_index("customer_id")
+    size = truth["latent_size"].reindex(levels.index)
+    big = size >= size.median()
+    mean_level = levels.astype(float).mean(axis=1)
+    assert mean_level[big].mean() > mean_level[~big].mean()
+    # prospects (the potential rule's factor) spread over the levels, some at 3 or better
+    assert (levels["prospects"] >= 3).sum() > 0 and levels["prospects"].nunique() >= 3
+
+
+def test_manual_sheet_follows_the_scorecard_and_end_date(tmp_path):
+    card = load_scorecard(CONFIG)
+    only = card.model_copy(update={"factors": [f for f in card.factors if f.key in ("prospects", "credit")]})
+    files = sd.generate(tmp_path, n_customers=60, fmt="parquet", end="2025-05-20", scorecard=only)
+    assert files["manual"].name == "scorecard_2025Q2.xlsx"
+    known = pd.Index(pd.read_parquet(files["customers"])["客户编号"].unique())
+    levels = read_manual_input(files["manual"], only, known)
+    assert list(levels.columns) == ["prospects"] and levels["prospects"].notna().any()
 
 
 # --------------------------------------------------------------------------- arguments and command line

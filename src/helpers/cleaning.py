@@ -202,6 +202,7 @@ def clean_orders(
             "cost": np.nan,
             "line_type": pd.Series(np.where(v["is_return"], "return", "sale"), index=kept.index, dtype="string"),
             "country": standardise_names(col("country"), countries, keep_unknown=True),
+            "is_custom": col("is_custom").astype("boolean"),  # stage 03 needs type; NA when not mapped
             "source_file": kept["source_file"].astype("string"),
             "source_row": kept["source_row"],
         }

@@ -263,3 +263,58 @@ def plot_excluded_by_reason(ax: Axes, reconciliation: pd.DataFrame) -> Axes:
     ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.grid(axis="y", visible=False)
     return ax
+
+
+def plot_holdout_by_frequency(ax: Axes, by_frequency: pd.DataFrame) -> Axes:
+    """Actual against predicted holdout purchases per calibration frequency (Fader, Hardie & Lee 2005, Fig. 3).
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    by_frequency
+        ``ClvValidation.by_frequency``: ``label``, ``customers``, ``actual``, ``predicted``.
+
+    Returns
+    -------
+    Axes
+    """
+    positions = np.arange(len(by_frequency))
+    ax.plot(positions, by_frequency["actual"], marker="o", linewidth=2, label="Actual (实际)")
+    ax.plot(positions, by_frequency["predicted"], marker="s", linewidth=2, linestyle="--",
+            label="BG/NBD prediction (模型预测)")
+    ax.set_xticks(positions, [f"{lab}\n(n={n:,})" for lab, n in zip(by_frequency["label"], by_frequency["customers"])])
+    ax.set(title="Holdout purchases by calibration frequency (验证期购买次数)",
+           xlabel="Repeat purchases in the calibration period (校准期复购次数)",
+           ylabel="Mean purchases in the holdout period")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_tracking(ax: Axes, tracking: pd.DataFrame, calibration_end: pd.Timestamp) -> Axes:
+    """Cumulative repeat purchases, actual against the model, with the calibration / holdout split.
+
+    Parameters
+    ----------
+    ax
+        Axes to draw on.
+    tracking
+        ``ClvValidation.tracking``: ``date``, ``actual``, ``predicted``.
+    calibration_end
+        Last day of the calibration period (a vertical line).
+
+    Returns
+    -------
+    Axes
+    """
+    ax.plot(tracking["date"], tracking["actual"], linewidth=2, label="Actual (实际)")
+    ax.plot(tracking["date"], tracking["predicted"], linewidth=2, linestyle="--", label="BG/NBD prediction (模型预测)")
+    ax.axvline(calibration_end, color="0.4", linestyle=":", linewidth=1)
+    ax.annotate(" calibration | holdout ", xy=(calibration_end, 0.02), xycoords=("data", "axes fraction"),
+                ha="center", fontsize="small", color="0.3", backgroundcolor="white")
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set(title="Cumulative repeat purchases (累计复购次数)", xlabel="Date", ylabel="Repeat purchases")
+    ax.legend(loc="upper left", fontsize="small")
+    ax.tick_params(axis="x", labelrotation=30)
+    return ax

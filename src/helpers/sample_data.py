@@ -29,6 +29,13 @@ account (``TEST001``), duplicate customer records, missing contact fields,
 variant industry and region spellings, mixed date formats (text dates in the
 order workbook, three formats for registration dates).
 
+Consultant input
+----------------
+``manual/scorecard_<quarter of the end date>.xlsx``: the scorecard's manual
+factors (domain.md §4) as a consultant would fill them in for the largest
+customers and a few others, drawn from the latent truth with noise (bigger,
+healthier customers in the core market tend to get higher levels).
+
 The hidden truth per customer goes to ``_truth/customers_truth.parquet``; it is
 not part of the mapping. Everything is drawn from one seeded
 :class:`numpy.random.Generator` and no wall-clock value is written, so the
@@ -51,6 +58,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 
+from helpers.config import Scorecard, load_scorecard
+from helpers.manual_input import manual_file_name, write_manual_template
+from helpers.periods import latest_period
+
 Format = Literal["excel", "parquet"]
 
 #: CNY per USD for export customers' prices; ``sample_distributor.yaml`` uses the same rate.
@@ -72,6 +83,10 @@ _FILES: dict[str, tuple[str, str]] = {
     "leads": ("leads.xlsx", "leads.parquet"),
 }
 TRUTH_FILE = Path("_truth") / "customers_truth.parquet"
+#: The consultant's scorecard input ships with the dataset (``helpers.manual_input.find_manual_input`` finds it).
+MANUAL_DIR = Path("manual")
+# The project's own config: the sample's manual sheet follows its scorecard unless another is given.
+_PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 # --------------------------------------------------------------------------- vocabulary
 # region -> (share of domestic customers, cities as (name, pinyin abbreviation), the client's other spellings)
@@ -263,6 +278,13 @@ _P_DUP_CUSTOMER, _P_INDUSTRY_VARIANT, _P_LEAD_INDUSTRY_VARIANT, _P_REGION_VARIAN
 _P_MISSING_NAME, _P_MISSING_PHONE, _P_MISSING_EMAIL = 0.03, 0.04, 0.05
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials
+_MANUAL_TOP = 150  # a consultant assesses the largest accounts (fewer in a small sample) ...
+_MANUAL_TOP_SHARE = 0.19
+_MANUAL_OTHERS = 1 / 15  # ... plus a few others per top account, recently won ones preferred
+_MANUAL_BLANK = 0.02  # cells left blank: the consultant could not judge
+_MANUAL_CUTS = np.array([-0.3, 0.6, 1.5])  # latent factor score -> level 1-4
+_MANUAL_CONTEXT = {"customer_name": "客户名称 Customer name", "company_size": "企业规模 Company size",
+                   "industry": "行业 Industry", "sales_12m": "近12个月销售额 Sales, last 12 months (CNY)"}
 
 
 # --------------------------------------------------------------------------- calendar
@@ -1119,6 +1141,62 @@ def _truth_table(cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders,
     })
 
 
+def _manual_sheet(rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders,
+                  scorecard: Scorecard) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The customers a consultant assesses (with context columns) and their manual levels.
+
+    Each manual factor gets a latent score from the customer's size, company
+    size, market fit, tenure, complaint propensity, decline and origin (won
+    lead), plus noise; fixed cuts turn it into a level, so the largest healthy
+    customers in the core market tend to get 3-4 and small ones 1-2.
+    """
+    n = cust.n
+    z = (cust.log_size - cust.log_size.mean()) / cust.log_size.std()
+    core = np.array([ind.core for ind in _INDUSTRIES])[cust.industry].astype(float)
+    company = cust.size - 1.0  # -1 small, 0 medium, 1 large
+    tenure = (cal.end - cust.registered).astype(int) / 365.25
+    declining = (sim.decline >= 0).astype(float)
+    won = (cust.lead >= 0).astype(float)
+
+    alive = np.flatnonzero((sim.churn < 0) & (cust.start_m < cal.n))
+    k_top = min(len(alive), _MANUAL_TOP, max(10, round(_MANUAL_TOP_SHARE * n)))
+    top = alive[np.argsort(-cust.log_size[alive], kind="stable")[:k_top]]
+    rest = np.setdiff1d(alive, top)
+    k_other = min(len(rest), max(3, round(k_top * _MANUAL_OTHERS)))
+    weight = np.where(won[rest] > 0, 3.0, 1.0)
+    others = np.sort(rng.choice(rest, k_other, replace=False, p=weight / weight.sum()))
+    pick = np.concatenate([top, others])
+
+    latent = {
+        "product_importance": 0.5 * z + 0.6 * core - 0.3,
+        "industry_standing": 0.6 * z + 0.5 * company,
+        "share_of_wallet": 0.4 * z - 3.0 * (cust.complaint_prob - 0.15) - 0.8 * declining,
+        "relationship_depth": 0.5 * z + 0.12 * tenure - 0.5,
+        "prospects": 0.3 * z + 0.8 * won - 1.0 * declining + 0.4 * core,
+        "loss_impact": 0.7 * z + 0.3 * company,
+        "strategic_fit": 0.3 * z + 0.8 * core - 0.2,
+    }
+    levels = {}
+    for factor in scorecard.factors:
+        if factor.source != "manual":
+            continue
+        score = latent.get(factor.key, 0.5 * z)[pick] + rng.normal(0.0, 0.8, len(pick))
+        level = 1 + (score[:, None] > _MANUAL_CUTS).sum(axis=1)
+        levels[factor.key] = pd.array(np.where(rng.random(len(pick)) < _MANUAL_BLANK, None, level), dtype="Int64")
+    ids = pd.Index(cust.ids[pick], name="customer_id")
+
+    recent = ~sim.o_cancel & (sim.o_date > cal.end - 365)
+    fx = np.where(cust.export, FX_USD_CNY, 1.0)
+    sales = np.bincount(sim.o_cust[recent], weights=orders.amount[recent], minlength=n) * fx
+    context = pd.DataFrame({
+        "customer_name": cust.name[pick],
+        "company_size": np.array(_SIZES, dtype=object)[cust.size[pick]],
+        "industry": [f"{_INDUSTRIES[i].l1}-{_INDUSTRIES[i].l2}" for i in cust.industry[pick].tolist()],
+        "sales_12m": np.round(sales[pick], 0),
+    }, index=ids)
+    return context, pd.DataFrame(levels, index=ids)
+
+
 # --------------------------------------------------------------------------- writing
 def _write_csv(df: pd.DataFrame, path: Path, date_format: str = "%Y-%m-%d") -> None:
     # UTF-8 with BOM: what Excel on a Chinese Windows writes, and what it needs to open the file correctly
@@ -1181,7 +1259,7 @@ def _write(table: str, df: pd.DataFrame, out_dir: Path, fmt: Format,
 
 # --------------------------------------------------------------------------- public API
 def generate(out_dir: Path, n_customers: int = 800, seed: int = 42, fmt: Format = "excel",
-             start: str = "2023-01-01", end: str = "2025-12-31") -> dict[str, Path]:
+             start: str = "2023-01-01", end: str = "2025-12-31", scorecard: Scorecard | None = None) -> dict[str, Path]:
     """Write a complete sample client dataset into ``out_dir``.
 
     Parameters
@@ -1200,13 +1278,18 @@ def generate(out_dir: Path, n_customers: int = 800, seed: int = 42, fmt: Format 
         of lines; order dates are then all native dates).
     start, end
         First and last day of the order history (ISO dates).
+    scorecard
+        The scorecard whose manual factors the consultant's sheet holds; None:
+        the project's ``config/scorecard.yaml``.
 
     Returns
     -------
     dict[str, Path]
         Canonical table name (``customers``, ``products``, ``orders``,
         ``payments``, ``tickets``, ``surveys``, ``interactions``, ``leads``)
-        -> file written, plus ``truth`` -> the hidden truth per customer.
+        -> file written, plus ``truth`` -> the hidden truth per customer and
+        ``manual`` -> the consultant's scorecard sheet
+        (``manual/scorecard_<quarter of end>.xlsx``, in both formats).
 
     Raises
     ------
@@ -1239,7 +1322,13 @@ def generate(out_dir: Path, n_customers: int = 800, seed: int = 42, fmt: Format 
     written["leads"] = _write("leads", _leads_table(rng, leads), out_dir, fmt)
     written["truth"] = out_dir / TRUTH_FILE
     _truth_table(cal, cust, sim, orders, leads).to_parquet(written["truth"], index=False)
-    return {table: written[table] for table in (*_FILES, "truth")}
+    # the consultant's sheet draws from its own stream, so it never shifts the exports above
+    scorecard = scorecard if scorecard is not None else load_scorecard(_PROJECT_CONFIG)
+    context, levels = _manual_sheet(np.random.default_rng([seed, 1]), cal, cust, sim, orders, scorecard)
+    period = latest_period(pd.Series([pd.Timestamp(cal.end)]), "quarter").label
+    written["manual"] = write_manual_template(out_dir / MANUAL_DIR / manual_file_name(period), context, scorecard,
+                                              period_label=period, existing=levels, context_columns=_MANUAL_CONTEXT)
+    return {table: written[table] for table in (*_FILES, "truth", "manual")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -50,6 +50,7 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("currency", "text", False, "ISO currency code of the line (default: the mapping's currency)"),
         Column("status", "text", False, "order status, mapped to completed / cancelled / returned"),
         Column("country", "text", False, "customer's country"),
+        Column("is_custom", "bool", False, "custom / made-to-order line"),
     ),
     "customers": _cols(
         Column("customer_id", "id", True),
