@@ -346,3 +346,20 @@ def test_credit_days_late_counts_open_overdue_invoices():
     assert got["C"] == 11.0                  # open since 2025-12-20 (11 days) beats the paid average of 10
     assert np.isnan(got["D"])                # no invoices at all: not available
     assert credit_days_late(indicators, None, period).equals(indicators["avg_days_late"].rename("credit_days_late"))
+
+
+def test_scorecard_inputs_date_tenure_only_by_registration():
+    period = parse_period("2025Q4")
+    indicators = pd.DataFrame({"tenure_days": [2000, 400], "avg_days_late": [1.0, np.nan]},
+                              index=pd.Index(["A", "B"], name="customer_id"))
+    orders = pd.DataFrame({"customer_id": ["A"], "order_id": ["o1"], "order_date": pd.to_datetime(["2025-12-01"]),
+                           "amount": [10.0], "line_type": ["sale"]})
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "registration_date": pd.to_datetime(["2020-06-01", None])})
+    table = sc.scorecard_inputs(indicators, indicators.index, orders=orders, period=period, lookback_days=365,
+                                projected_sales=pd.Series([5.0, 6.0], index=indicators.index),
+                                value_matrix=pd.Series(["basic", "strategic"], index=indicators.index),
+                                customers=customers)
+    assert table.loc["A", "tenure_years"] == pytest.approx(2000 / 365.25)
+    assert np.isnan(table.loc["B", "tenure_years"])      # tenure from the first purchase only: not used
+    assert table.loc["B", "order_month_share"] == 0.0    # no sale in the window
+    assert table.loc["A", "credit_days_late"] == 1.0 and np.isnan(table.loc["B", "credit_days_late"])

@@ -472,3 +472,51 @@ def credit_days_late(indicators: pd.DataFrame, payments: pd.DataFrame | None, pe
     overdue_days = (period.as_of - open_due["due_date"].dt.normalize()).dt.days.astype(float)
     oldest = overdue_days.groupby(open_due["customer_id"].to_numpy()).max().reindex(indicators.index)
     return pd.Series(np.fmax(paid_late.to_numpy(), oldest.to_numpy()), index=indicators.index, name="credit_days_late")
+
+
+def scorecard_inputs(
+    indicators: pd.DataFrame,
+    customers_graded: pd.Index,
+    *,
+    orders: pd.DataFrame,
+    period: Period,
+    lookback_days: int,
+    projected_sales: pd.Series,
+    value_matrix: pd.Series,
+    customers: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The table the data factors read: the indicators plus the columns ``config/scorecard.yaml`` names.
+
+    Parameters
+    ----------
+    indicators
+        Stage 02 indicators (index customer_id).
+    customers_graded
+        The customers to score (the RFM population).
+    orders, period, lookback_days
+        For ``order_month_share`` (loyalty).
+    projected_sales, value_matrix
+        From the CLV model and the value matrix.
+    customers, payments
+        Clean tables, or None: registration dates and invoices.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index ``customers_graded``; indicator columns plus ``projected_sales``,
+        ``tenure_years`` (NaN without a registration date: a first purchase only
+        dates the start of the export), ``credit_days_late`` (:func:`credit_days_late`),
+        ``order_month_share`` (0 without a sale in the window) and ``value_matrix``.
+    """
+    registered = pd.Series(False, index=indicators.index)
+    if customers is not None:
+        known = customers.set_index("customer_id")["registration_date"].notna()
+        registered = known.reindex(indicators.index, fill_value=False).astype(bool)
+    return indicators.reindex(customers_graded).assign(
+        projected_sales=projected_sales,
+        tenure_years=(indicators["tenure_days"] / 365.25).where(registered),
+        credit_days_late=credit_days_late(indicators, payments, period),
+        order_month_share=order_month_share(orders, period, lookback_days).reindex(customers_graded).fillna(0.0),
+        value_matrix=value_matrix,
+    )
