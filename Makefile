@@ -3,7 +3,8 @@
 #
 #   make report                          sample data, period 2025Q4
 #   make report PERIOD=2011-11 DATA=../shared/data/online_retail.parquet [MAPPING=online_retail]
-#   make test                            the test suite (notebook tests included)
+#   make test                            lint (ruff) and the whole test suite (notebook and real-data tests included)
+#   make test-fast                       lint and the unit tests: the inner loop (well under a minute)
 
 PYTHON ?= python3
 PERIOD ?= 2025Q4
@@ -21,11 +22,13 @@ SAMPLE_STAMP := $(VENV)/.sample-data
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help report test lab bench clean FORCE
+.PHONY: help report test test-fast lint format lab bench clean FORCE
 
 help:
 	@echo "make report [PERIOD=$(PERIOD)] [DATA=$(DATA)] [MAPPING=name]  run every stage, HTML in reports/"
-	@echo "make test                                  run the tests"
+	@echo "make test                                  lint and run every test"
+	@echo "make test-fast                             lint and run the unit tests (no notebooks, no real data)"
+	@echo "make format                                format the code with ruff and apply its safe fixes"
 	@echo "make lab                                   JupyterLab in notebooks/"
 	@echo "make bench                                 run bench/run_bench.py"
 	@echo "make clean                                 delete data/processed/ and reports/ outputs (never data/raw/)"
@@ -58,8 +61,21 @@ FORCE:
 report: $(INSTALLED) $(if $(filter $(SAMPLE_DIR),$(patsubst %/,%,$(DATA))),$(SAMPLE_STAMP))
 	$(BIN)/grading run --period "$(PERIOD)" --data "$(DATA)" $(if $(MAPPING),--mapping "$(MAPPING)")
 
-test: $(INSTALLED_TEST)
+LINTED := src tests bench
+
+lint: $(INSTALLED_TEST)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow and not notebook and not realdata" $(PYTEST_ARGS)
+
+format: $(INSTALLED_TEST)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 lab: $(INSTALLED)
 	cd notebooks && ../$(BIN)/jupyter lab

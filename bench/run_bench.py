@@ -8,6 +8,7 @@ fresh Python process, so its peak memory (max RSS) is its own. Results go to
 
 This is a measurement, not a test: nothing here asserts a time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,37 +35,28 @@ def _peak_mb() -> float:
 
 
 # --------------------------------------------------------------------------- in-process tasks
+def _project(tmp: str) -> Path:
+    """A scratch project using the repository's config and notebooks (outputs go to the scratch folder)."""
+    root = Path(tmp)
+    for name in ("config", "notebooks"):
+        (root / name).symlink_to(ROOT / name)
+    return root
+
+
 def task_pipeline(data: str, period: str) -> dict[str, float]:
-    """Load, clean and compute the indicators and KPI trend, timing each step."""
-    from helpers.cleaning import clean_dataset
-    from helpers.indicators import customer_indicators
-    from helpers.kpis import kpi_trend
-    from helpers.loaders import load_dataset, resolve_dataset
-    from helpers.stage import open_stage
+    """Stages 01 (load + clean) and 02 (indicators + KPI trend) through their own computations, in memory."""
+    from helpers.pipeline.memory import run_in_memory
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "config").symlink_to(ROOT / "config")
-        stage = open_stage(tmp, period)
-        t0 = time.perf_counter()
-        dataset = resolve_dataset(data, None, stage.config_dir)
-        loaded = load_dataset(dataset)
-        t1 = time.perf_counter()
-        result = clean_dataset(loaded, dataset.mapping, stage.settings, stage.lookups(), stage.period)
-        t2 = time.perf_counter()
-        t = result.tables
-        customer_indicators(t["orders"], stage.period, customers=t.get("customers"), tickets=t.get("tickets"),
-                            surveys=t.get("surveys"), interactions=t.get("interactions"), payments=t.get("payments"))
-        kpi_trend(t["orders"], stage.period, customers=t.get("customers"), tickets=t.get("tickets"),
-                  surveys=t.get("surveys"), leads=t.get("leads"))
-        t3 = time.perf_counter()
+        run = run_in_memory(_project(tmp), period, data=data, last=2)
+    cleaning = run.results["01_data_cleaning"]
     return {
-        "raw_order_lines": len(loaded["orders"].data),
-        "kept_order_lines": len(t["orders"]),
-        "customers": len(t["customers"]),
-        "load_s": t1 - t0,
-        "clean_s": t2 - t1,
-        "indicators_s": t3 - t2,
-        "total_s": t3 - t0,
+        "raw_order_lines": len(cleaning.loaded["orders"].data),
+        "kept_order_lines": len(cleaning.result.tables["orders"]),
+        "customers": len(cleaning.result.tables["customers"]),
+        "load_and_clean_s": run.seconds["01_data_cleaning"],
+        "indicators_s": run.seconds["02_indicators"],
+        "total_s": sum(run.seconds.values()),
         "peak_rss_mb": _peak_mb(),
     }
 
@@ -74,48 +66,58 @@ def task_engines(data: str, period: str) -> dict[str, float]:
     import duckdb
     import pandas as pd
 
-    from helpers.cleaning import clean_dataset
-    from helpers.indicators import customer_indicators
-    from helpers.loaders import load_dataset, resolve_dataset
-    from helpers.stage import open_stage
+    from helpers.indicators.customer import customer_indicators
+    from helpers.pipeline.memory import run_in_memory
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "config").symlink_to(ROOT / "config")
-        stage = open_stage(tmp, period)
-        dataset = resolve_dataset(data, None, stage.config_dir)
-        orders = clean_dataset(load_dataset(dataset), dataset.mapping, stage.settings, stage.lookups(),
-                               stage.period).tables["orders"]
-    as_of, end = stage.period.as_of, stage.period.end_exclusive
+        run = run_in_memory(_project(tmp), period, data=data, last=1)
+        ctx = run.results["01_data_cleaning"]
+    orders = ctx.result.tables["orders"]
+    from helpers.core.periods import parse_period
+
+    parsed = parse_period(period)
+    as_of, end = parsed.as_of, parsed.end_exclusive
     start = end - pd.Timedelta(days=365)
     window = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
 
     def vectorised() -> pd.DataFrame:
         sales = window[window["line_type"] == "sale"]
-        return pd.DataFrame({
-            "recency": (as_of - sales.groupby("customer_id")["order_date"].max().dt.normalize()).dt.days,
-            "frequency": sales.groupby("customer_id")["order_id"].nunique(),
-            "monetary": window.groupby("customer_id")["amount"].sum(),
-        }).dropna(subset=["frequency"])
+        return pd.DataFrame(
+            {
+                "recency": (as_of - sales.groupby("customer_id")["order_date"].max().dt.normalize()).dt.days,
+                "frequency": sales.groupby("customer_id")["order_id"].nunique(),
+                "monetary": window.groupby("customer_id")["amount"].sum(),
+            }
+        ).dropna(subset=["frequency"])
 
     def naive() -> pd.DataFrame:
         def one(g: pd.DataFrame) -> pd.Series:
             s = g[g["line_type"] == "sale"]
-            return pd.Series({"recency": (as_of - s["order_date"].max().normalize()).days if len(s) else None,
-                              "frequency": s["order_id"].nunique() if len(s) else None,
-                              "monetary": g["amount"].sum()})
+            return pd.Series(
+                {
+                    "recency": (as_of - s["order_date"].max().normalize()).days if len(s) else None,
+                    "frequency": s["order_id"].nunique() if len(s) else None,
+                    "monetary": g["amount"].sum(),
+                }
+            )
+
         return window.groupby("customer_id").apply(one, include_groups=False).dropna(subset=["frequency"])
 
     def sql() -> pd.DataFrame:
         con = duckdb.connect()
         con.register("w", window[["customer_id", "order_id", "order_date", "amount", "line_type"]])
-        frame = con.execute(
-            """SELECT customer_id,
+        frame = (
+            con.execute(
+                """SELECT customer_id,
                       date_diff('day', max(order_date) FILTER (WHERE line_type = 'sale'), ?::TIMESTAMP) AS recency,
                       count(DISTINCT order_id) FILTER (WHERE line_type = 'sale') AS frequency,
                       sum(amount) AS monetary
                FROM w GROUP BY customer_id HAVING count(*) FILTER (WHERE line_type = 'sale') > 0""",
-            [as_of],
-        ).df().set_index("customer_id")
+                [as_of],
+            )
+            .df()
+            .set_index("customer_id")
+        )
         con.close()
         return frame
 
@@ -133,85 +135,97 @@ def task_engines(data: str, period: str) -> dict[str, float]:
         if not (other.index.equals(base.index) and ((other - base.astype("float64")).abs().max() < 1e-6).all()):
             raise AssertionError(f"{name} disagrees with the vectorised result")
     t = time.perf_counter()
-    customer_indicators(orders, stage.period)
+    customer_indicators(
+        orders, parsed, lookback_days=365, csat_satisfied_min=4, nps_promoter_min=9, nps_detractor_max=6
+    )
     timings["customer_indicators_full_s"] = time.perf_counter() - t
     timings["window_lines"] = len(window)
     return timings
 
 
 def task_grading(data: str, period: str, cache: str) -> dict[str, float]:
-    """Stage 03's work on clean data: RFM and gradings, then the CLV fit, prediction and holdout check.
+    """Stage 03's computation on stages 01-02's outputs: the whole stage, and its CLV fit, prediction and check.
 
     ``cache`` is the PyTensor compile folder: empty for a cold run (first use: the models are compiled),
     filled by an earlier process for a warm one.
     """
     os.environ["PYTENSOR_FLAGS"] = f"base_compiledir={cache}"
-    from helpers.cleaning import clean_dataset
-    from helpers.clv import period_clv
-    from helpers.gradings import behaviour_state, value_tier
-    from helpers.indicators import customer_indicators
-    from helpers.loaders import load_dataset, resolve_dataset
-    from helpers.rfm import rfm_segments, segment_summary
-    from helpers.stage import open_stage
+    from helpers.pipeline.memory import run_in_memory
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "config").symlink_to(ROOT / "config")
-        stage = open_stage(tmp, period)
-        dataset = resolve_dataset(data, None, stage.config_dir)
-        result = clean_dataset(load_dataset(dataset), dataset.mapping, stage.settings, stage.lookups(), stage.period)
-        orders = result.tables["orders"]
-        indicators = customer_indicators(orders, stage.period)
-        t0 = time.perf_counter()
-        segments = rfm_segments(indicators, stage.settings.rfm)
-        segment_summary(segments)
-        value_tier(indicators, stage.settings.gradings.value_tier)
-        behaviour_state(indicators, stage.settings.gradings.behaviour)
-        t1 = time.perf_counter()
-        clv = period_clv(orders, stage.period.as_of, stage.settings.clv)
-        t2 = time.perf_counter()
+        run = run_in_memory(_project(tmp), period, data=data, last=3)
+    grading = run.results["03_rfm_segmentation"]
+    clv = grading.clv
     return {
-        "customers": len(segments),
-        "rfm_and_gradings_s": t1 - t0,
-        "clv_fit_predict_validate_s": t2 - t1,
+        "customers": len(grading.segments),
+        "stage_03_s": run.seconds["03_rfm_segmentation"],
         "bgnbd_gg_fit_s": clv.fit.seconds if clv.fit else float("nan"),
         "holdout_refit_s": clv.validation.fit.seconds if clv.validation else float("nan"),
     }
 
 
 def task_report(root: str, data: str, period: str, floor: bool) -> dict[str, float]:
-    """One runner pass over the real stages, or over as many empty notebooks (the floor)."""
+    """One ``grading run`` of every stage, or the floor: as many empty notebooks through Papermill + nbconvert."""
     import nbformat
 
-    from helpers.runner import discover_stages, run_stages
+    from helpers.core.catalog import ProjectPaths
+    from helpers.core.periods import parse_period
+    from helpers.pipeline import registry
+    from helpers.pipeline.runner import plan_run, run_period
 
-    project = Path(root)
-    stages = discover_stages(ROOT / "notebooks")
+    project = _project(root)
+    paths = ProjectPaths(project)
+    t = time.perf_counter()
     if floor:
-        empty_dir = project / "empty_notebooks"
-        empty_dir.mkdir(exist_ok=True)
-        for nb in stages:
+        empty_dir = project / "empty"
+        empty_dir.mkdir()
+        for stage in registry.stages():
             empty = nbformat.v4.new_notebook()
-            cell = nbformat.v4.new_code_cell("period = ''\ndata = ''\nmapping = ''\nproject_root = ''")
+            cell = nbformat.v4.new_code_cell("period = ''\ndata = ''\nmapping = ''\nproject_root = ''\nrun_id = ''")
             cell.metadata["tags"] = ["parameters"]
             empty.cells = [cell]
             empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            nbformat.write(empty, empty_dir / nb.name)
-        stages = discover_stages(empty_dir)
-    params = {"period": period, "data": data, "mapping": "", "project_root": str(project)}
-    t = time.perf_counter()
-    results = run_stages(stages, project / "reports" / period, params, cwd=ROOT / "notebooks", period=period,
-                         out=open("/dev/null", "w"))
-    seconds = time.perf_counter() - t
-    if any(r.status != "ok" for r in results):
-        raise RuntimeError(f"report run failed: {[r.error for r in results]}")
-    return {"seconds": seconds, "stages": len(results)}
+            nbformat.write(empty, empty_dir / stage.notebook)
+            _floor_notebook(empty_dir / stage.notebook, empty_dir / "out", period)
+        stages = len(registry.stages())
+    else:
+        settings = registry.load_settings(paths.config)
+        params = {"data": data, "mapping": ""}
+        plan = plan_run(paths, parse_period(period), settings, params)
+        with open(os.devnull, "w") as quiet:
+            outcome = run_period(paths, parse_period(period), settings, params, plan, out=quiet)
+        if not outcome.ok:
+            raise RuntimeError(f"report run failed: {outcome.error}")
+        stages = len(outcome.stages)
+    return {"seconds": time.perf_counter() - t, "stages": stages}
+
+
+def _floor_notebook(notebook: Path, out_dir: Path, period: str) -> None:
+    """The same Papermill + nbconvert path as a stage, on a notebook that does nothing."""
+    import papermill
+
+    from helpers.reporting.html import export_html
+
+    out_dir.mkdir(exist_ok=True)
+    executed = out_dir / notebook.name
+    papermill.execute_notebook(
+        str(notebook),
+        str(executed),
+        parameters={"period": period},
+        kernel_name="python3",
+        progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+    )
+    export_html(executed, executed.with_suffix(".html"), f"{notebook.stem} — {period}")
 
 
 # --------------------------------------------------------------------------- orchestration
 def _in_subprocess(task: str, **kwargs: object) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, __file__, "--task", task, "--kwargs", json.dumps(kwargs)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if done.returncode != 0:
         raise RuntimeError(f"task {task} failed:\n{done.stderr[-3000:]}")
@@ -224,8 +238,21 @@ def _big_table(lines: int) -> Path:
     folder = BIG_DATA / f"sample_{customers}"
     if not (folder / "orders.parquet").exists():
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "helpers.sample_data", "--out", str(folder), "--customers",
-                        str(customers), "--format", "parquet"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "helpers.sample_data",
+                "--out",
+                str(folder),
+                "--customers",
+                str(customers),
+                "--format",
+                "parquet",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     return folder
 
 
@@ -238,8 +265,9 @@ def main() -> None:
     parser.add_argument("--kwargs", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.task:
-        task = {"pipeline": task_pipeline, "engines": task_engines, "report": task_report,
-                "grading": task_grading}[args.task]
+        task = {"pipeline": task_pipeline, "engines": task_engines, "report": task_report, "grading": task_grading}[
+            args.task
+        ]
         print(json.dumps(task(**json.loads(args.kwargs))))
         return
 
@@ -252,7 +280,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:  # the same empty compile folder: first cold, then warm
             for run in ("cold", "warm"):
                 out[f"online_retail_grading_{run}"] = _in_subprocess(
-                    "grading", data=str(online_retail), period="2011-11", cache=cache)
+                    "grading", data=str(online_retail), period="2011-11", cache=cache
+                )
     else:
         print(f"skipping Online Retail: {online_retail} is absent")
     if not args.skip_big:
@@ -263,8 +292,8 @@ def main() -> None:
         runs = []
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as tmp:
-                (Path(tmp) / "config").symlink_to(ROOT / "config")
-                runs.append(_in_subprocess("report", root=tmp, data=str(sample), period="2025Q4", floor=floor)["seconds"])
+                run = _in_subprocess("report", root=tmp, data=str(sample), period="2025Q4", floor=floor)
+                runs.append(run["seconds"])
         out["report_floor_s" if floor else "report_s"] = statistics.median(runs)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -276,8 +305,10 @@ def _markdown(out: dict[str, object]) -> str:
     lines = ["| measurement | figure |", "|---|---|"]
     for key, value in out.items():
         if isinstance(value, dict):
-            lines += [f"| {key}: {k} | {v:,.2f} |" if isinstance(v, float) else f"| {key}: {k} | {v:,} |"
-                      for k, v in value.items()]
+            lines += [
+                f"| {key}: {k} | {v:,.2f} |" if isinstance(v, float) else f"| {key}: {k} | {v:,} |"
+                for k, v in value.items()
+            ]
         else:
             lines.append(f"| {key} | {value:,.2f} |")
     engines = out.get("online_retail_engines")

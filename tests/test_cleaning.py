@@ -1,16 +1,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from conftest import CONFIG, loaded
-from helpers.cleaning import Lookups, clean_dataset, clean_events, find_test_accounts
-from helpers.config import load_mapping, load_settings
-from helpers.errors import PeriodError
-from helpers.ledger import check_reconciles, reconciliation, summary, to_milli
-from helpers.periods import parse_period
+from conftest import CONFIG, SETTINGS, loaded
+from helpers.cleaning.ledger import check_reconciles, reconciliation, summary, to_milli
+from helpers.cleaning.rules import clean_dataset, clean_events, find_test_accounts
+from helpers.cleaning.standardise import Lookups
+from helpers.core.errors import PeriodError
+from helpers.core.mapping import load_mapping
+from helpers.core.periods import parse_period
 
-SETTINGS = load_settings(CONFIG)
+CLEANING = SETTINGS.cleaning
 OR_MAPPING = load_mapping(CONFIG, "online_retail")
 LOOKUPS = Lookups(
     taxonomy={"制造业": {"汽车零部件": ["汽配", "Automotive parts"]}, "服务业": {"软件": ["IT软件"]}},
@@ -47,7 +50,7 @@ def run(lines: pd.DataFrame, period=PERIOD, customers=None):
     tables = {"orders": loaded(lines)}
     if customers is not None:
         tables["customers"] = loaded(customers, "customers.csv")
-    return clean_dataset(tables, OR_MAPPING, SETTINGS, LOOKUPS, period)
+    return clean_dataset(tables, OR_MAPPING, CLEANING, LOOKUPS, period)
 
 
 def test_each_rule_gives_its_reason_in_priority_order():
@@ -72,35 +75,47 @@ def test_reconciliation_adds_up_to_the_thousandth():
     result = run(or_lines([r for r, _ in LINES]))
     recon = reconciliation(result.ledger).set_index("step")
     raw = 6 * 2.55 * 2 + 6 * 1.85 + 32 * 1.69 + 11062.06 + 54 + 0 - 5 * 4.25 - 2 * 2.55 + 4 * 4.25 + 4.25
-    assert recon.loc["raw rows (input)", "amount"] == pytest.approx(raw, abs=1e-9)
-    assert recon.loc["kept (total)", "rows"] + recon.loc["excluded (total)", "rows"] == len(LINES)
-    assert recon.loc["kept (total)", "amount"] + recon.loc["excluded (total)", "amount"] == pytest.approx(raw, abs=1e-9)
+    assert recon.loc["raw", "amount"] == pytest.approx(raw, abs=1e-9)
+    assert recon.loc["kept_total", "rows"] + recon.loc["excluded_total", "rows"] == len(LINES)
+    assert recon.loc["kept_total", "amount"] + recon.loc["excluded_total", "amount"] == pytest.approx(raw, abs=1e-9)
     check_reconciles(result.ledger, result.tables["orders"])
 
 
 def test_summary_counts_for_the_manifest():
     s = summary(run(or_lines([r for r, _ in LINES])).ledger)
     assert s["input_rows"] == 11 and s["kept_rows"] == 4
-    assert s["excluded_rows"] == {"adjustment": 1, "duplicate_line": 1, "missing_customer_id": 1, "missing_date": 1,
-                                  "non_product_line": 1, "test_account": 1, "zero_amount": 1}
+    assert s["excluded_rows"] == {
+        "adjustment": 1,
+        "duplicate_line": 1,
+        "missing_customer_id": 1,
+        "missing_date": 1,
+        "non_product_line": 1,
+        "test_account": 1,
+        "zero_amount": 1,
+    }
 
 
 def test_test_accounts_match_whole_words_only():
-    customers = pd.DataFrame({
-        "customer_id": pd.array(["1", "2", "3", "4"], dtype="string"),
-        "customer_name": ["Greatest Hardware Ltd", "Demolition Co", "ACME Test Account", "测试客户-内部"],
-    })
-    assert find_test_accounts(customers, SETTINGS) == {"TEST001", "3", "4"}
+    customers = pd.DataFrame(
+        {
+            "customer_id": pd.array(["1", "2", "3", "4"], dtype="string"),
+            "customer_name": ["Greatest Hardware Ltd", "Demolition Co", "ACME Test Account", "测试客户-内部"],
+        }
+    )
+    assert find_test_accounts(customers, CLEANING) == {"TEST001", "3", "4"}
 
 
 def test_cdnow_keeps_identical_rows_and_zero_purchases():
     cdnow = load_mapping(CONFIG, "cdnow")
-    lines = pd.DataFrame({
-        "customer_id": pd.array(["7", "7", "7"], dtype="string"),
-        "order_date": pd.to_datetime(["1997-01-02"] * 3),
-        "quantity": [1.0, 1.0, 1.0], "amount": [12.0, 12.0, 0.0],
-    })
-    result = clean_dataset({"orders": loaded(lines)}, cdnow, SETTINGS, LOOKUPS, parse_period("1997-01"))
+    lines = pd.DataFrame(
+        {
+            "customer_id": pd.array(["7", "7", "7"], dtype="string"),
+            "order_date": pd.to_datetime(["1997-01-02"] * 3),
+            "quantity": [1.0, 1.0, 1.0],
+            "amount": [12.0, 12.0, 0.0],
+        }
+    )
+    result = clean_dataset({"orders": loaded(lines)}, cdnow, CLEANING, LOOKUPS, parse_period("1997-01"))
     orders = result.tables["orders"]
     assert len(orders) == 3 and orders["order_id"].nunique() == 1  # one order per customer and day
 
@@ -111,15 +126,17 @@ def test_period_without_orders_is_a_clear_error():
 
 
 def customers_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_id": pd.array(["17850", "12345", "12345", "TEST9", "55555"], dtype="string"),
-        "customer_name": ["恒达机械有限公司", "旧名称", "华信软件有限公司", "测试客户-内部", "Acme Ltd"],
-        "industry": ["汽配", "服务业/软件", "IT软件", "汽配", "养殖业"],
-        "region": ["华东区", "East China", "华东", "华东", "火星"],
-        "contact_name": ["张伟", None, "李娜", "王五", "John Smith"],
-        "contact_phone": ["13812345678", "13900001111", None, "13700000000", "+44 20 7946 0958"],
-        "contact_email": ["zhang.wei@hengda.com", None, "li.na@huaxin.cn", "t@t.cn", "john@acme.co.uk"],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": pd.array(["17850", "12345", "12345", "TEST9", "55555"], dtype="string"),
+            "customer_name": ["恒达机械有限公司", "旧名称", "华信软件有限公司", "测试客户-内部", "Acme Ltd"],
+            "industry": ["汽配", "服务业/软件", "IT软件", "汽配", "养殖业"],
+            "region": ["华东区", "East China", "华东", "华东", "火星"],
+            "contact_name": ["张伟", None, "李娜", "王五", "John Smith"],
+            "contact_phone": ["13812345678", "13900001111", None, "13700000000", "+44 20 7946 0958"],
+            "contact_email": ["zhang.wei@hengda.com", None, "li.na@huaxin.cn", "t@t.cn", "john@acme.co.uk"],
+        }
+    )
 
 
 def test_customers_are_deduped_standardised_and_masked():
@@ -151,12 +168,14 @@ def test_customer_base_holds_only_customers_known_by_the_as_of_date():
 
 
 def test_events_of_unknown_customers_are_accounted_for():
-    tickets = pd.DataFrame({
-        "ticket_id": pd.array(["T1", "T2", "T2", "T3", "T4"], dtype="string"),
-        "customer_id": pd.array(["C1", "C1", "C1", "ZZZ", None], dtype="string"),
-        "opened_at": pd.to_datetime(["2024-01-01"] * 5),
-        "satisfaction": pd.array([5, 2, 3, 4, 4], dtype="Int64"),
-    })
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": pd.array(["T1", "T2", "T2", "T3", "T4"], dtype="string"),
+            "customer_id": pd.array(["C1", "C1", "C1", "ZZZ", None], dtype="string"),
+            "opened_at": pd.to_datetime(["2024-01-01"] * 5),
+            "satisfaction": pd.array([5, 2, 3, 4, 4], dtype="Int64"),
+        }
+    )
     clean, ledger = clean_events("tickets", loaded(tickets), test_ids=set(), known_customers={"C1"})
     assert ledger["reason"].tolist() == ["kept", "duplicate_record", "kept", "unknown_customer", "missing_customer_id"]
     assert clean["satisfaction"].tolist() == [5, 3]
@@ -187,7 +206,9 @@ def test_every_raw_row_is_kept_or_excluded_and_amounts_reconcile(rows):
     assert kept.sum() == len(result.tables["orders"])
     # Raw amounts as interpreted: a return line credits the customer whatever sign the export used.
     is_return = lines["order_id"].str.startswith("C") | (lines["quantity"] < 0)
-    signed = (lines["quantity"] * lines["unit_price"]).where(~is_return, -(lines["quantity"] * lines["unit_price"]).abs())
+    signed = (lines["quantity"] * lines["unit_price"]).where(
+        ~is_return, -(lines["quantity"] * lines["unit_price"]).abs()
+    )
     raw_milli = int(np.round(signed * 1000).sum())
     assert to_milli(ledger["amount"]) == raw_milli
     assert to_milli(ledger.loc[kept, "amount"]) + to_milli(ledger.loc[~kept, "amount"]) == raw_milli

@@ -9,18 +9,17 @@ Published: BG/NBD r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
 ("Counting your customers the easy way", Marketing Science 24(2)); Gamma-Gamma
 p = 6.25, q = 3.74, gamma = 15.44 on the 946 repeat buyers ("RFM and CLV", JMR 42(4)).
 """
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from conftest import CONFIG, shared_file
-from helpers.clv import fit_clv, predict_clv, validate_clv
-from helpers.cleaning import Lookups, clean_dataset
-from helpers.config import load_settings, load_synonyms, load_taxonomy
-from helpers.indicators import clv_summary
-from helpers.loaders import load_dataset, resolve_dataset
-from helpers.periods import parse_period
+from conftest import SETTINGS, clean, shared_file
+from helpers.segmentation.clv import clv_summary, fit_clv, predict_clv, validate_clv
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+CLV = SETTINGS.segmentation.clv
 
 BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
@@ -28,20 +27,14 @@ GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
 
 @pytest.fixture(scope="module")
 def sales() -> pd.DataFrame:
-    path = shared_file("CDNOW_sample.txt")
-    settings = load_settings(CONFIG)
-    dataset = resolve_dataset(path, "cdnow_sample", CONFIG)
-    lookups = Lookups(load_taxonomy(CONFIG), load_synonyms(CONFIG, "regions.yaml"),
-                      load_synonyms(CONFIG, "countries.yaml"))
-    result = clean_dataset(load_dataset(dataset), dataset.mapping, settings, lookups, parse_period("1998Q2"))
-    orders = result.tables["orders"]
-    assert len(orders) == 6919   # every row of the file is a purchase
+    orders = clean(shared_file("CDNOW_sample.txt"), "1998Q2", mapping="cdnow_sample").result.tables["orders"]
+    assert len(orders) == 6919  # every row of the file is a purchase
     return orders.loc[orders["line_type"] == "sale"]
 
 
 @pytest.fixture(scope="module")
 def calibration_fit(sales):
-    settings = load_settings(CONFIG).clv
+    settings = CLV
     assert settings.time_unit == "W" and settings.fit_method == "map"
     summary = clv_summary(sales, observation_end="1998-06-30", calibration_end="1997-09-30", time_unit="W")
     return summary, fit_clv(summary, settings)
@@ -71,7 +64,7 @@ def test_gamma_gamma_reproduces_the_published_parameters(calibration_fit):
 
 def test_predictions_are_consistent(calibration_fit):
     summary, fit = calibration_fit
-    settings = load_settings(CONFIG).clv
+    settings = CLV
     pred = predict_clv(fit, summary, settings)
     assert pred.index.equals(summary.index)
     assert pred.notna().all().all()
@@ -89,7 +82,7 @@ def test_predictions_are_consistent(calibration_fit):
 
 @pytest.fixture(scope="module")
 def holdout_check(sales):
-    settings = load_settings(CONFIG).clv
+    settings = CLV
     return validate_clv(sales, calibration_end="1997-09-30", observation_end="1998-06-30", settings=settings)
 
 

@@ -1,4 +1,5 @@
 """environment.yml (conda) lists the same dependencies as pyproject.toml."""
+
 from __future__ import annotations
 
 import re

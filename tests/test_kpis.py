@@ -1,4 +1,5 @@
 """Company KPIs and revenue concentration: hand-computed cases and invariants."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,26 +8,31 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.errors import ConfigError, DataValidationError
-from helpers.indicators import known_customers
-from helpers.kpis import (
-    KPI_COLUMNS,
-    KPI_DESCRIPTIONS,
-    concentration,
-    kpi_comparison,
-    kpi_trend,
-    period_kpis,
-)
-from helpers.periods import parse_period
+from conftest import SETTINGS
+from helpers.core.errors import ConfigError, DataValidationError
+from helpers.core.periods import parse_period
+from helpers.indicators import kpis
+from helpers.indicators.kpis import KPI_COLUMNS, KPI_DESCRIPTIONS, kpi_comparison
+from helpers.shared import concentration, known_customers
 
-PERIOD = parse_period("2024-03")   # previous period: 2024-02
+PERIOD = parse_period("2024-03")  # previous period: 2024-02
+#: The shipped look-back and satisfaction settings: what the tests' calls use unless they say otherwise.
+DEFAULTS = {"lookback_days": SETTINGS.analysis.lookback_days, **SETTINGS.indicators.satisfaction()}
+
+
+def period_kpis(orders: pd.DataFrame, period, **kwargs) -> pd.Series:
+    return kpis.period_kpis(orders, period, **{**DEFAULTS, **kwargs})
+
+
+def kpi_trend(orders: pd.DataFrame, period, **kwargs) -> pd.DataFrame:
+    return kpis.kpi_trend(orders, period, **{**DEFAULTS, "n_periods": SETTINGS.indicators.trend_periods, **kwargs})
 
 
 @pytest.fixture
 def orders() -> pd.DataFrame:
     rows = [
         ("A", "O1", "2024-02-10", 100.0, "sale"),
-        ("A", "O2", "2024-03-05", 30.0, "sale"),   # one order, two lines
+        ("A", "O2", "2024-03-05", 30.0, "sale"),  # one order, two lines
         ("A", "O2", "2024-03-05", 20.0, "sale"),
         ("A", "R1", "2024-03-20", -10.0, "return"),
         ("B", "O3", "2024-02-15", 200.0, "sale"),  # active in Feb, not in Mar
@@ -42,24 +48,34 @@ def orders() -> pd.DataFrame:
 
 @pytest.fixture
 def extra() -> dict[str, pd.DataFrame]:
-    customers = pd.DataFrame({"customer_id": ["A", "E", "G"],
-                              "registration_date": pd.to_datetime(["2023-01-01", "2024-01-01", "2024-05-01"])})
-    surveys = pd.DataFrame({
-        "customer_id": ["A", "B", "C", "D", "A"],
-        "survey_date": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-02-20"]),
-        "nps_score": pd.array([10, 9, 8, 2, 0], dtype="Int64"),
-    })
-    tickets = pd.DataFrame({
-        "customer_id": ["A", "B", "C", "D", "A"],
-        "opened_at": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-02-01"]),
-        "satisfaction": pd.array([5, 4, 2, None, 1], dtype="Int64"),
-    })
-    leads = pd.DataFrame({
-        "lead_id": ["L1", "L2", "L3", "L4", "L5", "L6"],
-        "created_date": pd.to_datetime(["2024-01-01"] * 6),
-        "closed_date": pd.to_datetime(["2024-03-02", "2024-03-05", "2024-03-09", None, "2024-02-01", "2024-04-02"]),
-        "outcome": ["won", "won", "lost", "open", "won", "lost"],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["A", "E", "G"],
+            "registration_date": pd.to_datetime(["2023-01-01", "2024-01-01", "2024-05-01"]),
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D", "A"],
+            "survey_date": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-02-20"]),
+            "nps_score": pd.array([10, 9, 8, 2, 0], dtype="Int64"),
+        }
+    )
+    tickets = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D", "A"],
+            "opened_at": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-02-01"]),
+            "satisfaction": pd.array([5, 4, 2, None, 1], dtype="Int64"),
+        }
+    )
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2", "L3", "L4", "L5", "L6"],
+            "created_date": pd.to_datetime(["2024-01-01"] * 6),
+            "closed_date": pd.to_datetime(["2024-03-02", "2024-03-05", "2024-03-09", None, "2024-02-01", "2024-04-02"]),
+            "outcome": ["won", "won", "lost", "open", "won", "lost"],
+        }
+    )
     return {"customers": customers, "surveys": surveys, "tickets": tickets, "leads": leads}
 
 
@@ -67,19 +83,19 @@ def test_period_kpis_by_hand(orders, extra):
     k = period_kpis(orders, PERIOD, **extra)
     assert list(k.index) == KPI_COLUMNS and set(KPI_DESCRIPTIONS) == set(KPI_COLUMNS)
     assert k["period"] == "2024-03" and k["as_of"] == pd.Timestamp("2024-03-31")
-    assert k["customers_known"] == 5          # A, B, C, D by orders; E registered 1 Jan; not F, G
-    assert k["active_customers"] == 3         # A, C, D
-    assert k["new_customers"] == 1            # C
-    assert k["revenue"] == pytest.approx(400.0)   # 30 + 20 - 10 + 300 + 60
-    assert k["orders"] == 3                   # O2, O4, O6
+    assert k["customers_known"] == 5  # A, B, C, D by orders; E registered 1 Jan; not F, G
+    assert k["active_customers"] == 3  # A, C, D
+    assert k["new_customers"] == 1  # C
+    assert k["revenue"] == pytest.approx(400.0)  # 30 + 20 - 10 + 300 + 60
+    assert k["orders"] == 3  # O2, O4, O6
     assert k["avg_order_value"] == pytest.approx(400 / 3)  # revenue 400 (net of returns) over 3 orders
     # Window 2 Apr 2023 - 31 Mar 2024: A has O1, O2; B O3; C O4; D O5, O6 -> 2 of 4 repeat.
     assert k["repurchase_rate"] == pytest.approx(0.5)
-    assert k["retention_rate"] == pytest.approx(0.5)   # Feb active A, B; A is back
+    assert k["retention_rate"] == pytest.approx(0.5)  # Feb active A, B; A is back
     assert k["churn_rate"] == pytest.approx(0.5)
-    assert k["nps"] == pytest.approx(25.0)     # Mar answers 10, 9, 8, 2: (2 - 1) / 4 x 100
+    assert k["nps"] == pytest.approx(25.0)  # Mar answers 10, 9, 8, 2: (2 - 1) / 4 x 100
     assert k["nps_responses"] == 4
-    assert k["csat"] == pytest.approx(2 / 3)   # rated 5, 4, 2 in Mar
+    assert k["csat"] == pytest.approx(2 / 3)  # rated 5, 4, 2 in Mar
     assert k["lead_conversion_rate"] == pytest.approx(2 / 3)  # closed in Mar: won, won, lost
 
 
@@ -91,7 +107,7 @@ def test_missing_tables_are_na_not_zero(orders):
 
 
 def test_tables_without_answers_in_period(orders, extra):
-    surveys = extra["surveys"].iloc[[4]]   # only a February answer
+    surveys = extra["surveys"].iloc[[4]]  # only a February answer
     k = period_kpis(orders, PERIOD, surveys=surveys)
     assert pd.isna(k["nps"]) and k["nps_responses"] == 0
 
@@ -101,10 +117,10 @@ def test_kpi_trend_drops_periods_before_data_start(orders):
     # Data start 1 Dec 2023: Oct and Nov 2023 are dropped, not shown as zeros.
     assert trend["period"].tolist() == ["2023-12", "2024-01", "2024-02", "2024-03"]
     assert list(trend.columns) == KPI_COLUMNS
-    assert pd.isna(trend.loc[0, "retention_rate"])          # Nov 2023 is before the data start
-    assert trend.loc[1, "revenue"] == 0.0 and trend.loc[1, "orders"] == 0   # January: no orders, a real 0
-    assert trend.loc[1, "retention_rate"] == 0.0             # D (December) did not come back
-    assert pd.isna(trend.loc[2, "retention_rate"])           # nobody was active in January
+    assert pd.isna(trend.loc[0, "retention_rate"])  # Nov 2023 is before the data start
+    assert trend.loc[1, "revenue"] == 0.0 and trend.loc[1, "orders"] == 0  # January: no orders, a real 0
+    assert trend.loc[1, "retention_rate"] == 0.0  # D (December) did not come back
+    assert pd.isna(trend.loc[2, "retention_rate"])  # nobody was active in January
     last = trend.iloc[-1]
     ref = period_kpis(orders, PERIOD)
     for name in KPI_COLUMNS:
@@ -133,7 +149,7 @@ def test_concentration_by_hand():
     # Curve (customers, revenue): (0, 0), (.25, .5), (.5, .8), (.75, .95), (1, 1).
     c = concentration(pd.Series([50.0, 30.0, 15.0, 5.0, 0.0, -10.0, np.nan]))
     assert c["customers"] == 4 and c["left_out"] == 3
-    assert c["top_10pct_share"] == pytest.approx(0.2)   # 0.1 / 0.25 of the first customer's 0.5
+    assert c["top_10pct_share"] == pytest.approx(0.2)  # 0.1 / 0.25 of the first customer's 0.5
     assert c["top_20pct_share"] == pytest.approx(0.4)
     assert c["customers_for_80pct_share"] == pytest.approx(0.5)
     # Gini: ascending 5, 15, 30, 50: 2 x (5 + 30 + 90 + 200) / (4 x 100) - 5 / 4 = 0.375
@@ -163,21 +179,29 @@ def test_concentration_invariants(values):
 
 
 _lines = st.lists(
-    st.tuples(st.sampled_from("abcdef"), st.integers(0, 9), st.integers(0, 240),
-              st.floats(-100, 1000, allow_nan=False), st.booleans()),
-    min_size=1, max_size=50,
+    st.tuples(
+        st.sampled_from("abcdef"),
+        st.integers(0, 9),
+        st.integers(0, 240),
+        st.floats(-100, 1000, allow_nan=False),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=50,
 )
 
 
 def _random_orders(lines) -> pd.DataFrame:
     start = pd.Timestamp("2023-09-01")
-    return pd.DataFrame({
-        "customer_id": [c for c, *_ in lines],
-        "order_id": [f"{c}{o}" for c, o, *_ in lines],
-        "order_date": [start + pd.Timedelta(days=d) for _, _, d, _, _ in lines],
-        "amount": [a for *_, a, _ in lines],
-        "line_type": ["return" if r else "sale" for *_, r in lines],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [c for c, *_ in lines],
+            "order_id": [f"{c}{o}" for c, o, *_ in lines],
+            "order_date": [start + pd.Timedelta(days=d) for _, _, d, _, _ in lines],
+            "amount": [a for *_, a, _ in lines],
+            "line_type": ["return" if r else "sale" for *_, r in lines],
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)

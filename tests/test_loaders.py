@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from conftest import CONFIG, shared_file
-from helpers.config import load_mapping
-from helpers.errors import ConfigError, DataValidationError
-from helpers.loaders import load_dataset, load_table, resolve_dataset
+from helpers.core.errors import ConfigError, DataValidationError
+from helpers.core.mapping import load_mapping
+from helpers.io.loaders import load_dataset, load_table, resolve_dataset
 
 MAPPING = {
     "name": "client",
@@ -20,8 +20,15 @@ MAPPING = {
     "tables": {
         "orders": {
             "files": ["orders*.xlsx", "orders*.csv"],
-            "columns": {"order_id": "订单号", "customer_id": "客户编号", "order_date": "下单日期",
-                        "quantity": "数量", "unit_price": "单价", "status": "订单状态", "currency": "币种"},
+            "columns": {
+                "order_id": "订单号",
+                "customer_id": "客户编号",
+                "order_date": "下单日期",
+                "quantity": "数量",
+                "unit_price": "单价",
+                "status": "订单状态",
+                "currency": "币种",
+            },
             "values": {"status": {"已完成": "completed", "已取消": "cancelled", "退货": "returned"}},
         },
         "customers": {"files": ["customers.csv"], "columns": {"customer_id": "客户编号", "customer_name": "客户名称"}},
@@ -33,18 +40,26 @@ def write_client(tmp_path: Path, orders: pd.DataFrame, mapping: dict | None = No
     folder = tmp_path / "export"
     folder.mkdir()
     orders.to_csv(folder / "orders.csv", index=False, encoding="gb18030")
-    pd.DataFrame({"客户编号": ["C1"], "客户名称": ["上海恒达机械有限公司"]}).to_csv(folder / "customers.csv", index=False, encoding="utf-8-sig")
+    pd.DataFrame({"客户编号": ["C1"], "客户名称": ["上海恒达机械有限公司"]}).to_csv(
+        folder / "customers.csv", index=False, encoding="utf-8-sig"
+    )
     mpath = tmp_path / "client.yaml"
     mpath.write_text(yaml.safe_dump(mapping or MAPPING, allow_unicode=True), encoding="utf-8")
     return folder, mpath
 
 
 def orders_frame(**overrides) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "订单号": ["SO1", "SO2", "SO3"], "客户编号": ["C1", "C1", "C2"],
-        "下单日期": ["2024-03-05", "2024/3/6", "2024年3月7日"], "数量": ["2", "1", "3"],
-        "单价": ["¥1,000.00", "50", "20"], "订单状态": ["已完成", "已取消", "退货"], "币种": ["CNY", "CNY", "USD"],
-    })
+    frame = pd.DataFrame(
+        {
+            "订单号": ["SO1", "SO2", "SO3"],
+            "客户编号": ["C1", "C1", "C2"],
+            "下单日期": ["2024-03-05", "2024/3/6", "2024年3月7日"],
+            "数量": ["2", "1", "3"],
+            "单价": ["¥1,000.00", "50", "20"],
+            "订单状态": ["已完成", "已取消", "退货"],
+            "币种": ["CNY", "CNY", "USD"],
+        }
+    )
     for col, values in overrides.items():
         frame[col] = values
     return frame
@@ -122,11 +137,19 @@ def test_a_notes_sheet_is_skipped_and_reported(tmp_path):
         pd.DataFrame({"说明": ["本表为2024年订单导出", "金额单位：元"]}).to_excel(xw, sheet_name="说明", index=False)
         orders_frame().to_excel(xw, sheet_name="2024", index=False)
     mpath = tmp_path / "m.yaml"
-    mpath.write_text(yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True), encoding="utf-8")
+    mpath.write_text(
+        yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
     table = load_table(resolve_dataset(folder, str(mpath), CONFIG), "orders")
     assert len(table.data) == 3
-    assert table.files[0] == {"file": "orders.xlsx#说明", "table": "orders", "rows": 0, "skipped_rows": 2,
-                              "skipped": "none of the mapped columns"}
+    assert table.files[0] == {
+        "file": "orders.xlsx#说明",
+        "table": "orders",
+        "rows": 0,
+        "skipped_rows": 2,
+        "skipped": "none of the mapped columns",
+    }
 
 
 def test_a_workbook_without_the_mapped_columns_is_a_clear_error(tmp_path):
@@ -135,7 +158,10 @@ def test_a_workbook_without_the_mapped_columns_is_a_clear_error(tmp_path):
     with pd.ExcelWriter(folder / "orders.xlsx", engine="xlsxwriter") as xw:
         pd.DataFrame({"说明": ["订单导出"]}).to_excel(xw, sheet_name="说明", index=False)
     mpath = tmp_path / "m.yaml"
-    mpath.write_text(yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True), encoding="utf-8")
+    mpath.write_text(
+        yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
     with pytest.raises(DataValidationError, match="no sheet has the mapped orders columns.*header in row 1") as err:
         load_table(resolve_dataset(folder, str(mpath), CONFIG), "orders")
     assert err.value.file == "orders.xlsx"
@@ -145,8 +171,16 @@ def test_a_workbook_without_the_mapped_columns_is_a_clear_error(tmp_path):
 def test_nps_scores_outside_0_to_10_are_invalid(tmp_path, score):
     folder, mpath = write_client(tmp_path, orders_frame())
     pd.DataFrame({"客户编号": ["C1"], "日期": ["2024-03-05"], "评分": [score]}).to_csv(folder / "nps.csv", index=False)
-    mapping = {**MAPPING, "tables": {**MAPPING["tables"], "surveys": {
-        "files": ["nps.csv"], "columns": {"customer_id": "客户编号", "survey_date": "日期", "nps_score": "评分"}}}}
+    mapping = {
+        **MAPPING,
+        "tables": {
+            **MAPPING["tables"],
+            "surveys": {
+                "files": ["nps.csv"],
+                "columns": {"customer_id": "客户编号", "survey_date": "日期", "nps_score": "评分"},
+            },
+        },
+    }
     mpath.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DataValidationError, match="outside 0-10") as err:
         load_dataset(resolve_dataset(folder, str(mpath), CONFIG))
@@ -154,7 +188,12 @@ def test_nps_scores_outside_0_to_10_are_invalid(tmp_path, score):
 
 
 def test_bad_mapping_names_file_and_key(tmp_path):
-    bad = {**MAPPING, "tables": {"orders": {**MAPPING["tables"]["orders"], "columns": {"order_date": "d", "quantity": "q", "price": "p"}}}}
+    bad = {
+        **MAPPING,
+        "tables": {
+            "orders": {**MAPPING["tables"]["orders"], "columns": {"order_date": "d", "quantity": "q", "price": "p"}}
+        },
+    }
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad\.yaml.*unknown canonical column 'price'"):
@@ -170,6 +209,7 @@ def test_unknown_file_format_cannot_be_detected(tmp_path):
         resolve_dataset(tmp_path / "nope.csv", None, CONFIG)
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize(
     "name, mapping, rows",
     [
@@ -185,6 +225,7 @@ def test_shared_files_are_detected_and_read_whole(name, mapping, rows):
     assert len(load_table(dataset, "orders").data) == rows
 
 
+@pytest.mark.realdata
 def test_uci_workbook_as_published_is_read(tmp_path):
     """The .xlsx as UCI publishes it (sheet "Online Retail", Excel dates) maps like the Parquet copy."""
     src = pd.read_parquet(shared_file("online_retail.parquet")).head(300)

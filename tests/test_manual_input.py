@@ -1,4 +1,5 @@
 """Tests of the scorecard's manual input sheet: template, round trip, validation, lookup."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import manual_input as mi
-from helpers.config import load_scorecard
-from helpers.errors import DataValidationError
+from helpers.core.errors import DataValidationError
+from helpers.segmentation import manual_input as mi
+from helpers.segmentation.settings import load_scorecard
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 CARD = load_scorecard(CONFIG)
@@ -25,17 +26,22 @@ def _sha(path: Path) -> str:
 
 
 def _customers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_name": ["甲公司", "乙公司", None],
-        "rfm_class": ["important_value", "general_retain", "general_develop"],
-        "monetary": [1_234_567.5, 80_000.0, None],
-        "first_order_date": pd.to_datetime(["2020-01-05", "2023-06-30", None]),
-    }, index=pd.Index(["17850", "C00002", "C00003"], name="customer_id"))
+    return pd.DataFrame(
+        {
+            "customer_name": ["甲公司", "乙公司", None],
+            "rfm_class": ["important_value", "general_retain", "general_develop"],
+            "monetary": [1_234_567.5, 80_000.0, None],
+            "first_order_date": pd.to_datetime(["2020-01-05", "2023-06-30", None]),
+        },
+        index=pd.Index(["17850", "C00002", "C00003"], name="customer_id"),
+    )
 
 
 def _existing() -> pd.DataFrame:
-    levels = pd.DataFrame({k: pd.array([None] * 3, dtype="Int64") for k in MANUAL_KEYS},
-                          index=pd.Index(["17850", "C00002", "C00003"], name="customer_id"))
+    levels = pd.DataFrame(
+        {k: pd.array([None] * 3, dtype="Int64") for k in MANUAL_KEYS},
+        index=pd.Index(["17850", "C00002", "C00003"], name="customer_id"),
+    )
     levels.loc["17850", "product_importance"] = 4
     levels.loc["17850", "prospects"] = 3
     levels.loc["C00002", "share_of_wallet"] = 1
@@ -45,8 +51,9 @@ def _existing() -> pd.DataFrame:
 
 @pytest.fixture
 def template(tmp_path) -> Path:
-    return mi.write_manual_template(tmp_path / "scorecard_2025Q4.xlsx", _customers(), CARD, period_label="2025Q4",
-                                    existing=_existing())
+    return mi.write_manual_template(
+        tmp_path / "scorecard_2025Q4.xlsx", _customers(), CARD, period_label="2025Q4", existing=_existing()
+    )
 
 
 def _sheet(tmp_path: Path, frame: pd.DataFrame, sheet: str = mi.INPUT_SHEET, name: str = "filled.xlsx") -> Path:
@@ -63,8 +70,7 @@ def test_template_layout(template):
     assert wb.sheetnames == [mi.INSTRUCTIONS_SHEET, mi.INPUT_SHEET]
     ws = wb[mi.INPUT_SHEET]
     header = [c.value for c in ws[1]]
-    assert header == [mi.ID_HEADER, "customer_name", "rfm_class", "monetary", "first_order_date",
-                      *HEADERS.values()]
+    assert header == [mi.ID_HEADER, "customer_name", "rfm_class", "monetary", "first_order_date", *HEADERS.values()]
     assert header[5] == "6 我方产品对其重要性 Importance of our product to them [product_importance]"
     assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["17850", "C00002", "C00003"]  # ids stay text
     assert ws.cell(2, 6).value == 4 and ws.cell(3, 6).value is None
@@ -74,7 +80,8 @@ def test_template_layout(template):
     assert len(rules) == len(MANUAL)
     # operator None is Excel's default, "between"
     assert {(r.type, r.operator or "between", r.formula1, r.formula2, r.allow_blank) for r in rules} == {
-        ("whole", "between", "1", "4", True)}
+        ("whole", "between", "1", "4", True)
+    }
     assert str(rules[0].sqref) == "F2:F4"
     notes = " ".join(str(c.value) for row in wb[mi.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
     for f in MANUAL:
@@ -83,23 +90,30 @@ def test_template_layout(template):
 
 
 def test_template_is_byte_identical_for_identical_inputs(tmp_path, template):
-    again = mi.write_manual_template(tmp_path / "again.xlsx", _customers(), CARD, period_label="2025Q4",
-                                     existing=_existing())
+    again = mi.write_manual_template(
+        tmp_path / "again.xlsx", _customers(), CARD, period_label="2025Q4", existing=_existing()
+    )
     assert _sha(again) == _sha(template)
     other = mi.write_manual_template(tmp_path / "other.xlsx", _customers(), CARD, period_label="2025Q4")
     assert _sha(other) != _sha(template)
 
 
 def test_context_columns_choice_and_checks(tmp_path):
-    path = mi.write_manual_template(tmp_path / "t.xlsx", _customers(), CARD, period_label="2025Q4",
-                                    context_columns={"customer_name": "客户名称 Name", "monetary": "销售额 Sales"})
+    path = mi.write_manual_template(
+        tmp_path / "t.xlsx",
+        _customers(),
+        CARD,
+        period_label="2025Q4",
+        context_columns={"customer_name": "客户名称 Name", "monetary": "销售额 Sales"},
+    )
     header = [c.value for c in openpyxl.load_workbook(path)[mi.INPUT_SHEET][1]]
     assert header[:3] == [mi.ID_HEADER, "客户名称 Name", "销售额 Sales"]
     with pytest.raises(ValueError, match="not in customers"):
         mi.write_manual_template(tmp_path / "t.xlsx", _customers(), CARD, period_label="P", context_columns=["x"])
     with pytest.raises(ValueError, match="reserved"):
-        mi.write_manual_template(tmp_path / "t.xlsx", _customers(), CARD, period_label="P",
-                                 context_columns={"monetary": "Sales [monetary]"})
+        mi.write_manual_template(
+            tmp_path / "t.xlsx", _customers(), CARD, period_label="P", context_columns={"monetary": "Sales [monetary]"}
+        )
     with pytest.raises(ValueError, match="unique"):
         mi.write_manual_template(tmp_path / "t.xlsx", pd.concat([_customers()] * 2), CARD, period_label="P")
 
@@ -111,18 +125,21 @@ def test_round_trip(template, tmp_path):
     pd.testing.assert_frame_equal(levels, _existing(), check_index_type=False)
     assert levels.attrs["absent_factors"] == []
     # writing what was read gives the same file again
-    again = mi.write_manual_template(tmp_path / "again.xlsx", _customers(), CARD, period_label="2025Q4",
-                                     existing=levels)
+    again = mi.write_manual_template(
+        tmp_path / "again.xlsx", _customers(), CARD, period_label="2025Q4", existing=levels
+    )
     assert _sha(again) == _sha(template)
 
 
 def test_reordered_columns_excel_numbers_text_levels_and_blank_rows(tmp_path):
-    frame = pd.DataFrame({
-        HEADERS["prospects"]: [3, None, None, "2"],
-        "备注 notes": ["free text is ignored", None, None, "x"],
-        mi.ID_HEADER: [17850.0, None, None, "C00004"],  # an id typed as a number reads as "17850"
-        HEADERS["industry_standing"]: [4.0, None, None, None],
-    })
+    frame = pd.DataFrame(
+        {
+            HEADERS["prospects"]: [3, None, None, "2"],
+            "备注 notes": ["free text is ignored", None, None, "x"],
+            mi.ID_HEADER: [17850.0, None, None, "C00004"],  # an id typed as a number reads as "17850"
+            HEADERS["industry_standing"]: [4.0, None, None, None],
+        }
+    )
     levels = mi.read_manual_input(_sheet(tmp_path, frame), CARD, KNOWN)
     assert levels.index.tolist() == ["17850", "C00004"]
     assert levels["prospects"].tolist() == [3, 2] and levels["industry_standing"].tolist() == [4, pd.NA]
@@ -144,8 +161,7 @@ def test_plain_customer_id_header_no_factor_columns_and_no_customers(tmp_path):
 # --------------------------------------------------------------------------- validation errors
 @pytest.mark.parametrize("bad", [5, 0, 2.5, "high", "3.5", True])
 def test_level_must_be_a_whole_number_1_to_4(tmp_path, bad):
-    frame = pd.DataFrame({mi.ID_HEADER: ["C00002", "C00003", "C00004"],
-                          HEADERS["strategic_fit"]: [1, None, bad]})
+    frame = pd.DataFrame({mi.ID_HEADER: ["C00002", "C00003", "C00004"], HEADERS["strategic_fit"]: [1, None, bad]})
     path = _sheet(tmp_path, frame)
     with pytest.raises(DataValidationError, match="whole number 1-4") as err:
         mi.read_manual_input(path, CARD, KNOWN)
@@ -183,10 +199,13 @@ def test_missing_customer_id_column(tmp_path):
         mi.read_manual_input(_sheet(tmp_path, frame), CARD, KNOWN)
 
 
-@pytest.mark.parametrize("header, message", [
-    ("99 人脉 Network [network]", "unknown factor column"),
-    ("2 去年销售额 Last year's sales [last_year_sales]", "computed from the data"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("99 人脉 Network [network]", "unknown factor column"),
+        ("2 去年销售额 Last year's sales [last_year_sales]", "computed from the data"),
+    ],
+)
 def test_unknown_or_data_factor_column(tmp_path, header, message):
     frame = pd.DataFrame({mi.ID_HEADER: ["C00002"], header: [1]})
     with pytest.raises(DataValidationError, match=message) as err:

@@ -6,6 +6,7 @@ points it at a scratch project with a small sample. The reference output of the
 reconciliation cell is what the helpers compute for the same data, so the test
 checks that the report shows exactly that table.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -19,14 +20,11 @@ from IPython.core.formatters import DisplayFormatter
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from conftest import ROOT, project_copy
-from helpers.cleaning import clean_dataset
-from helpers.cleaning_report import reconciliation_table
-from helpers.ledger import reconciliation
-from helpers.loaders import load_dataset, resolve_dataset
+from conftest import ROOT, clean, project_copy
+from helpers.cleaning.report import reconciliation_table
 from helpers.sample_data import generate
-from helpers.stage import open_stage
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 PERIOD = "2025Q4"
 CHECKED = "# NBVAL_CHECK_OUTPUT"
 
@@ -40,10 +38,8 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def expected_reconciliation(root: Path) -> dict[str, str]:
-    stage = open_stage(root, PERIOD)
-    dataset = resolve_dataset(root / "data" / "raw" / "sample", None, stage.config_dir)
-    result = clean_dataset(load_dataset(dataset), dataset.mapping, stage.settings, stage.lookups(), stage.period)
-    data, _ = DisplayFormatter().format(reconciliation_table(reconciliation(result.ledger), dataset.mapping.reporting_currency))
+    run = clean(root / "data" / "raw" / "sample", PERIOD)
+    data, _ = DisplayFormatter().format(reconciliation_table(run.reconciliation, run.currency))
     return data
 
 
@@ -51,7 +47,14 @@ def prepared(name: str, root: Path, expected: dict[str, str] | None = None) -> P
     nb = load_notebook_node(str(ROOT / "notebooks" / name))  # as Papermill reads it (adds empty tags)
     assert not any(c.get("outputs") for c in nb.cells), f"{name} is committed with outputs"
     nb = parameterize_notebook(
-        nb, {"period": PERIOD, "data": str(root / "data" / "raw" / "sample"), "mapping": "", "project_root": str(root)}
+        nb,
+        {
+            "period": PERIOD,
+            "data": str(root / "data" / "raw" / "sample"),
+            "mapping": "",
+            "project_root": str(root),
+            "run_id": "",
+        },
     )
     checked = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(CHECKED)]
     if expected is not None:
@@ -65,8 +68,22 @@ def prepared(name: str, root: Path, expected: dict[str, str] | None = None) -> P
 
 def nbval(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "--rootdir", str(path.parent), str(path)],
-        capture_output=True, text=True, cwd=path.parent, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(path.parent),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        timeout=600,
     )
 
 
@@ -110,5 +127,6 @@ def test_stage_03_grades_every_customer_and_writes_the_workbooks(small_project):
 def test_a_wrong_reconciliation_fails_the_notebook_test(small_project):
     expected = expected_reconciliation(small_project)
     expected["text/plain"] = expected["text/plain"].replace("raw rows (input)", "raw rows (tampered)")
+    assert "raw rows (tampered)" in expected["text/plain"]
     done = nbval(prepared("01_data_cleaning.ipynb", small_project, expected))
     assert done.returncode != 0 and "raw rows (tampered)" in done.stdout

@@ -1,15 +1,18 @@
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from helpers.parsing import parse_bool, parse_date, parse_id, parse_int, parse_number
+from helpers.io.parsing import parse_bool, parse_date, parse_id, parse_int, parse_number
 
 FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d"]
 
 
 def test_mixed_dates_native_and_text():
-    raw = pd.Series([dt.datetime(2024, 3, 5, 10, 30), "2024/3/5", "2024年3月5日", "2024-03-05", 20240305, None, ""], dtype=object)
+    raw = pd.Series(
+        [dt.datetime(2024, 3, 5, 10, 30), "2024/3/5", "2024年3月5日", "2024-03-05", 20240305, None, ""], dtype=object
+    )
     parsed, bad = parse_date(raw, FORMATS)
     assert parsed.iloc[0] == pd.Timestamp("2024-03-05 10:30")
     assert (parsed.iloc[1:5] == pd.Timestamp("2024-03-05")).all()

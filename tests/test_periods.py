@@ -1,9 +1,10 @@
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from helpers.errors import PeriodError
-from helpers.periods import latest_period, parse_period
+from helpers.core.errors import PeriodError
+from helpers.core.periods import latest_period, parse_period
 
 
 @pytest.mark.parametrize(

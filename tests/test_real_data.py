@@ -1,23 +1,15 @@
 """End to end on the real shared data (skipped with the reason when ../shared/data is absent)."""
+
 import json
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import CONFIG, project_copy, run_grading, shared_file
-from helpers.cleaning import clean_dataset
-from helpers.config import load_settings
-from helpers.ledger import reconciliation
-from helpers.loaders import load_dataset, resolve_dataset
-from helpers.manual_input import INPUT_SHEET
-from helpers.periods import parse_period
-from helpers.stage import Stage
+from conftest import clean, project_copy, run_grading, shared_file
+from helpers.segmentation.manual_input import INPUT_SHEET
 
-
-def lookups():
-    return Stage(root=CONFIG.parent, period=parse_period("2011"), settings=load_settings(CONFIG),
-                 config_dir=CONFIG, out_dir=CONFIG).lookups()
+pytestmark = pytest.mark.realdata
 
 
 @pytest.mark.parametrize(
@@ -28,12 +20,11 @@ def lookups():
     ],
 )
 def test_online_retail_ledger_accounts_for_every_row(name, period, rows, customers, duplicates):
-    dataset = resolve_dataset(shared_file(name), None, CONFIG)
-    loaded = load_dataset(dataset)
-    result = clean_dataset(loaded, dataset.mapping, load_settings(CONFIG), lookups(), parse_period(period))
-    recon = reconciliation(result.ledger).set_index("step")
-    assert recon.loc["raw rows (input)", "rows"] == rows
-    assert recon.loc["kept (total)", "rows"] + recon.loc["excluded (total)", "rows"] == rows
+    run = clean(shared_file(name), period)
+    result = run.result
+    recon = run.reconciliation.set_index("step")
+    assert recon.loc["raw", "rows"] == rows
+    assert recon.loc["kept_total", "rows"] + recon.loc["excluded_total", "rows"] == rows
     assert result.notes["raw_customer_ids"] == customers  # distinct customer ids before any filtering
     excluded = result.ledger[result.ledger["status"] == "excluded"]["reason"].value_counts()
     assert excluded["duplicate_line"] == duplicates  # as counted in shared/data/README.md
@@ -42,9 +33,10 @@ def test_online_retail_ledger_accounts_for_every_row(name, period, rows, custome
     line = raw["Quantity"] * raw[price]
     # Credit invoices count as credits whatever their sign (Online Retail II has one "C" line with +1 quantity).
     signed = line.where(~raw[invoice].str.startswith("C"), -line.abs())
-    assert recon.loc["raw rows (input)", "amount"] == pytest.approx(signed.sum(), abs=0.01)
-    assert recon.loc["kept (total)", "amount"] + recon.loc["excluded (total)", "amount"] == pytest.approx(
-        recon.loc["raw rows (input)", "amount"], abs=1e-6)
+    assert recon.loc["raw", "amount"] == pytest.approx(signed.sum(), abs=0.01)
+    assert recon.loc["kept_total", "amount"] + recon.loc["excluded_total", "amount"] == pytest.approx(
+        recon.loc["raw", "amount"], abs=1e-6
+    )
 
 
 def test_online_retail_2011_11_end_to_end(tmp_path):
@@ -75,7 +67,6 @@ def test_online_retail_2011_11_end_to_end(tmp_path):
         assert "open_stage(" not in html and "import " not in html  # no code reaches the reviewer
         assert "data:image/png;base64" in html
     assert "2011-11/01_data_cleaning.html" in (root / "reports/index.html").read_text(encoding="utf-8")
-
 
     # A consultant's sheet naming a customer the data do not know stops stage 03 with the file, row and id.
     template = root / "reports/2011-11/scorecard_manual_template_2011-11.xlsx"

@@ -1,4 +1,5 @@
-"""helpers.report: reviewer HTML from an executed notebook, and the reports index."""
+"""helpers.reporting: reviewer HTML from an executed notebook, and the reports index."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,9 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.report import export_html, stage_title, write_index
+from helpers.core.catalog import ProjectPaths
+from helpers.reporting.html import export_html
+from helpers.reporting.index import outdated_stages, write_index
 
 PARAMETERS = 'period = ""\ndata = ""\nmapping = ""\nproject_root = ""'
 PLOT = (
@@ -62,7 +65,7 @@ def test_title_is_the_given_title(rendered):
 
 def test_no_code_and_no_prompts(rendered):
     _, html = rendered
-    body = html[html.index("<body"):]  # the inline CSS names every class
+    body = html[html.index("<body") :]  # the inline CSS names every class
     for code in ("plt.subplots", "pd.DataFrame", "warnings.warn", "project_root ="):
         assert code not in body
     for css_class in ("jp-InputArea-editor", "jp-InputPrompt", "jp-OutputPrompt"):
@@ -94,49 +97,103 @@ def test_opens_offline(rendered):
 
 
 def test_error_output_is_cut_to_its_message(tmp_path):
-    nb = new_notebook(cells=[new_code_cell("raise ...", outputs=[new_output(
-        "error", ename="DataValidationError", evalue="bad date (file a.csv, row 7)",
-        traceback=["\x1b[0;31m---------\x1b[0m", "Traceback frame in SECRET_FRAME", "DataValidationError: bad date"],
-    )])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "raise ...",
+                outputs=[
+                    new_output(
+                        "error",
+                        ename="DataValidationError",
+                        evalue="bad date (file a.csv, row 7)",
+                        traceback=[
+                            "\x1b[0;31m---------\x1b[0m",
+                            "Traceback frame in SECRET_FRAME",
+                            "DataValidationError: bad date",
+                        ],
+                    )
+                ],
+            )
+        ]
+    )
     nbformat.write(nb, tmp_path / "failed.ipynb")
     html = export_html(tmp_path / "failed.ipynb", tmp_path / "failed.html", "t").read_text(encoding="utf-8")
     assert "DataValidationError: bad date (file a.csv, row 7)" in html
     assert "SECRET_FRAME" not in html
 
 
-def test_stage_title():
-    assert stage_title("01_data_cleaning") == "01 Data cleaning"
-    assert stage_title("03_rfm") == "03 Rfm"
+def _period(paths: ProjectPaths, label: str, stages: dict, **extra) -> None:
+    """A period with a manifest and the reports it names."""
+    folder = paths.folder("reports", label)
+    folder.mkdir(parents=True)
+    for key, entry in stages.items():
+        if entry.get("report"):
+            (folder / f"{key}.html").write_text("<html></html>", encoding="utf-8")
+    manifest = {"period": label, "stages": stages, **extra}
+    paths.folder("processed", label).mkdir(parents=True)
+    paths.manifest(label).write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def _period_reports(reports: Path, label: str, *stems: str) -> None:
-    (reports / label).mkdir(parents=True)
-    for stem in stems:
-        (reports / label / f"{stem}.html").write_text("<html></html>", encoding="utf-8")
+def _entry(title: str, key: str, period: str, inputs=None, outputs=None) -> dict:
+    return {"title": title, "report": f"reports/{period}/{key}.html", "inputs": inputs or {}, "outputs": outputs or {}}
 
 
-def test_index_lists_periods_newest_first_with_links_and_figures(tmp_path):
-    reports, processed = tmp_path / "reports", tmp_path / "data" / "processed"
-    _period_reports(reports, "2011-10", "01_data_cleaning")
-    _period_reports(reports, "2011-11", "01_data_cleaning", "02_indicators")
-    _period_reports(reports, "notes", "01_not_a_period")
-    (processed / "2011-11").mkdir(parents=True)
-    (processed / "2011-11" / "manifest.json").write_text(
-        json.dumps({"status": "failed", "finished_at": "2011-12-01T09:30:00+08:00", "seconds": 12.3,
-                    "input_rows": 541909, "kept_rows": 397924,
-                    "tables": {"orders": {"input_rows": 541909, "kept_rows": 397924}}}),
-        encoding="utf-8",
+def test_index_lists_periods_with_a_good_run_newest_first(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    _period(paths, "2011-10", {"01_data_cleaning": _entry("Data cleaning (数据清洗)", "01_data_cleaning", "2011-10")})
+    _period(
+        paths,
+        "2011-11",
+        {
+            "01_data_cleaning": _entry("Data cleaning (数据清洗)", "01_data_cleaning", "2011-11"),
+            "02_indicators": _entry("Customer indicators and KPIs (指标体系)", "02_indicators", "2011-11"),
+        },
+        run={"finished_at": "2011-12-01T09:30:00+08:00", "seconds": 12.3},
+        mapping_title="UCI <Online> Retail",
+        tables={"orders": {"input_rows": 541909, "kept_rows": 397924}},
     )
-    html = write_index(reports, processed).read_text(encoding="utf-8")
+    (paths.folder("reports", "2011-11") / "customer_grading_2011-11.xlsx").write_bytes(b"x")
+    (paths.reports_root / "notes").mkdir()  # not a period
+    (paths.reports_root / "failed-runs" / "2015-01").mkdir(parents=True)  # never ran well: no row
+    html = write_index(paths).read_text(encoding="utf-8")
     assert html.index("2011-11") < html.index("2011-10")
-    assert 'href="2011-11/01_data_cleaning.html">01 Data cleaning</a>' in html
-    assert 'href="2011-11/02_indicators.html">02 Indicators</a>' in html
-    assert "397,924 / 541,909" in html and "failed" in html and "2011-12-01 09:30" in html
-    assert "notes" not in html
+    assert 'href="2011-11/01_data_cleaning.html">01 Data cleaning (数据清洗)</a>' in html
+    assert 'href="2011-11/customer_grading_2011-11.xlsx"' in html
+    assert "397,924 / 541,909" in html and "2011-12-01 09:30" in html and "12 s" in html
+    assert "UCI &lt;Online&gt; Retail" in html  # text from data is escaped
+    assert "notes" not in html and "2015-01" not in html
     assert '<html lang="en">' in html and '<meta charset="utf-8">' in html
     assert not EXTERNAL_URL.search(html)
 
 
+def test_index_mentions_a_later_failed_attempt_and_outdated_stages(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    stages = {
+        "01_data_cleaning": _entry(
+            "Data cleaning", "01_data_cleaning", "2025Q4", outputs={"orders": {"sha256": "new"}}
+        ),
+        "02_indicators": _entry("Indicators", "02_indicators", "2025Q4", inputs={"orders": "old"}),
+    }
+    _period(paths, "2025Q4", stages, run={"finished_at": "2026-01-05T10:00:00+08:00"})
+    assert outdated_stages({"stages": stages}) == {"02_indicators": ["orders"]}
+    failed = paths.failed("2025Q4")
+    failed.mkdir(parents=True)
+    (failed / "attempt.json").write_text(
+        json.dumps(
+            {
+                "finished_at": "2026-01-06T08:00:00+08:00",
+                "error": "stage 01_data_cleaning failed: <b>bad</b>",
+                "report": "01_data_cleaning.html",
+            }
+        ),
+        encoding="utf-8",
+    )
+    html = write_index(paths).read_text(encoding="utf-8")
+    assert "a later attempt on 2026-01-06 08:00 failed: stage 01_data_cleaning failed: &lt;b&gt;bad&lt;/b&gt;" in html
+    assert 'href="failed-runs/2025Q4/01_data_cleaning.html"' in html
+    assert "older than its inputs (orders); run this stage again" in html
+
+
 def test_index_without_reports(tmp_path):
-    html = write_index(tmp_path / "reports", tmp_path / "processed").read_text(encoding="utf-8")
+    html = write_index(ProjectPaths(tmp_path)).read_text(encoding="utf-8")
     assert "No reports yet" in html

@@ -1,4 +1,5 @@
 """RFM segmentation: scores and ties, cuts, the eight classes, overrides, flags, summary, heat-map grid."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,14 +11,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from helpers.config import RFM_CLASSES, RfmSettings
-from helpers.errors import DataValidationError
-from helpers.rfm import (
+from conftest import SETTINGS, with_changes
+from helpers.core.errors import DataValidationError
+from helpers.core.labels import LABELS, Label
+from helpers.reporting.style import use_report_style
+from helpers.segmentation.charts import plot_class_revenue, plot_class_share, plot_rf_heatmap
+from helpers.segmentation.rfm import (
     RFM_CLASS_BY_HIGH,
-    RFM_CLASS_LABELS,
     SEGMENT_COLUMNS,
     SUMMARY_COLUMNS,
     mid_rank_percentile,
@@ -28,8 +32,10 @@ from helpers.rfm import (
     rfm_segments,
     segment_summary,
 )
-from helpers.plots import use_report_style
-from helpers.segment_plots import plot_class_revenue, plot_class_share, plot_rf_heatmap
+from helpers.segmentation.settings import RFM_CLASSES, RfmSettings
+
+#: The rfm settings without override and flag rules, for tests of the cut itself.
+PLAIN = with_changes(SETTINGS.segmentation.rfm, overrides=[], flags=[])
 
 FIXED = {"recency_days": 90, "frequency": 2, "monetary": 1000}
 
@@ -38,25 +44,28 @@ def indicators(recency, frequency, monetary, ids=None, **extra) -> pd.DataFrame:
     """A minimal stage 02 indicators table."""
     n = len(recency)
     idx = pd.Index(ids or [f"C{i:03d}" for i in range(n)], name="customer_id")
-    df = pd.DataFrame({
-        "recency_days": pd.array(recency, dtype="Int64"),
-        "frequency": pd.array(frequency, dtype="Int64"),
-        "monetary": np.asarray(monetary, dtype=float),
-        **extra,
-    }, index=idx)
+    df = pd.DataFrame(
+        {
+            "recency_days": pd.array(recency, dtype="Int64"),
+            "frequency": pd.array(frequency, dtype="Int64"),
+            "monetary": np.asarray(monetary, dtype=float),
+            **extra,
+        },
+        index=idx,
+    )
     df.attrs["unavailable"] = {}
     return df
 
 
 def fixed(**kwargs) -> RfmSettings:
-    return RfmSettings(cut="fixed", fixed=FIXED, **kwargs)
+    return with_changes(PLAIN, cut="fixed", fixed=FIXED, **kwargs)
 
 
 # --------------------------------------------------------------------------- labels and mapping
 def test_labels_follow_the_config_order_and_domain_names():
-    assert tuple(RFM_CLASS_LABELS) == RFM_CLASSES
-    assert RFM_CLASS_LABELS["important_value"] == ("重要价值客户", "important value")
-    assert RFM_CLASS_LABELS["general_win_back"] == ("一般挽留客户", "general win-back")
+    assert tuple(LABELS.keys("rfm_class")) == (*RFM_CLASSES, "total")
+    assert LABELS.label("rfm_class", "important_value") == Label("重要价值客户", "important value")
+    assert LABELS.label("rfm_class", "general_win_back") == Label("一般挽留客户", "general win-back")
     assert sorted(RFM_CLASS_BY_HIGH.values()) == sorted(RFM_CLASSES)
 
 
@@ -68,13 +77,18 @@ def test_each_high_low_pattern_maps_to_its_class(pattern):
     row = seg.iloc[0]
     assert (row["r_high"], row["f_high"], row["m_high"]) == pattern
     expected = {
-        (True, True, True): "important_value", (False, True, True): "important_retain",
-        (True, False, True): "important_develop", (False, False, True): "important_win_back",
-        (True, True, False): "general_value", (False, True, False): "general_retain",
-        (True, False, False): "general_develop", (False, False, False): "general_win_back",
+        (True, True, True): "important_value",
+        (False, True, True): "important_retain",
+        (True, False, True): "important_develop",
+        (False, False, True): "important_win_back",
+        (True, True, False): "general_value",
+        (False, True, False): "general_retain",
+        (True, False, False): "general_develop",
+        (False, False, False): "general_win_back",
     }[pattern]
     assert row["rfm_class"] == expected
-    assert (row["rfm_class_zh"], row["rfm_class_en"]) == RFM_CLASS_LABELS[expected]
+    label = LABELS.label("rfm_class", expected)
+    assert (row["rfm_class_zh"], row["rfm_class_en"]) == (label.zh, label.en)
     assert row["rfm_class_source"] == "cut"
 
 
@@ -100,18 +114,18 @@ def test_fewer_distinct_values_than_bins_leave_scores_unused():
     df = indicators([5, 5, 5, 5], [1, 1, 1, 2], [10.0, 10.0, 10.0, 20.0])
     scores = rfm_scores(df, bins=5)
     assert scores["f_score"].tolist() == [2, 2, 2, 5]
-    seg = rfm_segments(df, RfmSettings())
+    seg = rfm_segments(df, PLAIN)
     assert seg.attrs["score_levels_used"] == {"r_score": [3], "f_score": [2, 5], "m_score": [2, 5]}
 
 
 def test_ties_share_a_score_whatever_the_row_order():
     values = [3, 1, 3, 2, 3, 5, 1, 3]
     df = indicators([1] * 8, values, values)
-    scores = rfm_scores(df)
+    scores = rfm_scores(df, bins=5)
     for v in set(values):
         assert scores.loc[[x == v for x in values], "f_score"].nunique() == 1
     shuffled = df.iloc[::-1]
-    pd.testing.assert_frame_equal(rfm_scores(shuffled).loc[df.index], scores)
+    pd.testing.assert_frame_equal(rfm_scores(shuffled, bins=5).loc[df.index], scores)
 
 
 def test_na_values_are_left_out_of_the_ranking():
@@ -125,7 +139,7 @@ def test_na_values_are_left_out_of_the_ranking():
 # --------------------------------------------------------------------------- cuts
 def test_median_cut_is_strict_so_the_typical_customer_is_low():
     df = indicators([10, 20, 30], [1, 1, 3], [100.0, 200.0, 300.0])
-    settings = RfmSettings(cut="median")
+    settings = with_changes(PLAIN, cut="median")
     assert rfm_cuts(df, settings) == {"recency_days": 20.0, "frequency": 1.0, "monetary": 200.0}
     high = rfm_high_low(df, settings)
     assert high["r_high"].tolist() == [True, False, False]
@@ -136,14 +150,14 @@ def test_median_cut_is_strict_so_the_typical_customer_is_low():
 
 def test_mean_cut():
     df = indicators([0, 0, 30], [1, 1, 4], [0.0, 0.0, 90.0])
-    cuts = rfm_cuts(df, RfmSettings(cut="mean"))
+    cuts = rfm_cuts(df, with_changes(PLAIN, cut="mean"))
     assert cuts == {"recency_days": 10.0, "frequency": 2.0, "monetary": 30.0}
-    assert rfm_high_low(df, RfmSettings(cut="mean"))["r_high"].tolist() == [True, True, False]
+    assert rfm_high_low(df, with_changes(PLAIN, cut="mean"))["r_high"].tolist() == [True, True, False]
 
 
 def test_quantile_cut_leaves_the_best_share_beyond_it_on_every_dimension():
     df = indicators(list(range(1, 11)), list(range(1, 11)), list(range(1, 11)))
-    settings = RfmSettings(cut="quantile", quantile=0.8)
+    settings = with_changes(PLAIN, cut="quantile", quantile=0.8)
     cuts = rfm_cuts(df, settings)
     assert cuts["frequency"] == pytest.approx(8.2)
     assert cuts["recency_days"] == pytest.approx(2.8)  # 0.2 quantile: smaller recency is better
@@ -165,11 +179,18 @@ def _rules(*rules, flags=()):
 
 
 def test_first_matching_override_wins_and_bounds_are_inclusive():
-    df = indicators([30, 30, 31, 200], [10, 10, 10, 1], [100000.0, 5.0, 100000.0, 5.0],
-                    ids=["on_bounds", "low_m", "r_too_old", "plain"])
+    df = indicators(
+        [30, 30, 31, 200],
+        [10, 10, 10, 1],
+        [100000.0, 5.0, 100000.0, 5.0],
+        ids=["on_bounds", "low_m", "r_too_old", "plain"],
+    )
     settings = _rules(
-        {"name": "vip", "assign": "important_value",
-         "when": {"recency_days": {"max": 30}, "frequency": {"min": 10}, "monetary": {"min": 100000}}},
+        {
+            "name": "vip",
+            "assign": "important_value",
+            "when": {"recency_days": {"max": 30}, "frequency": {"min": 10}, "monetary": {"min": 100000}},
+        },
         {"name": "busy", "assign": "general_value", "when": {"frequency": {"min": 10}}},
         {"name": "never reached", "assign": "important_develop", "when": {"frequency": {"min": 10}}},
     )
@@ -198,10 +219,12 @@ def test_a_condition_on_a_missing_value_does_not_hold():
 
 def test_flags_are_joined_in_order():
     df = indicators([100, 10], [1, 5], [10.0, 5000.0])
-    settings = _rules(flags=[
-        {"name": "churn_risk", "label": "流失风险 churn risk", "when": {"recency_days": {"min": 90}}},
-        {"name": "one_order", "label": "单次购买 one order", "when": {"frequency": {"max": 1}}},
-    ])
+    settings = _rules(
+        flags=[
+            {"name": "churn_risk", "label": "流失风险 churn risk", "when": {"recency_days": {"min": 90}}},
+            {"name": "one_order", "label": "单次购买 one order", "when": {"frequency": {"max": 1}}},
+        ]
+    )
     seg = rfm_segments(df, settings)
     assert seg["rfm_flags"].tolist() == ["流失风险 churn risk; 单次购买 one order", ""]
 
@@ -224,14 +247,12 @@ def test_missing_rule_column_is_a_clear_error():
 # --------------------------------------------------------------------------- segments, summary, grid
 def test_customers_without_a_purchase_are_excluded_and_counted():
     df = indicators([None, 5, 400], [0, 2, 0], [0.0, 300.0, 0.0])
-    seg = rfm_segments(df, RfmSettings())
+    seg = rfm_segments(df, PLAIN)
     assert list(seg.columns) == SEGMENT_COLUMNS
     assert seg.index.tolist() == ["C001", "C002"] and seg.index.name == "customer_id"
     assert seg.attrs["excluded"]["count"] == 1
     assert "no purchase" in seg.attrs["excluded"]["reason"]
-    assert seg["rfm_code"].tolist() == [
-        f"{r}{f}{m}" for r, f, m in zip(seg["r_score"], seg["f_score"], seg["m_score"])
-    ]
+    assert seg["rfm_code"].tolist() == [f"{r}{f}{m}" for r, f, m in zip(seg["r_score"], seg["f_score"], seg["m_score"])]
 
 
 def test_summary_has_every_class_and_a_total():
@@ -256,7 +277,7 @@ def test_summary_has_every_class_and_a_total():
 
 def test_rf_matrix_counts_and_means():
     df = indicators(list(range(1, 11)), list(range(1, 11)), [float(v) for v in range(10, 110, 10)])
-    seg = rfm_segments(df, RfmSettings())
+    seg = rfm_segments(df, PLAIN)
     counts = rf_matrix(seg)
     assert counts.index.tolist() == [5, 4, 3, 2, 1] and counts.columns.tolist() == [1, 2, 3, 4, 5]
     assert counts.to_numpy().sum() == 10
@@ -269,7 +290,7 @@ def test_rf_matrix_counts_and_means():
 
 def test_empty_input_gives_empty_segments_and_a_zero_summary():
     df = indicators([None], [0], [0.0])
-    seg = rfm_segments(df, RfmSettings())
+    seg = rfm_segments(df, PLAIN)
     assert seg.empty and seg.attrs["excluded"]["count"] == 1
     summary = segment_summary(seg)
     assert summary["customers"].sum() == 0
@@ -279,7 +300,7 @@ def test_empty_input_gives_empty_segments_and_a_zero_summary():
 def test_plots_draw_and_return_their_axes():
     use_report_style()
     df = indicators([1, 50, 100, 200], [5, 3, 2, 1], [9000.0, 4000.0, 100.0, -50.0])
-    seg = rfm_segments(df, RfmSettings())
+    seg = rfm_segments(df, PLAIN)
     summary = segment_summary(seg)
     fig, axes = plt.subplots(1, 4)
     assert plot_class_share(axes[0], summary) is axes[0]
@@ -296,14 +317,19 @@ def customer_tables(draw):
     n = draw(st.integers(1, 40))
     recency = draw(st.lists(st.one_of(st.none(), st.integers(0, 400)), min_size=n, max_size=n))
     frequency = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n))
-    monetary = draw(st.lists(st.sampled_from([-50.0, 0.0, 10.0, 99.5, 1000.0, 25000.0]) | st.floats(-1e3, 1e6),
-                             min_size=n, max_size=n))
+    monetary = draw(
+        st.lists(
+            st.sampled_from([-50.0, 0.0, 10.0, 99.5, 1000.0, 25000.0]) | st.floats(-1e3, 1e6), min_size=n, max_size=n
+        )
+    )
     return indicators(recency, frequency, monetary)
 
 
 SETTINGS = st.builds(
-    lambda cut, q, bins: RfmSettings(cut=cut, quantile=q, fixed=FIXED, score_bins=bins),
-    st.sampled_from(["median", "mean", "quantile", "fixed"]), st.floats(0.05, 0.95), st.integers(2, 10),
+    lambda cut, q, bins: with_changes(PLAIN, cut=cut, quantile=q, fixed=FIXED, score_bins=bins),
+    st.sampled_from(["median", "mean", "quantile", "fixed"]),
+    st.floats(0.05, 0.95),
+    st.integers(2, 10),
 )
 
 
@@ -326,8 +352,11 @@ def test_every_buyer_gets_exactly_one_class_and_the_summary_adds_up(df, settings
 @given(customer_tables(), st.integers(2, 10))
 def test_scores_stay_in_range_and_follow_the_values(df, bins):
     scores = rfm_scores(df, bins)
-    for column, score, better in (("recency_days", "r_score", -1), ("frequency", "f_score", 1),
-                                  ("monetary", "m_score", 1)):
+    for column, score, better in (
+        ("recency_days", "r_score", -1),
+        ("frequency", "f_score", 1),
+        ("monetary", "m_score", 1),
+    ):
         known = df[column].notna().to_numpy()
         s = scores.loc[known, score].astype(int).to_numpy()
         v = df.loc[known, column].astype(float).to_numpy() * better

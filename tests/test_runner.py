@@ -1,69 +1,37 @@
-"""helpers.runner: the ``grading`` command, on a throwaway project with tiny stage notebooks."""
+"""The ``grading`` command on the real stages and a small generated sample.
+
+The graph (earlier stages run when missing or out of date, or ``--no-deps``
+names them), the manifest, runs that replace a period only when every stage
+succeeded (a failed run leaves the good outputs byte-identical), the index, and
+several periods at once.
+"""
+
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.errors import ConfigError
-from helpers.runner import discover_stages, main, select_stages
+from conftest import ROOT
+from helpers.core.catalog import ProjectPaths
+from helpers.pipeline.cli import main
+from helpers.pipeline.runner import _recover, _swap
+from helpers.pipeline.state import RunBusyError, period_lock
+from helpers.sample_data import generate
 
-PARAMETERS = 'period = ""\ndata = ""\nmapping = ""\nproject_root = ""'
-CLEANING = {
-    "mapping": "online_retail",
-    "inputs": [{"file": "orders.csv", "table": "orders", "rows": 10, "sha256": "ab" * 32}],
-    "tables": {"orders": {"input_rows": 10, "kept_rows": 7, "excluded_rows": {"missing_customer_id": 3}}},
-    "input_rows": 10,
-    "kept_rows": 7,
-    "excluded_rows": {"missing_customer_id": 3},
-    "available_tables": ["orders"],
-}
-# Stage 01 writes cleaning.json where the contract says, from the parameters it was given.
-WRITE_CLEANING = f"""import json, pathlib
-out = pathlib.Path(project_root) / "data" / "processed" / period
-out.mkdir(parents=True, exist_ok=True)
-figures = {CLEANING!r}
-figures["seen_parameters"] = {{"data": data, "mapping": mapping}}
-(out / "cleaning.json").write_text(json.dumps(figures), encoding="utf-8")"""
-PLOT = "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()"
-TABLE = "import pandas as pd\npd.DataFrame({'kept': [7], 'input': [10]})"
-FAIL = (
-    "from helpers.errors import DataValidationError\n"
-    "raise DataValidationError('order_date is not a date', file='orders.csv', column='下单日期', row=7, value='abc')"
-)
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+PERIOD = "2025Q4"
 
 
-def _write_stage(path: Path, heading: str, *code: str) -> None:
-    nb = new_notebook(
-        cells=[
-            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-            new_markdown_cell(f"# {heading}"),
-            *(new_code_cell(c) for c in code),
-        ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.write(nb, path)
-
-
-def _project(root: Path, stages: dict[str, tuple[str, ...]]) -> Path:
-    """A project folder with ``notebooks/<stem>.ipynb`` for each stage and a data file."""
-    (root / "notebooks").mkdir(parents=True)
-    for stem, code in stages.items():
-        _write_stage(root / "notebooks" / f"{stem}.ipynb", stem, *code)
-    (root / "orders.csv").write_text("InvoiceNo,CustomerID\n1,c1\n", encoding="utf-8")
-    return root
-
-
-def _grading(*argv: str) -> tuple[int, str, str]:
+def grading(*argv: str) -> tuple[int, str, str]:
     """Run ``grading`` in-process; return the exit code, stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -71,151 +39,258 @@ def _grading(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture(scope="module")
-def good_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
-    """A two-stage project run once for the whole module (each kernel start costs seconds)."""
-    root = _project(
-        tmp_path_factory.mktemp("good"),
-        {"01_data_cleaning": (WRITE_CLEANING,), "02_indicators": (PLOT, TABLE)},
-    )
-    code, out, err = _grading(
-        "run", "--period", "2011-11", "--data", str(root / "orders.csv"), "--mapping", "online_retail",
-        "--root", str(root),
-    )
-    return root, code, out, err
+def new_project(base: Path, *, copy_config: bool = False) -> Path:
+    """A scratch project with the repository's notebooks (and config, copied when a test edits it)."""
+    root = base / "project"
+    root.mkdir(parents=True)
+    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    if copy_config:
+        shutil.copytree(ROOT / "config", root / "config")
+    else:
+        (root / "config").symlink_to(ROOT / "config", target_is_directory=True)
+    return root
+
+
+def digests(*folders: Path) -> dict[str, str]:
+    """sha256 of every file under the folders, by path."""
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
-def failed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
-    """A project whose first stage raises a DataValidationError, with a stale cleaning.json from before."""
-    root = _project(tmp_path_factory.mktemp("failed"), {"01_data_cleaning": (FAIL,), "02_indicators": (TABLE,)})
-    stale = root / "data" / "processed" / "2011Q4" / "cleaning.json"
-    stale.parent.mkdir(parents=True)
-    stale.write_text(json.dumps(CLEANING), encoding="utf-8")
-    an_hour_ago = time.time() - 3600
-    os.utime(stale, (an_hour_ago, an_hour_ago))
-    code, out, err = _grading("run", "--period", "2011Q4", "--data", str(root / "orders.csv"), "--root", str(root))
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("data") / "sample"
+    generate(folder, n_customers=120, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory, sample: Path) -> tuple[Path, int, str, str]:
+    """Stages 01 and 02 of the sample for 2025Q4, run once for the module."""
+    root = new_project(tmp_path_factory.mktemp("good"))
+    code, out, err = grading("run", "--period", PERIOD, "--data", str(sample), "--stages", "01,02", "--root", str(root))
     return root, code, out, err
 
 
-# ----------------------------------------------------------- without a kernel
+# ------------------------------------------------------------------ a good run
+def test_a_good_run_writes_the_period_its_manifest_and_the_index(good):
+    root, code, out, err = good
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("[1/2] 01_data_cleaning ... ") and "[2/2] 02_indicators ... " in out
+    paths = ProjectPaths(root)
+    assert (paths.folder("processed", PERIOD) / "orders.parquet").is_file()
+    assert (paths.folder("reports", PERIOD) / "02_indicators.html").is_file()
+    manifest = json.loads(paths.manifest(PERIOD).read_text(encoding="utf-8"))
+    assert manifest["period"] == PERIOD and manifest["as_of"] == "2025-12-31"
+    assert list(manifest["stages"]) == ["01_data_cleaning", "02_indicators"]
+    indicators = manifest["stages"]["02_indicators"]
+    # What the stage read (with hashes), its settings hash, what it wrote (with hashes) and how long it took.
+    assert indicators["inputs"]["orders"] == manifest["stages"]["01_data_cleaning"]["outputs"]["orders"]["sha256"]
+    assert indicators["inputs"]["leads"] != "absent" and len(indicators["settings_sha256"]) == 64
+    assert indicators["outputs"]["indicators"]["rows"] > 0 and indicators["notebook_seconds"] > 0
+    assert indicators["report"] == f"reports/{PERIOD}/02_indicators.html"
+    raw = manifest["stages"]["01_data_cleaning"]["inputs"]["raw"]
+    assert any(name.endswith("orders.xlsx") for name in raw)
+    assert any(name.endswith("config/mappings/sample_distributor.yaml") for name in raw)  # the mapping is an input
+    assert manifest["input_rows"] == manifest["kept_rows"] + sum(manifest["excluded_rows"].values())
+    # Nothing of the run is left beside the period, and the index links its reports.
+    assert not any((paths.processed_root / ".staging").iterdir())
+    index = paths.index.read_text(encoding="utf-8")
+    assert f'href="{PERIOD}/01_data_cleaning.html"' in index and "Customer indicators and KPIs" in index
 
-def test_stages_are_numbered_notebooks_in_order(tmp_path):
-    for name in ("10_late.ipynb", "02_b.ipynb", "01_a.ipynb", "scratch.ipynb", "1_short.ipynb", "03_notes.md"):
-        (tmp_path / name).write_text("{}", encoding="utf-8")
-    assert [p.name for p in discover_stages(tmp_path)] == ["01_a.ipynb", "02_b.ipynb", "10_late.ipynb"]
+
+def test_status_says_what_is_up_to_date(good, sample):
+    root, *_ = good
+    code, out, _ = grading("status", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert code == 0
+    lines = dict(line.split(None, 1) for line in out.splitlines()[1:])
+    assert lines["01_data_cleaning"] == "up to date" and lines["02_indicators"] == "up to date"
+    assert lines["03_rfm_segmentation"].startswith("not run")
 
 
-def test_select_stages_by_number():
-    stages = [Path("01_a.ipynb"), Path("02_b.ipynb"), Path("10_c.ipynb")]
-    assert select_stages(stages, None) == stages
-    assert select_stages(stages, "10, 1") == [stages[0], stages[2]]
-    with pytest.raises(ConfigError, match="no stage '04'.*01, 02, 10"):
-        select_stages(stages, "01,04")
+def test_a_later_stage_reuses_up_to_date_earlier_ones(good, sample):
+    root, *_ = good
+    before = json.loads(ProjectPaths(root).manifest(PERIOD).read_text(encoding="utf-8"))
+    code, out, err = grading("run", "--period", PERIOD, "--data", str(sample), "--stages", "02", "--root", str(root))
+    assert code == 0, err
+    assert out.startswith("up to date, reused: 01_data_cleaning\n[1/1] 02_indicators ... ")
+    after = json.loads(ProjectPaths(root).manifest(PERIOD).read_text(encoding="utf-8"))
+    assert after["stages"]["01_data_cleaning"] == before["stages"]["01_data_cleaning"]
+    assert after["stages"]["02_indicators"]["run_id"] != before["stages"]["02_indicators"]["run_id"]
 
 
-def test_bad_period_exits_2_with_the_message(tmp_path):
-    code, out, err = _grading("run", "--period", "2011-13", "--data", str(tmp_path), "--root", str(tmp_path))
-    assert code == 2
-    assert "invalid period '2011-13'" in err and "Traceback" not in out + err
+def test_a_failed_run_leaves_the_good_period_byte_identical(good, sample):
+    root, *_ = good
+    paths = ProjectPaths(root)
+    before = digests(paths.folder("processed", PERIOD), paths.folder("reports", PERIOD))
+    code, out, err = grading(
+        "run", "--period", PERIOD, "--data", str(sample), "--mapping", "online_retail", "--root", str(root)
+    )
+    assert code == 1
+    assert digests(paths.folder("processed", PERIOD), paths.folder("reports", PERIOD)) == before
+    line = err.strip()
+    assert "\n" not in line and "Traceback" not in out + err
+    assert line.startswith(f"error: {PERIOD}: stage 01_data_cleaning failed: DataValidationError: ")
+    assert "its last good outputs are unchanged" in line
+    assert f"reports/failed-runs/{PERIOD}/01_data_cleaning.html" in line
+    failed = paths.failed(PERIOD)
+    assert (failed / "01_data_cleaning.html").is_file()
+    assert json.loads((failed / "attempt.json").read_text(encoding="utf-8"))["stage"] == "01_data_cleaning"
+    index = paths.index.read_text(encoding="utf-8")
+    assert "last good run" in index and "a later attempt on" in index and "failed-runs/2025Q4" in index
 
 
-def test_missing_data_exits_2_with_the_message(tmp_path):
-    code, _, err = _grading("run", "--period", "2011-11", "--data", str(tmp_path / "nope.csv"), "--root", str(tmp_path))
+def test_the_next_good_run_clears_the_failed_attempt(good, sample):
+    root, *_ = good
+    code, _, err = grading("run", "--period", PERIOD, "--data", str(sample), "--stages", "01", "--root", str(root))
+    assert code == 0, err
+    assert not ProjectPaths(root).failed(PERIOD).exists()
+    index = ProjectPaths(root).index.read_text(encoding="utf-8")
+    assert "a later attempt" not in index
+    # Stage 02 read the tables stage 01 has just replaced: the index says it should run again.
+    manifest = json.loads(ProjectPaths(root).manifest(PERIOD).read_text(encoding="utf-8"))
+    assert (
+        manifest["stages"]["02_indicators"]["inputs"]["orders"]
+        == manifest["stages"]["01_data_cleaning"]["outputs"]["orders"]["sha256"]
+    )  # same data, same bytes
+
+
+# ------------------------------------------------------------------ the graph
+def test_no_deps_names_the_stage_to_run_first(tmp_path, sample):
+    root = new_project(tmp_path)
+    code, out, err = grading(
+        "run", "--period", "2025Q3", "--data", str(sample), "--stages", "02", "--no-deps", "--root", str(root)
+    )
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: stage 02_indicators needs stage 01_data_cleaning first (not run for this period yet)")
+    assert "--stages 01" in err
+    assert not (root / "data" / "processed" / "2025Q3").exists()
+
+
+def test_changed_settings_make_the_stage_and_later_ones_out_of_date(tmp_path, sample):
+    root = new_project(tmp_path, copy_config=True)
+    assert grading("run", "--period", PERIOD, "--data", str(sample), "--stages", "01,02", "--root", str(root))[0] == 0
+    settings = root / "config" / "settings.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("trend_periods: 12", "trend_periods: 6"), encoding="utf-8"
+    )
+    _, out, _ = grading("status", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert "01_data_cleaning     up to date" in out
+    assert "02_indicators        out of date: its settings changed (analysis, indicators)" in out
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("drop_duplicate_lines: true", "drop_duplicate_lines: false"),
+        encoding="utf-8",
+    )
+    _, out, _ = grading("status", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert "01_data_cleaning     out of date: its settings changed (cleaning" in out
+    assert "02_indicators        out of date" in out
+    # A typo in a section stops with the file and the key.
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("trend_periods: 6", "trend_period: 6"), encoding="utf-8"
+    )
+    code, _, err = grading("status", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert code == 2 and "settings.yaml" in err and "indicators.trend_period" in err
+
+
+def test_a_period_that_never_ran_well_gets_no_index_row(tmp_path, sample):
+    root = new_project(tmp_path)
+    code, _, err = grading("run", "--period", "2015-01", "--data", str(sample), "--root", str(root))
+    assert code == 1 and "no kept orders in period 2015-01" in err and "nothing was written for it" in err
+    paths = ProjectPaths(root)
+    assert not paths.folder("reports", "2015-01").exists() and not paths.folder("processed", "2015-01").exists()
+    assert (paths.failed("2015-01") / "01_data_cleaning.html").is_file()
+    assert "2015-01" not in paths.index.read_text(encoding="utf-8")
+
+
+def test_several_periods_run_in_parallel(tmp_path, sample):
+    root = new_project(tmp_path)
+    code, out, err = grading(
+        "run",
+        "--periods",
+        "2025-11..2025-12",
+        "--jobs",
+        "2",
+        "--data",
+        str(sample),
+        "--stages",
+        "01",
+        "--root",
+        str(root),
+    )
+    assert code == 0, out + err
+    assert "[2025-11] [1/1] 01_data_cleaning" in out and "[2025-12] [1/1] 01_data_cleaning" in out
+    index = ProjectPaths(root).index.read_text(encoding="utf-8")
+    assert index.index("2025-12/01_data_cleaning.html") < index.index("2025-11/01_data_cleaning.html")
+
+
+# ------------------------------------------------------------------ guards, without kernels
+def test_a_run_killed_between_the_renames_is_undone(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    old = paths.trash("processed", PERIOD, "r1")
+    old.mkdir(parents=True)
+    (old / "orders.parquet").write_text("good", encoding="utf-8")
+    leftover = paths.folder("processed", PERIOD, "r1")
+    leftover.mkdir(parents=True)
+    _recover(paths, PERIOD)
+    assert (paths.folder("processed", PERIOD) / "orders.parquet").read_text(encoding="utf-8") == "good"
+    assert not leftover.exists() and not old.exists()
+
+
+def test_swap_replaces_both_folders(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    for place in ("processed", "reports"):
+        paths.folder(place, PERIOD).mkdir(parents=True)
+        (paths.folder(place, PERIOD) / "old.txt").write_text("old", encoding="utf-8")
+        paths.folder(place, PERIOD, "r2").mkdir(parents=True)
+        (paths.folder(place, PERIOD, "r2") / "new.txt").write_text("new", encoding="utf-8")
+    _swap(paths, PERIOD, "r2")
+    for place in ("processed", "reports"):
+        assert sorted(p.name for p in paths.folder(place, PERIOD).iterdir()) == ["new.txt"]
+        assert not any((paths.base(place) / ".trash").iterdir())
+
+
+def test_two_runs_of_one_period_do_not_overlap(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    with period_lock(paths, PERIOD), pytest.raises(RunBusyError, match=f"period {PERIOD} is being run by process"):  # noqa: SIM117 - the inner lock is what raises
+        with period_lock(paths, PERIOD):
+            pass
+    with period_lock(paths, PERIOD):  # released: the next run may start
+        pass
+
+
+def test_bad_arguments_exit_2_with_one_line(tmp_path, sample):
+    root = new_project(tmp_path)
+    for argv, message in (
+        (["--period", "2011-13"], "invalid period '2011-13'"),
+        (["--period", "2011-11", "--stages", "07"], "no stage '07'"),
+        (["--periods", "2011-05..2011-03"], "ends before it starts"),
+    ):
+        code, out, err = grading("run", *argv, "--data", str(sample), "--root", str(root))
+        assert code == 2 and message in err and "Traceback" not in out + err
+    code, _, err = grading("run", "--period", "2011-11", "--data", str(tmp_path / "nope.csv"), "--root", str(root))
     assert code == 2 and "nope.csv does not exist" in err
 
 
-def test_python_dash_m_helpers_is_the_same_command(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "-m", "helpers", "run", "--period", "2011Q5", "--data", str(tmp_path)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
-    )
-    assert proc.returncode == 2
-    assert "invalid period '2011Q5'" in proc.stderr and "Traceback" not in proc.stderr
+def test_a_notebook_without_a_declaration_is_refused(tmp_path, sample):
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    (root / "config").symlink_to(ROOT / "config", target_is_directory=True)
+    shutil.copy(root / "notebooks" / "02_indicators.ipynb", root / "notebooks" / "09_scratch.ipynb")
+    code, _, err = grading("run", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert code == 2 and "notebooks/09_scratch.ipynb has no stage declaration" in err
 
 
-# ------------------------------------------------------------- a good run
-
-def test_good_run_prints_progress_and_exits_0(good_run):
-    _, code, out, err = good_run
-    assert code == 0, err
-    lines = out.splitlines()
-    assert lines[0].startswith("[1/2] 01_data_cleaning ... ") and lines[0].endswith(" s")
-    assert lines[1].startswith("[2/2] 02_indicators ... ")
-
-
-def test_stages_get_the_parameters(good_run):
-    root, *_ = good_run
-    cleaning = json.loads((root / "data/processed/2011-11/cleaning.json").read_text(encoding="utf-8"))
-    assert cleaning["seen_parameters"] == {"data": str(root / "orders.csv"), "mapping": "online_retail"}
-
-
-def test_manifest_holds_parameters_stages_versions_and_cleaning_figures(good_run):
-    root, *_ = good_run
-    manifest = json.loads((root / "data/processed/2011-11/manifest.json").read_text(encoding="utf-8"))
-    assert manifest["parameters"] == {
-        "period": "2011-11", "as_of": "2011-11-30", "data": str(root / "orders.csv"), "mapping": "online_retail",
-    }
-    assert manifest["status"] == "ok" and manifest["error"] is None
-    assert manifest["started_at"] <= manifest["finished_at"]
-    assert [s["name"] for s in manifest["stages"]] == ["01_data_cleaning", "02_indicators"]
-    assert all(s["status"] == "ok" and s["seconds"] > 0 for s in manifest["stages"])
-    assert manifest["stages"][1]["html"] == "reports/2011-11/02_indicators.html"
-    assert {"python", "pandas", "papermill", "nbconvert"} <= manifest["versions"].keys()
-    for key in ("input_rows", "kept_rows", "excluded_rows", "inputs"):
-        assert manifest[key] == CLEANING[key]
-
-
-def test_each_stage_has_an_executed_notebook_and_titled_html(good_run):
-    root, *_ = good_run
-    period_dir = root / "reports" / "2011-11"
-    assert sorted(p.name for p in period_dir.iterdir()) == [
-        "01_data_cleaning.html", "01_data_cleaning.ipynb", "02_indicators.html", "02_indicators.ipynb",
-    ]
-    html = (period_dir / "02_indicators.html").read_text(encoding="utf-8")
-    assert "<title>02 Indicators — 2011-11</title>" in html
-    assert 'src="data:image/png;base64,' in html and "plt.plot" not in html
-
-
-def test_index_links_every_stage_with_row_figures(good_run):
-    root, *_ = good_run
-    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert 'href="2011-11/01_data_cleaning.html"' in index and 'href="2011-11/02_indicators.html"' in index
-    assert "7 / 10" in index
-
-
-def test_rerunning_one_stage_and_the_index_command(good_run):
-    root, *_ = good_run
-    code, out, _ = _grading(
-        "run", "--period", "2011Q4", "--data", str(root / "orders.csv"), "--stages", "02", "--root", str(root)
-    )
-    assert code == 0 and out.startswith("[1/1] 02_indicators")
-    (root / "reports" / "index.html").unlink()
-    assert _grading("index", "--root", str(root))[0] == 0
-    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert index.index("2011Q4/02_indicators.html") < index.index("2011-11/01_data_cleaning.html")
-
-
-# ----------------------------------------------------------- a failed run
-
-def test_failed_stage_exits_1_naming_stage_and_error_without_traceback(failed_run):
-    _, code, out, err = failed_run
-    assert code == 1
-    assert "[1/2] 01_data_cleaning ... failed after" in out
-    assert "02_indicators" not in out
-    assert (
-        "error: stage 01_data_cleaning failed: DataValidationError: order_date is not a date "
-        "(file orders.csv, column '下单日期', row 7, value 'abc')"
-    ) in err
-    assert "Traceback" not in out + err and "---------" not in out + err
-
-
-def test_failed_run_keeps_a_partial_report_and_a_failed_manifest(failed_run):
-    root, *_ = failed_run
-    html = (root / "reports" / "2011Q4" / "01_data_cleaning.html").read_text(encoding="utf-8")
-    assert "order_date is not a date" in html
-    assert not (root / "reports" / "2011Q4" / "02_indicators.ipynb").exists()
-    manifest = json.loads((root / "data/processed/2011Q4/manifest.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "failed"
-    assert manifest["error"].startswith("01_data_cleaning: DataValidationError: order_date is not a date")
-    assert "input_rows" not in manifest, "a failed run must not report an older run's cleaning figures"
+def test_stage_parameters_reach_the_command_line():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "helpers", "run", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    ).stdout
+    assert "--scorecard-input SCORECARD_INPUT" in help_text and "stage 03:" in help_text

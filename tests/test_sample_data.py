@@ -1,4 +1,5 @@
 """Tests of the sample-data generator: determinism, file layout, planted behaviour and planted dirt."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,23 +12,46 @@ import pandas as pd
 import pytest
 
 from helpers import sample_data as sd
-from helpers.config import load_mapping, load_scorecard, load_synonyms, load_taxonomy
-from helpers.loaders import load_dataset, resolve_dataset
-from helpers.manual_input import find_manual_input, read_manual_input
-from helpers.standardise import standardise_industry, standardise_names
+from helpers.cleaning.standardise import load_synonyms, load_taxonomy, standardise_industry, standardise_names
+from helpers.core.mapping import load_mapping
+from helpers.io.loaders import load_dataset, resolve_dataset
+from helpers.segmentation.manual_input import find_manual_input, read_manual_input
+from helpers.segmentation.settings import load_scorecard
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 MAPPING = load_mapping(CONFIG, "sample_distributor")
 
 HEADERS = {
-    "customers": ["客户编号", "客户名称", "所属行业", "所在区域", "企业规模", "注册日期", "联系人", "联系电话", "电子邮箱"],
+    "customers": [
+        "客户编号",
+        "客户名称",
+        "所属行业",
+        "所在区域",
+        "企业规模",
+        "注册日期",
+        "联系人",
+        "联系电话",
+        "电子邮箱",
+    ],
     "products": ["产品编码", "产品名称", "产品类别", "标准单价", "单位成本"],
     "orders": ["订单号", "行号", "客户编号", "下单日期", "产品编码", "数量", "单价", "币种", "订单状态"],
     "payments": ["发票号", "订单号", "客户编号", "到期日", "付款日期", "金额"],
     "tickets": ["工单号", "客户编号", "创建时间", "是否投诉", "响应时长(小时)", "满意度"],
     "surveys": ["Customer ID", "Response Date", "Score (0-10)"],
     "interactions": ["customer_id", "month", "event_type", "count"],
-    "leads": ["线索编号", "公司名称", "行业", "企业规模", "预算金额", "决策人接触", "来源", "创建日期", "关闭日期", "结果", "客户编号"],
+    "leads": [
+        "线索编号",
+        "公司名称",
+        "行业",
+        "企业规模",
+        "预算金额",
+        "决策人接触",
+        "来源",
+        "创建日期",
+        "关闭日期",
+        "结果",
+        "客户编号",
+    ],
 }
 
 
@@ -77,9 +101,16 @@ def test_same_arguments_give_identical_files(tmp_path, fmt):
 
 
 def test_files_and_headers(excel):
-    expected = {"customers": "customers.csv", "products": "products.csv", "orders": "orders.xlsx",
-                "payments": "payments.csv", "tickets": "service_tickets.xlsx", "surveys": "nps_survey.csv",
-                "interactions": "interactions.csv", "leads": "leads.xlsx"}
+    expected = {
+        "customers": "customers.csv",
+        "products": "products.csv",
+        "orders": "orders.xlsx",
+        "payments": "payments.csv",
+        "tickets": "service_tickets.xlsx",
+        "surveys": "nps_survey.csv",
+        "interactions": "interactions.csv",
+        "leads": "leads.xlsx",
+    }
     for table, name in expected.items():
         assert excel[table].name == name and excel[table].is_file()
         assert list(_read(excel[table]).columns) == HEADERS[table], table
@@ -231,10 +262,14 @@ def test_payments(excel):
 # --------------------------------------------------------------------------- planted behaviour
 def test_churned_customers_fade_then_stop(default):
     truth, orders, inter = default["truth"], default["orders"], default["interactions"]
-    churned = truth[truth["churn_month"].notna()
-                    & (truth["decline_start_month"] >= truth["first_active_month"] + pd.DateOffset(months=6))]
+    churned = truth[
+        truth["churn_month"].notna()
+        & (truth["decline_start_month"] >= truth["first_active_month"] + pd.DateOffset(months=6))
+    ]
     assert len(churned) > 40
-    sales = orders[orders["订单状态"] != "退货"].assign(month=lambda d: d["下单日期"].dt.to_period("M").dt.to_timestamp())
+    sales = orders[orders["订单状态"] != "退货"].assign(
+        month=lambda d: d["下单日期"].dt.to_period("M").dt.to_timestamp()
+    )
     logins = inter[inter["event_type"] == "login"].assign(month=lambda d: pd.to_datetime(d["month"]))
     pre = during = first_half = second_half = 0.0
     pre_months = during_months = 0
@@ -256,10 +291,12 @@ def test_churned_customers_fade_then_stop(default):
 
 def test_churned_customers_complained_more(default):
     truth, tickets = default["truth"], default["tickets"]
-    complaints = tickets[tickets["是否投诉"] == "是"].merge(truth[["customer_id", "decline_start_month"]],
-                                                            left_on="客户编号", right_on="customer_id")
-    healthy = complaints[complaints["decline_start_month"].isna()
-                         | (complaints["创建时间"] < complaints["decline_start_month"])]
+    complaints = tickets[tickets["是否投诉"] == "是"].merge(
+        truth[["customer_id", "decline_start_month"]], left_on="客户编号", right_on="customer_id"
+    )
+    healthy = complaints[
+        complaints["decline_start_month"].isna() | (complaints["创建时间"] < complaints["decline_start_month"])
+    ]
     per_customer = healthy.groupby("客户编号").size().reindex(truth["customer_id"], fill_value=0).to_numpy()
     rate = per_customer / truth["healthy_months"].clip(lower=1).to_numpy()
     churned, retained = truth["churn_month"].notna().to_numpy(), truth["decline_start_month"].isna().to_numpy()
@@ -343,8 +380,23 @@ def test_invalid_arguments(tmp_path):
 
 
 def test_command_line(tmp_path, capsys):
-    assert sd.main(["--out", str(tmp_path), "--customers", "60", "--format", "parquet",
-                    "--start", "2024-03-15", "--end", "2025-06-30"]) == 0
+    assert (
+        sd.main(
+            [
+                "--out",
+                str(tmp_path),
+                "--customers",
+                "60",
+                "--format",
+                "parquet",
+                "--start",
+                "2024-03-15",
+                "--end",
+                "2025-06-30",
+            ]
+        )
+        == 0
+    )
     assert "orders.parquet" in capsys.readouterr().out
     orders = pd.read_parquet(tmp_path / "orders.parquet")
     assert orders["下单日期"].min() >= pd.Timestamp("2024-03-15")

@@ -1,6 +1,7 @@
 """``python -m helpers``: the same command line as ``grading``."""
+
 import sys
 
-from helpers.runner import main
+from helpers.pipeline.cli import main
 
 sys.exit(main())

@@ -43,14 +43,16 @@ same arguments give byte-identical files.
 
 Run ``python -m helpers.sample_data --out data/raw/sample``.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple, Sequence
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,9 +60,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 
-from helpers.config import Scorecard, load_scorecard
-from helpers.manual_input import manual_file_name, write_manual_template
-from helpers.periods import latest_period
+from helpers.core.periods import latest_period
+from helpers.segmentation.manual_input import manual_file_name, write_manual_template
+from helpers.segmentation.settings import Scorecard, load_scorecard
+
+__all__ = ["FX_USD_CNY", "MANUAL_DIR", "TEST_ACCOUNT", "TRUTH_FILE", "XLSX_CREATED", "generate", "main"]
 
 Format = Literal["excel", "parquet"]
 
@@ -91,21 +95,62 @@ _PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "config"
 # --------------------------------------------------------------------------- vocabulary
 # region -> (share of domestic customers, cities as (name, pinyin abbreviation), the client's other spellings)
 _REGIONS: dict[str, tuple[float, list[tuple[str, str]], list[str]]] = {
-    "华东": (0.36, [("上海", "sh"), ("苏州", "sz"), ("杭州", "hz"), ("宁波", "nb"), ("南京", "nj"), ("无锡", "wx"),
-                   ("常州", "cz"), ("合肥", "hf"), ("济南", "jn"), ("青岛", "qd"), ("温州", "wz"), ("厦门", "xm")],
-             ["华东区", "华东地区", "East China"]),
-    "华南": (0.22, [("广州", "gz"), ("深圳", "szx"), ("东莞", "dg"), ("佛山", "fs"), ("珠海", "zh"), ("中山", "zs"),
-                   ("南宁", "nn")], ["华南区", "华南地区", "South China"]),
-    "华北": (0.13, [("北京", "bj"), ("天津", "tj"), ("石家庄", "sjz"), ("太原", "ty"), ("唐山", "ts"), ("保定", "bd")],
-             ["华北区", "华北地区", "North China"]),
-    "华中": (0.11, [("武汉", "wh"), ("长沙", "cs"), ("郑州", "zz"), ("南昌", "nc"), ("洛阳", "ly"), ("襄阳", "xy")],
-             ["华中区", "华中地区", "Central China"]),
-    "西南": (0.09, [("成都", "cd"), ("重庆", "cq"), ("昆明", "km"), ("贵阳", "gy"), ("绵阳", "my")],
-             ["西南区", "西南地区", "Southwest China"]),
-    "西北": (0.05, [("西安", "xa"), ("兰州", "lz"), ("银川", "yc"), ("宝鸡", "baoji")],
-             ["西北区", "西北地区", "Northwest China"]),
-    "东北": (0.04, [("沈阳", "sy"), ("大连", "dl"), ("长春", "cc"), ("哈尔滨", "hrb"), ("鞍山", "as")],
-             ["东北区", "东北地区", "Northeast China"]),
+    "华东": (
+        0.36,
+        [
+            ("上海", "sh"),
+            ("苏州", "sz"),
+            ("杭州", "hz"),
+            ("宁波", "nb"),
+            ("南京", "nj"),
+            ("无锡", "wx"),
+            ("常州", "cz"),
+            ("合肥", "hf"),
+            ("济南", "jn"),
+            ("青岛", "qd"),
+            ("温州", "wz"),
+            ("厦门", "xm"),
+        ],
+        ["华东区", "华东地区", "East China"],
+    ),
+    "华南": (
+        0.22,
+        [
+            ("广州", "gz"),
+            ("深圳", "szx"),
+            ("东莞", "dg"),
+            ("佛山", "fs"),
+            ("珠海", "zh"),
+            ("中山", "zs"),
+            ("南宁", "nn"),
+        ],
+        ["华南区", "华南地区", "South China"],
+    ),
+    "华北": (
+        0.13,
+        [("北京", "bj"), ("天津", "tj"), ("石家庄", "sjz"), ("太原", "ty"), ("唐山", "ts"), ("保定", "bd")],
+        ["华北区", "华北地区", "North China"],
+    ),
+    "华中": (
+        0.11,
+        [("武汉", "wh"), ("长沙", "cs"), ("郑州", "zz"), ("南昌", "nc"), ("洛阳", "ly"), ("襄阳", "xy")],
+        ["华中区", "华中地区", "Central China"],
+    ),
+    "西南": (
+        0.09,
+        [("成都", "cd"), ("重庆", "cq"), ("昆明", "km"), ("贵阳", "gy"), ("绵阳", "my")],
+        ["西南区", "西南地区", "Southwest China"],
+    ),
+    "西北": (
+        0.05,
+        [("西安", "xa"), ("兰州", "lz"), ("银川", "yc"), ("宝鸡", "baoji")],
+        ["西北区", "西北地区", "Northwest China"],
+    ),
+    "东北": (
+        0.04,
+        [("沈阳", "sy"), ("大连", "dl"), ("长春", "cc"), ("哈尔滨", "hrb"), ("鞍山", "as")],
+        ["东北区", "东北地区", "Northeast China"],
+    ),
 }
 _OVERSEAS = ("海外", ["境外", "Overseas"])
 
@@ -121,130 +166,424 @@ class _Industry(NamedTuple):
 
 
 _INDUSTRIES: list[_Industry] = [
-    _Industry("制造业", "汽车零部件", 0.16, True, ["汽车部件", "汽车零部件", "精密机械", "汽配"],
-              ["汽配", "汽车配件", "Automotive parts"], ["轴承", "紧固件", "工具耗材"]),
-    _Industry("制造业", "电子元器件", 0.12, True, ["电子", "电子科技", "微电子"],
-              ["电子元件", "电子器件", "Electronic components"], ["电气元件", "仪器仪表", "工具耗材"]),
-    _Industry("制造业", "机械设备", 0.15, True, ["机械", "机械设备", "重工", "精工"],
-              ["机械制造", "设备制造", "Machinery"], ["液压件", "轴承", "传动件"]),
-    _Industry("制造业", "金属制品", 0.07, True, ["金属制品", "五金制品", "精密金属"],
-              ["五金制品", "金属加工", "Metal products"], ["工具耗材", "紧固件"]),
-    _Industry("制造业", "化工", 0.05, True, ["化工", "新材料", "化学"],
-              ["化工制造", "化学原料", "Chemicals"], ["密封件", "仪器仪表"]),
-    _Industry("制造业", "食品饮料", 0.04, False, ["食品", "饮料", "食品科技"],
-              ["食品加工", "食品制造", "Food & beverage"], ["传动件", "密封件"]),
-    _Industry("建筑业", "工程施工", 0.08, True, ["建设工程", "建筑工程", "建工"],
-              ["建筑施工", "工程建设", "Construction"], ["紧固件", "工具耗材", "液压件"]),
-    _Industry("建筑业", "装饰装修", 0.03, False, ["装饰工程", "建筑装饰"],
-              ["装修", "家装", "Interior decoration"], ["紧固件", "工具耗材"]),
-    _Industry("批发零售", "建材", 0.05, True, ["建材", "建材贸易"],
-              ["建材批发", "建材贸易", "Building materials"], ["紧固件", "工具耗材"]),
-    _Industry("批发零售", "五金机电", 0.07, True, ["五金机电", "机电设备", "机电"],
-              ["五金", "机电批发", "Hardware"], ["电气元件", "紧固件", "轴承"]),
-    _Industry("服务业", "物流", 0.05, False, ["物流", "供应链", "运输"],
-              ["物流运输", "仓储物流", "Logistics"], ["传动件", "轴承"]),
-    _Industry("服务业", "软件", 0.03, False, ["软件", "信息技术", "网络科技"],
-              ["软件服务", "IT软件", "IT服务", "Software"], ["电气元件", "仪器仪表"]),
-    _Industry("医疗健康", "医疗器械", 0.05, False, ["医疗器械", "医疗科技", "生物医疗"],
-              ["医疗设备", "医械", "Medical devices"], ["仪器仪表", "电气元件"]),
-    _Industry("能源", "电力", 0.05, True, ["电力", "能源", "新能源"],
-              ["电力能源", "发电", "Power generation"], ["电气元件", "仪器仪表", "密封件"]),
+    _Industry(
+        "制造业",
+        "汽车零部件",
+        0.16,
+        True,
+        ["汽车部件", "汽车零部件", "精密机械", "汽配"],
+        ["汽配", "汽车配件", "Automotive parts"],
+        ["轴承", "紧固件", "工具耗材"],
+    ),
+    _Industry(
+        "制造业",
+        "电子元器件",
+        0.12,
+        True,
+        ["电子", "电子科技", "微电子"],
+        ["电子元件", "电子器件", "Electronic components"],
+        ["电气元件", "仪器仪表", "工具耗材"],
+    ),
+    _Industry(
+        "制造业",
+        "机械设备",
+        0.15,
+        True,
+        ["机械", "机械设备", "重工", "精工"],
+        ["机械制造", "设备制造", "Machinery"],
+        ["液压件", "轴承", "传动件"],
+    ),
+    _Industry(
+        "制造业",
+        "金属制品",
+        0.07,
+        True,
+        ["金属制品", "五金制品", "精密金属"],
+        ["五金制品", "金属加工", "Metal products"],
+        ["工具耗材", "紧固件"],
+    ),
+    _Industry(
+        "制造业",
+        "化工",
+        0.05,
+        True,
+        ["化工", "新材料", "化学"],
+        ["化工制造", "化学原料", "Chemicals"],
+        ["密封件", "仪器仪表"],
+    ),
+    _Industry(
+        "制造业",
+        "食品饮料",
+        0.04,
+        False,
+        ["食品", "饮料", "食品科技"],
+        ["食品加工", "食品制造", "Food & beverage"],
+        ["传动件", "密封件"],
+    ),
+    _Industry(
+        "建筑业",
+        "工程施工",
+        0.08,
+        True,
+        ["建设工程", "建筑工程", "建工"],
+        ["建筑施工", "工程建设", "Construction"],
+        ["紧固件", "工具耗材", "液压件"],
+    ),
+    _Industry(
+        "建筑业",
+        "装饰装修",
+        0.03,
+        False,
+        ["装饰工程", "建筑装饰"],
+        ["装修", "家装", "Interior decoration"],
+        ["紧固件", "工具耗材"],
+    ),
+    _Industry(
+        "批发零售",
+        "建材",
+        0.05,
+        True,
+        ["建材", "建材贸易"],
+        ["建材批发", "建材贸易", "Building materials"],
+        ["紧固件", "工具耗材"],
+    ),
+    _Industry(
+        "批发零售",
+        "五金机电",
+        0.07,
+        True,
+        ["五金机电", "机电设备", "机电"],
+        ["五金", "机电批发", "Hardware"],
+        ["电气元件", "紧固件", "轴承"],
+    ),
+    _Industry(
+        "服务业",
+        "物流",
+        0.05,
+        False,
+        ["物流", "供应链", "运输"],
+        ["物流运输", "仓储物流", "Logistics"],
+        ["传动件", "轴承"],
+    ),
+    _Industry(
+        "服务业",
+        "软件",
+        0.03,
+        False,
+        ["软件", "信息技术", "网络科技"],
+        ["软件服务", "IT软件", "IT服务", "Software"],
+        ["电气元件", "仪器仪表"],
+    ),
+    _Industry(
+        "医疗健康",
+        "医疗器械",
+        0.05,
+        False,
+        ["医疗器械", "医疗科技", "生物医疗"],
+        ["医疗设备", "医械", "Medical devices"],
+        ["仪器仪表", "电气元件"],
+    ),
+    _Industry(
+        "能源",
+        "电力",
+        0.05,
+        True,
+        ["电力", "能源", "新能源"],
+        ["电力能源", "发电", "Power generation"],
+        ["电气元件", "仪器仪表", "密封件"],
+    ),
 ]
 
 # category -> (product-code prefix, share of order lines, [(item, [specifications], base list price CNY)])
 _CATEGORIES: dict[str, tuple[str, float, list[tuple[str, list[str], float]]]] = {
-    "液压件": ("YY", 0.11, [
-        ("液压油缸", ["HSG50/32", "HSG63/45", "HSG80/55", "HSG100/70"], 1600),
-        ("齿轮泵", ["CBN-E306", "CBN-E310", "CBN-E316", "CBN-E320"], 600),
-        ("电磁换向阀", ["4WE6D", "4WE6E", "4WE6J", "4WE10D"], 450),
-        ("溢流阀", ["DBDS6K", "DBDS10K", "DBDS20K"], 300),
-        ("液压马达", ["BMR-80", "BMR-160", "BMR-250"], 1300),
-        ("高压油管", ["DN10×1m", "DN16×1m", "DN20×1.5m"], 110),
-        ("液压油滤芯", ["HX-10×10", "HX-25×10", "HX-63×10"], 60)]),
-    "轴承": ("ZC", 0.16, [
-        ("深沟球轴承", ["6204-2RS", "6205-2RS", "6206-2RS", "6305-ZZ", "6308-ZZ"], 18),
-        ("圆锥滚子轴承", ["30205", "30208", "32210", "32312"], 45),
-        ("调心滚子轴承", ["22210CA", "22216CA", "22320CA"], 380),
-        ("圆柱滚子轴承", ["NU205", "NU308", "NJ2210"], 120),
-        ("直线轴承", ["LM16UU", "LM20UU", "LM25UU"], 25),
-        ("带座轴承", ["UCP205", "UCP208", "UCF210"], 70)]),
-    "电气元件": ("DQ", 0.16, [
-        ("交流接触器", ["LC1D09", "LC1D18", "LC1D32", "LC1D65"], 120),
-        ("小型断路器", ["1P 16A", "2P 32A", "3P 63A"], 35),
-        ("中间继电器", ["MY2N 24VDC", "MY4N 220VAC", "RXM2LB2BD"], 22),
-        ("变频器", ["0.75kW", "2.2kW", "7.5kW", "15kW"], 1400),
-        ("开关电源", ["24V 5A", "24V 10A", "12V 20A"], 160),
-        ("按钮开关", ["LA38-11 绿", "LA38-11 红", "XB2-BA31"], 12),
-        ("接近开关", ["LJ12A3-4-Z/BX", "LJ18A3-8-Z/BX"], 28)]),
-    "紧固件": ("JG", 0.16, [
-        ("六角头螺栓", ["M8×30 (100只/盒)", "M10×40 (100只/盒)", "M12×50 (50只/盒)", "M16×60 (25只/盒)"], 55),
-        ("内六角螺钉", ["M5×16 (100只/盒)", "M6×20 (100只/盒)", "M8×25 (100只/盒)"], 38),
-        ("六角螺母", ["M8 (100只/盒)", "M10 (100只/盒)", "M12 (100只/盒)", "M16 (50只/盒)"], 15),
-        ("平垫圈", ["Φ8 (500只/盒)", "Φ10 (500只/盒)", "Φ12 (500只/盒)"], 18),
-        ("膨胀螺栓", ["M8×80 (50只/盒)", "M10×100 (50只/盒)", "M12×120 (25只/盒)"], 60),
-        ("不锈钢自攻螺钉", ["ST4.2×16 (500只/盒)", "ST4.8×25 (500只/盒)"], 45)]),
-    "仪器仪表": ("YQ", 0.08, [
-        ("压力表", ["Y-60 0-1.6MPa", "Y-100 0-2.5MPa", "YN-100 耐震"], 45),
-        ("数显温控仪", ["XMTD-2001", "XMTG-7000"], 180),
-        ("压力变送器", ["0-1MPa 4-20mA", "0-10MPa 4-20mA"], 650),
-        ("电磁流量计", ["DN25", "DN50", "DN100"], 3800),
-        ("数字万用表", ["UT33D", "UT61E", "17B+"], 220),
-        ("红外测温仪", ["GM320", "GM550"], 150),
-        ("游标卡尺", ["0-150mm", "0-300mm"], 90)]),
-    "传动件": ("CD", 0.12, [
-        ("同步带", ["HTD 5M-450", "HTD 8M-800", "T10-1010"], 65),
-        ("滚子链", ["08B-1 5m", "10A-1 5m", "16A-1 5m"], 110),
-        ("齿轮减速机", ["NMRV040 i=20", "NMRV063 i=30", "R87 i=25"], 1200),
-        ("梅花联轴器", ["D40 L55", "D55 L78", "D65 L90"], 85),
-        ("链轮", ["08B 17齿", "10A 21齿", "12A 25齿"], 40),
-        ("三角带", ["A-1200", "B-1500", "SPB-2000"], 30)]),
-    "密封件": ("MF", 0.10, [
-        ("O型圈", ["20×2.4", "50×3.1", "100×5.7"], 1.5),
-        ("骨架油封", ["TC 35×52×7", "TC 50×72×10", "TC 80×100×10"], 8),
-        ("机械密封", ["MG1-25", "MG1-35", "560-45"], 280),
-        ("密封垫片", ["DN50 石墨", "DN100 四氟", "DN150 缠绕"], 18),
-        ("格莱圈", ["GSF 50", "GSF 80"], 35),
-        ("生料带", ["12mm×10m", "20mm×15m"], 2.5)]),
-    "工具耗材": ("GJ", 0.11, [
-        ("数控刀片", ["CNMG120408", "WNMG080408", "DCMT11T304"], 28),
-        ("砂轮片", ["Φ100×6", "Φ125×6", "Φ180×6"], 6),
-        ("麻花钻头", ["Φ6", "Φ8.5", "Φ10", "Φ12"], 12),
-        ("不锈钢焊条", ["A102 Φ3.2 5kg", "A302 Φ3.2 5kg"], 260),
-        ("劳保手套", ["丁腈浸胶 12双", "棉纱 12双"], 30),
-        ("扳手套装", ["32件套", "46件套"], 320),
-        ("切削液", ["18L", "200L"], 450)]),
+    "液压件": (
+        "YY",
+        0.11,
+        [
+            ("液压油缸", ["HSG50/32", "HSG63/45", "HSG80/55", "HSG100/70"], 1600),
+            ("齿轮泵", ["CBN-E306", "CBN-E310", "CBN-E316", "CBN-E320"], 600),
+            ("电磁换向阀", ["4WE6D", "4WE6E", "4WE6J", "4WE10D"], 450),
+            ("溢流阀", ["DBDS6K", "DBDS10K", "DBDS20K"], 300),
+            ("液压马达", ["BMR-80", "BMR-160", "BMR-250"], 1300),
+            ("高压油管", ["DN10×1m", "DN16×1m", "DN20×1.5m"], 110),
+            ("液压油滤芯", ["HX-10×10", "HX-25×10", "HX-63×10"], 60),
+        ],
+    ),
+    "轴承": (
+        "ZC",
+        0.16,
+        [
+            ("深沟球轴承", ["6204-2RS", "6205-2RS", "6206-2RS", "6305-ZZ", "6308-ZZ"], 18),
+            ("圆锥滚子轴承", ["30205", "30208", "32210", "32312"], 45),
+            ("调心滚子轴承", ["22210CA", "22216CA", "22320CA"], 380),
+            ("圆柱滚子轴承", ["NU205", "NU308", "NJ2210"], 120),
+            ("直线轴承", ["LM16UU", "LM20UU", "LM25UU"], 25),
+            ("带座轴承", ["UCP205", "UCP208", "UCF210"], 70),
+        ],
+    ),
+    "电气元件": (
+        "DQ",
+        0.16,
+        [
+            ("交流接触器", ["LC1D09", "LC1D18", "LC1D32", "LC1D65"], 120),
+            ("小型断路器", ["1P 16A", "2P 32A", "3P 63A"], 35),
+            ("中间继电器", ["MY2N 24VDC", "MY4N 220VAC", "RXM2LB2BD"], 22),
+            ("变频器", ["0.75kW", "2.2kW", "7.5kW", "15kW"], 1400),
+            ("开关电源", ["24V 5A", "24V 10A", "12V 20A"], 160),
+            ("按钮开关", ["LA38-11 绿", "LA38-11 红", "XB2-BA31"], 12),
+            ("接近开关", ["LJ12A3-4-Z/BX", "LJ18A3-8-Z/BX"], 28),
+        ],
+    ),
+    "紧固件": (
+        "JG",
+        0.16,
+        [
+            ("六角头螺栓", ["M8×30 (100只/盒)", "M10×40 (100只/盒)", "M12×50 (50只/盒)", "M16×60 (25只/盒)"], 55),
+            ("内六角螺钉", ["M5×16 (100只/盒)", "M6×20 (100只/盒)", "M8×25 (100只/盒)"], 38),
+            ("六角螺母", ["M8 (100只/盒)", "M10 (100只/盒)", "M12 (100只/盒)", "M16 (50只/盒)"], 15),
+            ("平垫圈", ["Φ8 (500只/盒)", "Φ10 (500只/盒)", "Φ12 (500只/盒)"], 18),
+            ("膨胀螺栓", ["M8×80 (50只/盒)", "M10×100 (50只/盒)", "M12×120 (25只/盒)"], 60),
+            ("不锈钢自攻螺钉", ["ST4.2×16 (500只/盒)", "ST4.8×25 (500只/盒)"], 45),
+        ],
+    ),
+    "仪器仪表": (
+        "YQ",
+        0.08,
+        [
+            ("压力表", ["Y-60 0-1.6MPa", "Y-100 0-2.5MPa", "YN-100 耐震"], 45),
+            ("数显温控仪", ["XMTD-2001", "XMTG-7000"], 180),
+            ("压力变送器", ["0-1MPa 4-20mA", "0-10MPa 4-20mA"], 650),
+            ("电磁流量计", ["DN25", "DN50", "DN100"], 3800),
+            ("数字万用表", ["UT33D", "UT61E", "17B+"], 220),
+            ("红外测温仪", ["GM320", "GM550"], 150),
+            ("游标卡尺", ["0-150mm", "0-300mm"], 90),
+        ],
+    ),
+    "传动件": (
+        "CD",
+        0.12,
+        [
+            ("同步带", ["HTD 5M-450", "HTD 8M-800", "T10-1010"], 65),
+            ("滚子链", ["08B-1 5m", "10A-1 5m", "16A-1 5m"], 110),
+            ("齿轮减速机", ["NMRV040 i=20", "NMRV063 i=30", "R87 i=25"], 1200),
+            ("梅花联轴器", ["D40 L55", "D55 L78", "D65 L90"], 85),
+            ("链轮", ["08B 17齿", "10A 21齿", "12A 25齿"], 40),
+            ("三角带", ["A-1200", "B-1500", "SPB-2000"], 30),
+        ],
+    ),
+    "密封件": (
+        "MF",
+        0.10,
+        [
+            ("O型圈", ["20×2.4", "50×3.1", "100×5.7"], 1.5),
+            ("骨架油封", ["TC 35×52×7", "TC 50×72×10", "TC 80×100×10"], 8),
+            ("机械密封", ["MG1-25", "MG1-35", "560-45"], 280),
+            ("密封垫片", ["DN50 石墨", "DN100 四氟", "DN150 缠绕"], 18),
+            ("格莱圈", ["GSF 50", "GSF 80"], 35),
+            ("生料带", ["12mm×10m", "20mm×15m"], 2.5),
+        ],
+    ),
+    "工具耗材": (
+        "GJ",
+        0.11,
+        [
+            ("数控刀片", ["CNMG120408", "WNMG080408", "DCMT11T304"], 28),
+            ("砂轮片", ["Φ100×6", "Φ125×6", "Φ180×6"], 6),
+            ("麻花钻头", ["Φ6", "Φ8.5", "Φ10", "Φ12"], 12),
+            ("不锈钢焊条", ["A102 Φ3.2 5kg", "A302 Φ3.2 5kg"], 260),
+            ("劳保手套", ["丁腈浸胶 12双", "棉纱 12双"], 30),
+            ("扳手套装", ["32件套", "46件套"], 320),
+            ("切削液", ["18L", "200L"], 450),
+        ],
+    ),
 }
 
 # Characters of company brand names, with pinyin for the e-mail domains.
-_BRAND = [("华", "hua"), ("盛", "sheng"), ("鑫", "xin"), ("泰", "tai"), ("恒", "heng"), ("达", "da"), ("宏", "hong"),
-          ("隆", "long"), ("源", "yuan"), ("瑞", "rui"), ("丰", "feng"), ("兴", "xing"), ("安", "an"), ("金", "jin"),
-          ("力", "li"), ("新", "xin"), ("远", "yuan"), ("德", "de"), ("通", "tong"), ("成", "cheng"), ("凯", "kai"),
-          ("嘉", "jia"), ("威", "wei"), ("博", "bo"), ("捷", "jie"), ("科", "ke"), ("锐", "rui"), ("信", "xin"),
-          ("利", "li"), ("永", "yong"), ("昌", "chang"), ("腾", "teng"), ("宇", "yu"), ("鼎", "ding"), ("正", "zheng"),
-          ("启", "qi"), ("航", "hang"), ("海", "hai"), ("联", "lian"), ("创", "chuang"), ("天", "tian"), ("明", "ming"),
-          ("光", "guang"), ("立", "li"), ("汇", "hui"), ("富", "fu"), ("祥", "xiang"), ("川", "chuan"), ("铭", "ming"),
-          ("峰", "feng"), ("晟", "sheng"), ("邦", "bang"), ("益", "yi"), ("朗", "lang"), ("欣", "xin"), ("众", "zhong"),
-          ("合", "he"), ("诚", "cheng"), ("佳", "jia"), ("润", "run")]
-_SURNAMES = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
-             ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"), ("马", "ma"),
-             ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("林", "lin"), ("罗", "luo"), ("高", "gao"),
-             ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"), ("唐", "tang"), ("韩", "han"),
-             ("冯", "feng"), ("邓", "deng"), ("曹", "cao"), ("彭", "peng")]
-_GIVEN = [("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("强", "qiang"),
-          ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("涛", "tao"),
-          ("明", "ming"), ("超", "chao"), ("秀", "xiu"), ("霞", "xia"), ("平", "ping"), ("刚", "gang"), ("桂", "gui"),
-          ("英", "ying"), ("华", "hua"), ("建", "jian"), ("国", "guo"), ("文", "wen"), ("斌", "bin"), ("鹏", "peng"),
-          ("辉", "hui"), ("玲", "ling"), ("志", "zhi"), ("宁", "ning"), ("海", "hai"), ("春", "chun"), ("晓", "xiao")]
+_BRAND = [
+    ("华", "hua"),
+    ("盛", "sheng"),
+    ("鑫", "xin"),
+    ("泰", "tai"),
+    ("恒", "heng"),
+    ("达", "da"),
+    ("宏", "hong"),
+    ("隆", "long"),
+    ("源", "yuan"),
+    ("瑞", "rui"),
+    ("丰", "feng"),
+    ("兴", "xing"),
+    ("安", "an"),
+    ("金", "jin"),
+    ("力", "li"),
+    ("新", "xin"),
+    ("远", "yuan"),
+    ("德", "de"),
+    ("通", "tong"),
+    ("成", "cheng"),
+    ("凯", "kai"),
+    ("嘉", "jia"),
+    ("威", "wei"),
+    ("博", "bo"),
+    ("捷", "jie"),
+    ("科", "ke"),
+    ("锐", "rui"),
+    ("信", "xin"),
+    ("利", "li"),
+    ("永", "yong"),
+    ("昌", "chang"),
+    ("腾", "teng"),
+    ("宇", "yu"),
+    ("鼎", "ding"),
+    ("正", "zheng"),
+    ("启", "qi"),
+    ("航", "hang"),
+    ("海", "hai"),
+    ("联", "lian"),
+    ("创", "chuang"),
+    ("天", "tian"),
+    ("明", "ming"),
+    ("光", "guang"),
+    ("立", "li"),
+    ("汇", "hui"),
+    ("富", "fu"),
+    ("祥", "xiang"),
+    ("川", "chuan"),
+    ("铭", "ming"),
+    ("峰", "feng"),
+    ("晟", "sheng"),
+    ("邦", "bang"),
+    ("益", "yi"),
+    ("朗", "lang"),
+    ("欣", "xin"),
+    ("众", "zhong"),
+    ("合", "he"),
+    ("诚", "cheng"),
+    ("佳", "jia"),
+    ("润", "run"),
+]
+_SURNAMES = [
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("高", "gao"),
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+    ("唐", "tang"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("邓", "deng"),
+    ("曹", "cao"),
+    ("彭", "peng"),
+]
+_GIVEN = [
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀", "xiu"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂", "gui"),
+    ("英", "ying"),
+    ("华", "hua"),
+    ("建", "jian"),
+    ("国", "guo"),
+    ("文", "wen"),
+    ("斌", "bin"),
+    ("鹏", "peng"),
+    ("辉", "hui"),
+    ("玲", "ling"),
+    ("志", "zhi"),
+    ("宁", "ning"),
+    ("海", "hai"),
+    ("春", "chun"),
+    ("晓", "xiao"),
+]
 # Export customers: foreign trading companies.
-_EXPORT_CITIES = ["Hanoi", "Ho Chi Minh", "Bangkok", "Jakarta", "Surabaya", "Manila", "Kuala Lumpur", "Dhaka",
-                  "Karachi", "Dubai", "Riyadh", "Lagos", "Nairobi", "Almaty", "Tashkent", "Lima", "Santiago"]
-_EXPORT_BRANDS = ["Pacific", "Golden Star", "Everbright", "Sunrise", "Lotus", "Orient", "Harbor", "Summit",
-                  "Crescent", "Delta", "Silk Road", "Jade", "Falcon", "Horizon", "Atlas", "Meridian"]
+_EXPORT_CITIES = [
+    "Hanoi",
+    "Ho Chi Minh",
+    "Bangkok",
+    "Jakarta",
+    "Surabaya",
+    "Manila",
+    "Kuala Lumpur",
+    "Dhaka",
+    "Karachi",
+    "Dubai",
+    "Riyadh",
+    "Lagos",
+    "Nairobi",
+    "Almaty",
+    "Tashkent",
+    "Lima",
+    "Santiago",
+]
+_EXPORT_BRANDS = [
+    "Pacific",
+    "Golden Star",
+    "Everbright",
+    "Sunrise",
+    "Lotus",
+    "Orient",
+    "Harbor",
+    "Summit",
+    "Crescent",
+    "Delta",
+    "Silk Road",
+    "Jade",
+    "Falcon",
+    "Horizon",
+    "Atlas",
+    "Meridian",
+]
 _EXPORT_TRADES = ["Industrial Supply", "Engineering", "Machinery", "Trading", "Technical Services", "Auto Parts"]
 _EXPORT_SUFFIXES = ["Co., Ltd.", "Pte. Ltd.", "Sdn. Bhd.", "JSC", "LLC", "FZE"]
-_EXPORT_PEOPLE = [("Minh", "Nguyen"), ("Somchai", "Wong"), ("Budi", "Santoso"), ("Maria", "Santos"),
-                  ("Ahmad", "Rahman"), ("Imran", "Khan"), ("Omar", "Haddad"), ("Chinedu", "Okafor"),
-                  ("Aigerim", "Bekova"), ("Carlos", "Rojas"), ("Linh", "Tran"), ("Arif", "Hossain")]
+_EXPORT_PEOPLE = [
+    ("Minh", "Nguyen"),
+    ("Somchai", "Wong"),
+    ("Budi", "Santoso"),
+    ("Maria", "Santos"),
+    ("Ahmad", "Rahman"),
+    ("Imran", "Khan"),
+    ("Omar", "Haddad"),
+    ("Chinedu", "Okafor"),
+    ("Aigerim", "Bekova"),
+    ("Carlos", "Rojas"),
+    ("Linh", "Tran"),
+    ("Arif", "Hossain"),
+]
 
 _SIZES = ("小型", "中型", "大型")
 _DECISION = ("已接触决策人", "仅接触采购", "未接触")
@@ -283,8 +622,12 @@ _MANUAL_TOP_SHARE = 0.19
 _MANUAL_OTHERS = 1 / 15  # ... plus a few others per top account, recently won ones preferred
 _MANUAL_BLANK = 0.02  # cells left blank: the consultant could not judge
 _MANUAL_CUTS = np.array([-0.3, 0.6, 1.5])  # latent factor score -> level 1-4
-_MANUAL_CONTEXT = {"customer_name": "客户名称 Customer name", "company_size": "企业规模 Company size",
-                   "industry": "行业 Industry", "sales_12m": "近12个月销售额 Sales, last 12 months (CNY)"}
+_MANUAL_CONTEXT = {
+    "customer_name": "客户名称 Customer name",
+    "company_size": "企业规模 Company size",
+    "industry": "行业 Industry",
+    "sales_12m": "近12个月销售额 Sales, last 12 months (CNY)",
+}
 
 
 # --------------------------------------------------------------------------- calendar
@@ -347,8 +690,9 @@ def _yyyymm(months: np.ndarray) -> list[str]:
     return [str(m).replace("-", "") for m in months]
 
 
-def _sequential_ids(prefix: str, labels: Sequence[str], period: np.ndarray, *keys: np.ndarray,
-                    min_width: int = 5) -> tuple[pa.Array, np.ndarray]:
+def _sequential_ids(
+    prefix: str, labels: Sequence[str], period: np.ndarray, *keys: np.ndarray, min_width: int = 5
+) -> tuple[pa.Array, np.ndarray]:
     """Number items within each period, in the order of ``keys``, as ``prefix + label + zero-padded number``.
 
     Built with Arrow compute, so millions of ids cost no Python object each.
@@ -367,8 +711,9 @@ def _sequential_ids(prefix: str, labels: Sequence[str], period: np.ndarray, *key
     width = max(min_width, len(str(int(seq.max())))) if len(seq) else min_width
     number = pc.utf8_lpad(pa.array(seq).cast(pa.large_string()), width=width, padding="0")
     label = pa.array(list(labels), type=pa.large_string()).take(pa.array(period))
-    ids = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), label, number,
-                                      pa.scalar("", pa.large_string()))  # the last argument is the separator
+    ids = pc.binary_join_element_wise(
+        pa.scalar(prefix, pa.large_string()), label, number, pa.scalar("", pa.large_string())
+    )  # the last argument is the separator
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return ids, rank
@@ -471,8 +816,9 @@ def _unique_names(rng: np.random.Generator, n: int, draw, build) -> tuple[np.nda
     return names, parts
 
 
-def _domestic_companies(rng: np.random.Generator, industry: np.ndarray, size: np.ndarray,
-                        cities: pd.DataFrame) -> pd.DataFrame:
+def _domestic_companies(
+    rng: np.random.Generator, industry: np.ndarray, size: np.ndarray, cities: pd.DataFrame
+) -> pd.DataFrame:
     """Unique Chinese company names (city + brand + industry word + 有限公司), their region and web domain."""
     n = len(industry)
     city = rng.choice(len(cities), n, p=cities["weight"].to_numpy() / cities["weight"].sum())
@@ -489,15 +835,19 @@ def _domestic_companies(rng: np.random.Generator, industry: np.ndarray, size: np
         out = []
         for i in idx.tolist():
             w = words[industry[i]]
-            out.append(f"{city_names[city[i]]}{_BRAND[p['b1'][i]][0]}{_BRAND[p['b2'][i]][0]}"
-                       f"{w[p['word'][i] % len(w)]}{'股份有限公司' if joint_stock[i] else '有限公司'}")
+            out.append(
+                f"{city_names[city[i]]}{_BRAND[p['b1'][i]][0]}{_BRAND[p['b2'][i]][0]}"
+                f"{w[p['word'][i] % len(w)]}{'股份有限公司' if joint_stock[i] else '有限公司'}"
+            )
         return out
 
     names, parts = _unique_names(rng, n, draw, build)
     tld = np.array([".com", ".com.cn", ".cn"])[rng.choice(3, n, p=[0.5, 0.35, 0.15])]
     abbr = cities["abbr"].to_numpy()[city]
-    domain = [f"{a}{_BRAND[b1][1]}{_BRAND[b2][1]}{t}"
-              for a, b1, b2, t in zip(abbr.tolist(), parts["b1"].tolist(), parts["b2"].tolist(), tld.tolist())]
+    domain = [
+        f"{a}{_BRAND[b1][1]}{_BRAND[b2][1]}{t}"
+        for a, b1, b2, t in zip(abbr.tolist(), parts["b1"].tolist(), parts["b2"].tolist(), tld.tolist())
+    ]
     return pd.DataFrame({"name": names, "region": cities["region"].to_numpy()[city], "domain": domain})
 
 
@@ -505,21 +855,31 @@ def _export_companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """Unique foreign trading companies ("Dubai Falcon Trading FZE") and their web domain."""
 
     def draw(r: np.random.Generator, k: int) -> dict[str, np.ndarray]:
-        return {"city": r.integers(0, len(_EXPORT_CITIES), k), "brand": r.integers(0, len(_EXPORT_BRANDS), k),
-                "trade": r.integers(0, len(_EXPORT_TRADES), k), "suffix": r.integers(0, len(_EXPORT_SUFFIXES), k)}
+        return {
+            "city": r.integers(0, len(_EXPORT_CITIES), k),
+            "brand": r.integers(0, len(_EXPORT_BRANDS), k),
+            "trade": r.integers(0, len(_EXPORT_TRADES), k),
+            "suffix": r.integers(0, len(_EXPORT_SUFFIXES), k),
+        }
 
     def build(idx: np.ndarray, p: dict[str, np.ndarray]) -> list[str]:
-        return [f"{_EXPORT_CITIES[p['city'][i]]} {_EXPORT_BRANDS[p['brand'][i]]} {_EXPORT_TRADES[p['trade'][i]]} "
-                f"{_EXPORT_SUFFIXES[p['suffix'][i]]}" for i in idx.tolist()]
+        return [
+            f"{_EXPORT_CITIES[p['city'][i]]} {_EXPORT_BRANDS[p['brand'][i]]} {_EXPORT_TRADES[p['trade'][i]]} "
+            f"{_EXPORT_SUFFIXES[p['suffix'][i]]}"
+            for i in idx.tolist()
+        ]
 
     names, parts = _unique_names(rng, n, draw, build)
-    domain = [f"{_EXPORT_BRANDS[b].lower().replace(' ', '')}-{_EXPORT_CITIES[c].lower().replace(' ', '')}.com"
-              for b, c in zip(parts["brand"].tolist(), parts["city"].tolist())]
+    domain = [
+        f"{_EXPORT_BRANDS[b].lower().replace(' ', '')}-{_EXPORT_CITIES[c].lower().replace(' ', '')}.com"
+        for b, c in zip(parts["brand"].tolist(), parts["city"].tolist())
+    ]
     return pd.DataFrame({"name": names, "region": _OVERSEAS[0], "domain": domain})
 
 
-def _contacts(rng: np.random.Generator, export: np.ndarray,
-              domain: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+def _contacts(
+    rng: np.random.Generator, export: np.ndarray, domain: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
     """Contact person, mobile phone (1[3-9] + 9 digits) and e-mail (pinyin local part @ company domain)."""
     n = len(export)
     sur = rng.integers(0, len(_SURNAMES), n)
@@ -560,8 +920,13 @@ def _leads(rng: np.random.Generator, cal: _Calendar, n_customers: int) -> pd.Dat
     decision = (rng.random(n)[:, None] > np.cumsum(p_dm, axis=1)).sum(axis=1)
     budget = np.maximum(5000, np.round(_NEED[size] * rng.lognormal(-0.1, 0.6, n), -3))
     adequacy = np.clip(np.log(budget / _NEED[size]), -1.5, 1.5)
-    logit = (-1.4 + np.array([-0.3, 0.0, 0.35])[size] + 0.9 * core[industry] + 1.1 * adequacy
-             + np.array([1.3, 0.0, -1.6])[decision])
+    logit = (
+        -1.4
+        + np.array([-0.3, 0.0, 0.35])[size]
+        + 0.9 * core[industry]
+        + 1.1 * adequacy
+        + np.array([1.3, 0.0, -1.6])[decision]
+    )
     won = rng.random(n) < 1 / (1 + np.exp(-logit))
     span = int((cal.end - cal.start).astype(int)) + 90
     created = np.sort(cal.start - 90 + rng.integers(0, span + 1, n))
@@ -570,11 +935,20 @@ def _leads(rng: np.random.Generator, cal: _Calendar, n_customers: int) -> pd.Dat
     outcome = np.where(still_open, 2, np.where(won, 0, 1))
     closed = np.where(still_open, np.datetime64("NaT"), closed)
     year = created.astype("datetime64[Y]").astype(int) + 1970
-    ids, _ = _sequential_ids("XS", [str(y) for y in range(year.min(), year.max() + 1)], year - year.min(),
-                             np.arange(n))
-    return pd.DataFrame({"lead_id": pd.array(ids, dtype="str"), "industry": industry, "size": size,
-                         "source": source, "decision": decision, "budget": budget.astype(np.int64),
-                         "created": created, "closed": closed, "outcome": outcome})
+    ids, _ = _sequential_ids("XS", [str(y) for y in range(year.min(), year.max() + 1)], year - year.min(), np.arange(n))
+    return pd.DataFrame(
+        {
+            "lead_id": pd.array(ids, dtype="str"),
+            "industry": industry,
+            "size": size,
+            "source": source,
+            "decision": decision,
+            "budget": budget.astype(np.int64),
+            "created": created,
+            "closed": closed,
+            "outcome": outcome,
+        }
+    )
 
 
 @dataclass
@@ -619,23 +993,32 @@ def _customers(rng: np.random.Generator, cal: _Calendar, n_customers: int, leads
 
     share = np.array([ind.share for ind in _INDUSTRIES])
     size = np.concatenate([rng.choice(3, n_init, p=_SIZE_SHARE), leads["size"].to_numpy()[won]])
-    industry = np.concatenate([rng.choice(len(_INDUSTRIES), n_init, p=share / share.sum()),
-                               leads["industry"].to_numpy()[won]])
+    industry = np.concatenate(
+        [rng.choice(len(_INDUSTRIES), n_init, p=share / share.sum()), leads["industry"].to_numpy()[won]]
+    )
     export = np.concatenate([rng.random(n_init) < _P_EXPORT, np.zeros(len(won), dtype=bool)])
-    registered = np.concatenate([np.sort(cal.start - rng.integers(30, 3650, n_init)),
-                                 leads["closed"].to_numpy().astype("datetime64[D]")[won]])
+    registered = np.concatenate(
+        [np.sort(cal.start - rng.integers(30, 3650, n_init)), leads["closed"].to_numpy().astype("datetime64[D]")[won]]
+    )
 
     # company names: domestic ones for the base and every lead at once, so all are unique
     domestic = np.flatnonzero(~export[:n_init])
-    dom = _domestic_companies(rng, np.concatenate([industry[domestic], leads["industry"].to_numpy()]),
-                              np.concatenate([size[domestic], leads["size"].to_numpy()]), _city_table())
+    dom = _domestic_companies(
+        rng,
+        np.concatenate([industry[domestic], leads["industry"].to_numpy()]),
+        np.concatenate([size[domestic], leads["size"].to_numpy()]),
+        _city_table(),
+    )
     exp = _export_companies(rng, int(export.sum()))
-    leads["company"] = dom["name"].to_numpy()[len(domestic):]
+    leads["company"] = dom["name"].to_numpy()[len(domestic) :]
     name = np.empty(n, dtype=object)
     region = np.empty(n, dtype=object)
     domain = np.empty(n, dtype=object)
-    for frame, rows in ((dom.iloc[:len(domestic)], domestic), (exp, np.flatnonzero(export)),
-                        (dom.iloc[len(domestic):].iloc[won], np.arange(n_init, n))):
+    for frame, rows in (
+        (dom.iloc[: len(domestic)], domestic),
+        (exp, np.flatnonzero(export)),
+        (dom.iloc[len(domestic) :].iloc[won], np.arange(n_init, n)),
+    ):
         name[rows], region[rows], domain[rows] = frame["name"], frame["region"], frame["domain"]
     contact, phone, email = _contacts(rng, export, domain.tolist())
 
@@ -659,19 +1042,29 @@ def _customers(rng: np.random.Generator, cal: _Calendar, n_customers: int, leads
     fav[other, 1] = rng.integers(0, len(_CATEGORIES), int(other.sum()))
     digital = np.where(rng.random(n) < 0.25, 0.0, rng.lognormal(0.0, 0.6, n))
     return _Customers(
-        ids=ids, name=name, industry=industry, size=size, region=region, export=export, registered=registered,
-        lead=lead, start_m=start_m, log_size=log_size,
+        ids=ids,
+        name=name,
+        industry=industry,
+        size=size,
+        region=region,
+        export=export,
+        registered=registered,
+        lead=lead,
+        start_m=start_m,
+        log_size=log_size,
         order_rate=np.clip(_ORDERS_PER_MONTH * np.sqrt(s), 0.04, 12.0),
         line_value=_LINE_VALUE * np.sqrt(s),
         discount=np.clip(0.02 + 0.02 * log_size, 0.0, 0.08),  # big accounts negotiate better prices
         fav=fav,
         complaint_prob=rng.beta(2.0, 11.0, n),
-        hazard=_HAZARD * s ** -0.3,  # big accounts are stickier
+        hazard=_HAZARD * s**-0.3,  # big accounts are stickier
         decline_months=rng.integers(2, 7, n),
         digital=digital,
         webinar=np.where(rng.random(n) < 0.4, 0.12 * digital, 0.0),
         pay_type=rng.choice(len(_PAY_TYPES), n, p=_PAY_SHARE),
-        contact=contact, phone=phone, email=email,
+        contact=contact,
+        phone=phone,
+        email=email,
     )
 
 
@@ -743,9 +1136,31 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
     sat_cnt = np.zeros((3, n), np.int64)
     decline, churn, comp3 = np.full(n, -1), np.full(n, -1), np.full(n, -1)
     totals = {k: np.zeros(n, np.int64) for k in ("complaints", "healthy_c", "healthy_m", "active", "tickets")}
-    out: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "oc", "od", "ox", "lo", "ln", "lp", "lq", "lr", "tc", "tt", "tx", "th", "ts", "sc", "st", "ss",
-        "ic", "im", "it", "in")}
+    out: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in (
+            "oc",
+            "od",
+            "ox",
+            "lo",
+            "ln",
+            "lp",
+            "lq",
+            "lr",
+            "tc",
+            "tt",
+            "tx",
+            "th",
+            "ts",
+            "sc",
+            "st",
+            "ss",
+            "ic",
+            "im",
+            "it",
+            "in",
+        )
+    }
     n_orders = 0
 
     for m in range(cal.n):
@@ -755,14 +1170,16 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
         alive = (cust.start_m <= m) & ~gone
         # start of a decline: the hazard rises with last quarter's complaints and slow responses
         c3, s3 = comp_hist.sum(0), slow_hist.sum(0)
-        hazard = np.minimum(cust.hazard * np.exp(_HAZARD_COMPLAINT * np.minimum(c3, 3)
-                                                 + _HAZARD_SLOW * np.minimum(s3, 3)), 0.5)
+        hazard = np.minimum(
+            cust.hazard * np.exp(_HAZARD_COMPLAINT * np.minimum(c3, 3) + _HAZARD_SLOW * np.minimum(s3, 3)), 0.5
+        )
         starts = alive & ~declining & (cust.start_m < m) & (rng.random(n) < hazard * cov[m])
         decline[starts], comp3[starts] = m, c3[starts]
         declining = decline >= 0
         # activity fades linearly over the decline months, then stops
-        act = np.where(alive, np.where(declining, (cust.decline_months - (m - decline)) / (cust.decline_months + 1),
-                                       1.0), 0.0)
+        act = np.where(
+            alive, np.where(declining, (cust.decline_months - (m - decline)) / (cust.decline_months + 1), 1.0), 0.0
+        )
 
         # orders and their lines
         n_o = rng.poisson(cust.order_rate * (_SEASON[moy[m] - 1] * trend[m] * cov[m]) * act)
@@ -775,8 +1192,11 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
         lo = np.repeat(np.arange(len(oc)), nl)
         lc = oc[lo]
         u = rng.random(len(lo))
-        cat = np.where(u < 0.45, cust.fav[lc, 0],
-                       np.where(u < 0.70, cust.fav[lc, 1], rng.choice(len(cat_share), len(lo), p=cat_share)))
+        cat = np.where(
+            u < 0.45,
+            cust.fav[lc, 0],
+            np.where(u < 0.70, cust.fav[lc, 1], rng.choice(len(cat_share), len(lo), p=cat_share)),
+        )
         prod = picker.pick(rng, cat)
         # an order lists a product once: redraw repeats from the whole range (rarely, one survives)
         for _ in range(3):
@@ -798,14 +1218,18 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
         tc = np.repeat(everyone, n_t)
         k = len(tc)
         complaint = rng.random(k) < cust.complaint_prob[tc] * np.where(declining[tc], 1.6, 1.0)
-        hours = np.maximum(0.1, np.round(rng.lognormal(np.log(5.0), 0.9, k) * load[m]
-                                         * np.where(complaint, 1.6, 1.0), 1))
+        hours = np.maximum(
+            0.1, np.round(rng.lognormal(np.log(5.0), 0.9, k) * load[m] * np.where(complaint, 1.6, 1.0), 1)
+        )
         slow = hours > 24
         sat = np.clip(np.rint(4.5 - 1.5 * complaint - 0.8 * slow - 0.5 * declining[tc] + rng.normal(0, 0.7, k)), 1, 5)
         sat[rng.random(k) > 0.78] = np.nan  # many tickets are never rated
         out["tc"].append(tc)
-        out["tt"].append(cal.first[m].astype("datetime64[s]") + (rng.random(k) * days[m]).astype(np.int64) * 86400
-                         + rng.integers(8 * 3600, 20 * 3600, k))
+        out["tt"].append(
+            cal.first[m].astype("datetime64[s]")
+            + (rng.random(k) * days[m]).astype(np.int64) * 86400
+            + rng.integers(8 * 3600, 20 * 3600, k)
+        )
         out["tx"].append(complaint)
         out["th"].append(hours)
         out["ts"].append(sat)
@@ -826,12 +1250,19 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
         resp = np.flatnonzero(alive & (rng.random(n) < _P_SURVEY * cov[m]))
         cnt = sat_cnt[:, resp].sum(0)
         mean_sat = np.where(cnt > 0, sat_sum[:, resp].sum(0) / np.maximum(cnt, 1), 4.2)
-        score = (7.8 + 0.9 * (mean_sat - 4.2) - 0.7 * np.minimum(comp_hist[:, resp].sum(0), 3)
-                 - 2.5 * declining[resp] + rng.normal(0.0, 1.5, len(resp)))
+        score = (
+            7.8
+            + 0.9 * (mean_sat - 4.2)
+            - 0.7 * np.minimum(comp_hist[:, resp].sum(0), 3)
+            - 2.5 * declining[resp]
+            + rng.normal(0.0, 1.5, len(resp))
+        )
         out["sc"].append(resp)
-        out["st"].append(cal.first[m].astype("datetime64[s]")
-                         + (rng.random(len(resp)) * days[m]).astype(np.int64) * 86400
-                         + rng.integers(7 * 3600, 23 * 3600, len(resp)))
+        out["st"].append(
+            cal.first[m].astype("datetime64[s]")
+            + (rng.random(len(resp)) * days[m]).astype(np.int64) * 86400
+            + rng.integers(7 * 3600, 23 * 3600, len(resp))
+        )
         out["ss"].append(np.clip(np.rint(score), 0, 10).astype(np.int64))
 
         # web-portal activity, aggregated per month
@@ -844,16 +1275,33 @@ def _simulate(rng: np.random.Generator, cal: _Calendar, cust: _Customers, produc
             out["in"].append(counts[idx])
 
     return _Sim(
-        o_cust=_cat(out, "oc", np.int64), o_date=_cat(out, "od", "datetime64[D]"), o_cancel=_cat(out, "ox", bool),
-        l_order=_cat(out, "lo", np.int64), l_no=_cat(out, "ln", np.int64), l_prod=_cat(out, "lp", np.int64),
-        l_qty=_cat(out, "lq", np.int64), l_price=_cat(out, "lr", float),
-        t_cust=_cat(out, "tc", np.int64), t_time=_cat(out, "tt", "datetime64[s]"), t_complaint=_cat(out, "tx", bool),
-        t_hours=_cat(out, "th", float), t_sat=_cat(out, "ts", float),
-        s_cust=_cat(out, "sc", np.int64), s_time=_cat(out, "st", "datetime64[s]"), s_score=_cat(out, "ss", np.int64),
-        i_cust=_cat(out, "ic", np.int64), i_month=_cat(out, "im", np.int64), i_type=_cat(out, "it", np.int64),
+        o_cust=_cat(out, "oc", np.int64),
+        o_date=_cat(out, "od", "datetime64[D]"),
+        o_cancel=_cat(out, "ox", bool),
+        l_order=_cat(out, "lo", np.int64),
+        l_no=_cat(out, "ln", np.int64),
+        l_prod=_cat(out, "lp", np.int64),
+        l_qty=_cat(out, "lq", np.int64),
+        l_price=_cat(out, "lr", float),
+        t_cust=_cat(out, "tc", np.int64),
+        t_time=_cat(out, "tt", "datetime64[s]"),
+        t_complaint=_cat(out, "tx", bool),
+        t_hours=_cat(out, "th", float),
+        t_sat=_cat(out, "ts", float),
+        s_cust=_cat(out, "sc", np.int64),
+        s_time=_cat(out, "st", "datetime64[s]"),
+        s_score=_cat(out, "ss", np.int64),
+        i_cust=_cat(out, "ic", np.int64),
+        i_month=_cat(out, "im", np.int64),
+        i_type=_cat(out, "it", np.int64),
         i_count=_cat(out, "in", np.int64),
-        decline=decline, churn=churn, complaints_3m=comp3, complaints_total=totals["complaints"],
-        complaints_healthy=totals["healthy_c"], healthy_months=totals["healthy_m"], active_months=totals["active"],
+        decline=decline,
+        churn=churn,
+        complaints_3m=comp3,
+        complaints_total=totals["complaints"],
+        complaints_healthy=totals["healthy_c"],
+        healthy_months=totals["healthy_m"],
+        active_months=totals["active"],
         tickets_total=totals["tickets"],
     )
 
@@ -887,42 +1335,68 @@ def _customers_table(rng: np.random.Generator, cust: _Customers) -> pd.DataFrame
     variants = {std: syns for std, (_, _, syns) in _REGIONS.items()} | {_OVERSEAS[0]: _OVERSEAS[1]}
     use_variant = rng.random(n) < _P_REGION_VARIANT
     pick = rng.integers(0, 1000, n)
-    region = [variants[r][k % len(variants[r])] if v else r
-              for r, v, k in zip(cust.region.tolist(), use_variant.tolist(), pick.tolist())]
+    region = [
+        variants[r][k % len(variants[r])] if v else r
+        for r, v, k in zip(cust.region.tolist(), use_variant.tolist(), pick.tolist())
+    ]
     date_style = rng.choice(3, n, p=[0.60, 0.25, 0.15])
 
     def blank_some(values: list[str], p: float) -> list[str | None]:
         missing = rng.random(n) < p
         return [None if miss else v for v, miss in zip(values, missing.tolist())]
 
-    df = pd.DataFrame({
-        "客户编号": cust.ids,
-        "客户名称": cust.name,
-        "所属行业": _industry_spellings(rng, cust.industry, _P_INDUSTRY_VARIANT),
-        "所在区域": region,
-        "企业规模": np.array(_SIZES, dtype=object)[cust.size],
-        "注册日期": _text_dates(cust.registered, date_style),
-        "联系人": blank_some(cust.contact, _P_MISSING_NAME),
-        "联系电话": blank_some(cust.phone, _P_MISSING_PHONE),
-        "电子邮箱": blank_some(cust.email, _P_MISSING_EMAIL),
-    })
+    df = pd.DataFrame(
+        {
+            "客户编号": cust.ids,
+            "客户名称": cust.name,
+            "所属行业": _industry_spellings(rng, cust.industry, _P_INDUSTRY_VARIANT),
+            "所在区域": region,
+            "企业规模": np.array(_SIZES, dtype=object)[cust.size],
+            "注册日期": _text_dates(cust.registered, date_style),
+            "联系人": blank_some(cust.contact, _P_MISSING_NAME),
+            "联系电话": blank_some(cust.phone, _P_MISSING_PHONE),
+            "电子邮箱": blank_some(cust.email, _P_MISSING_EMAIL),
+        }
+    )
     # duplicate records: the same customer entered twice, half of them with a newer phone number
     dup = np.flatnonzero(rng.random(n) < _P_DUP_CUSTOMER)
     copies = df.iloc[dup].copy()
     newer = rng.random(len(dup)) < 0.5
-    copies.loc[newer, "联系电话"] = [f"1{a}{b:09d}" for a, b in zip(rng.integers(3, 10, int(newer.sum())).tolist(),
-                                                                 rng.integers(0, 10**9, int(newer.sum())).tolist())]
-    test = pd.DataFrame([{"客户编号": TEST_ACCOUNT, "客户名称": "测试客户-内部", "所属行业": None, "所在区域": "华东",
-                          "企业规模": "小型", "注册日期": "2022-06-01", "联系人": "系统测试", "联系电话": "13800000000",
-                          "电子邮箱": "erp-test@example.com"}])
+    copies.loc[newer, "联系电话"] = [
+        f"1{a}{b:09d}"
+        for a, b in zip(
+            rng.integers(3, 10, int(newer.sum())).tolist(), rng.integers(0, 10**9, int(newer.sum())).tolist()
+        )
+    ]
+    test = pd.DataFrame(
+        [
+            {
+                "客户编号": TEST_ACCOUNT,
+                "客户名称": "测试客户-内部",
+                "所属行业": None,
+                "所在区域": "华东",
+                "企业规模": "小型",
+                "注册日期": "2022-06-01",
+                "联系人": "系统测试",
+                "联系电话": "13800000000",
+                "电子邮箱": "erp-test@example.com",
+            }
+        ]
+    )
     order = np.argsort(np.concatenate([np.arange(n), dup]), kind="stable")  # each copy right after its original
     return pd.concat([pd.concat([df, copies]).iloc[order], test], ignore_index=True)
 
 
 def _products_table(products: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"产品编码": products["product_id"], "产品名称": products["product_name"],
-                         "产品类别": products["category"], "标准单价": products["list_price"],
-                         "单位成本": products["unit_cost"]})
+    return pd.DataFrame(
+        {
+            "产品编码": products["product_id"],
+            "产品名称": products["product_name"],
+            "产品类别": products["category"],
+            "标准单价": products["list_price"],
+            "单位成本": products["unit_cost"],
+        }
+    )
 
 
 @dataclass
@@ -935,8 +1409,9 @@ class _Orders:
     returned: np.ndarray  # per customer: value of returned goods, in the customer's currency
 
 
-def _orders_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim,
-                  products: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, _Orders]:
+def _orders_table(
+    rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim, products: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray, _Orders]:
     """Order lines with returns, cancellations and the planted dirt, sorted by date.
 
     Returns
@@ -953,8 +1428,9 @@ def _orders_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     k_test = 6
     t_lines = rng.integers(1, 3, k_test)
     o_cust = np.concatenate([sim.o_cust, np.full(k_test, n)])
-    o_date = np.concatenate([sim.o_date, np.sort(cal.start + rng.integers(0, int((cal.end - cal.start).astype(int)) + 1,
-                                                                          k_test))])
+    o_date = np.concatenate(
+        [sim.o_date, np.sort(cal.start + rng.integers(0, int((cal.end - cal.start).astype(int)) + 1, k_test))]
+    )
     o_cancel = np.concatenate([sim.o_cancel, np.zeros(k_test, bool)])
     n_test_lines = int(t_lines.sum())
     test_prod = rng.integers(0, len(products), n_test_lines)
@@ -977,8 +1453,9 @@ def _orders_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     r_orig = l_order[r_line]
     groups, r_group = np.unique(r_orig, return_inverse=True)
     g_date = o_date[groups] + delay[groups]
-    g_ids, g_rank = _sequential_ids("TH", labels, cal.index_of(g_date), g_date.astype(np.int64), o_rank[groups],
-                                    min_width=6)
+    g_ids, g_rank = _sequential_ids(
+        "TH", labels, cal.index_of(g_date), g_date.astype(np.int64), o_rank[groups], min_width=6
+    )
     by_group = np.lexsort((l_no[r_line], r_group))
     r_no = np.empty(len(r_line), np.int64)
     r_no[by_group] = np.arange(len(r_line)) - np.searchsorted(r_group[by_group], r_group[by_group]) + 1
@@ -992,8 +1469,9 @@ def _orders_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     status = np.concatenate([np.where(o_cancel[l_order], 1, 0), np.full(len(r_line), 2)]).astype(np.int8)
     days = np.concatenate([o_date[l_order], g_date[r_group]])
     line_no = np.concatenate([l_no, r_no])
-    order = np.lexsort((line_no, np.concatenate([o_rank[l_order], g_rank[r_group]]), status == 2,
-                        days.astype(np.int64)))
+    order = np.lexsort(
+        (line_no, np.concatenate([o_rank[l_order], g_rank[r_group]]), status == 2, days.astype(np.int64))
+    )
 
     # dirt: a few lines without customer, some orders typed in with text dates, lines synced twice
     candidates = np.flatnonzero((status == 0) & (cust_idx < n))
@@ -1004,25 +1482,31 @@ def _orders_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     date_style = np.concatenate([text_style[l_order], np.zeros(len(r_line), np.int64)])
     sel = order[np.sort(np.concatenate([np.arange(len(order)), np.flatnonzero(rng.random(len(order)) < _P_DUP_LINE)]))]
 
-    table = pd.DataFrame({
-        "订单号": _take(pa.concat_arrays([o_ids, g_ids]), np.concatenate([l_order, len(o_ids) + r_group])[sel]),
-        "行号": line_no[sel],
-        "客户编号": _take([*ids_all, None], customer[sel]),
-        "下单日期": days[sel].astype("datetime64[s]"),
-        "产品编码": _take(products["product_id"].to_numpy(), np.concatenate([l_prod, l_prod[r_line]])[sel]),
-        "数量": np.concatenate([l_qty, r_qty])[sel],
-        "单价": np.concatenate([l_price, l_price[r_line]])[sel],
-        "币种": _take(["CNY", "USD"], export[cust_idx[sel]].astype(np.int64)),
-        "订单状态": _take(_STATUS, status[sel]),
-    })
+    table = pd.DataFrame(
+        {
+            "订单号": _take(pa.concat_arrays([o_ids, g_ids]), np.concatenate([l_order, len(o_ids) + r_group])[sel]),
+            "行号": line_no[sel],
+            "客户编号": _take([*ids_all, None], customer[sel]),
+            "下单日期": days[sel].astype("datetime64[s]"),
+            "产品编码": _take(products["product_id"].to_numpy(), np.concatenate([l_prod, l_prod[r_line]])[sel]),
+            "数量": np.concatenate([l_qty, r_qty])[sel],
+            "单价": np.concatenate([l_price, l_price[r_line]])[sel],
+            "币种": _take(["CNY", "USD"], export[cust_idx[sel]].astype(np.int64)),
+            "订单状态": _take(_STATUS, status[sel]),
+        }
+    )
     amount = np.bincount(l_order, weights=l_qty * l_price, minlength=len(o_cust))
     returned = np.bincount(o_cust[r_orig], weights=-r_qty * l_price[r_line], minlength=n + 1)[:n]
-    return table, date_style[sel], _Orders(order_ids=o_ids.slice(0, n_ord), order_rank=o_rank[:n_ord],
-                                            amount=amount[:n_ord], returned=returned)
+    return (
+        table,
+        date_style[sel],
+        _Orders(order_ids=o_ids.slice(0, n_ord), order_rank=o_rank[:n_ord], amount=amount[:n_ord], returned=returned),
+    )
 
 
-def _payments_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim,
-                    orders: _Orders) -> pd.DataFrame:
+def _payments_table(
+    rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders
+) -> pd.DataFrame:
     """One invoice (in CNY) per completed order, due after 30 days, paid per the customer's habits."""
     inv = np.flatnonzero(~sim.o_cancel)
     oc = sim.o_cust[inv]
@@ -1032,117 +1516,144 @@ def _payments_table(rng: np.random.Generator, cal: _Calendar, cust: _Customers, 
     pt = cust.pay_type[oc]
     delay = np.select(
         [pt == 0, pt == 1, pt == 2],
-        [np.clip(np.rint(rng.normal(-3.0, 4.0, k)), -25, 3),
-         np.rint(rng.gamma(2.0, 10.0, k)),
-         30 + np.rint(rng.gamma(2.0, 30.0, k))],
+        [
+            np.clip(np.rint(rng.normal(-3.0, 4.0, k)), -25, 3),
+            np.rint(rng.gamma(2.0, 10.0, k)),
+            30 + np.rint(rng.gamma(2.0, 30.0, k)),
+        ],
         60 + np.rint(rng.gamma(2.0, 40.0, k)),
     ).astype(np.int64)
     paid = np.maximum(due + delay, issued)
     never = (pt == 3) & (rng.random(k) < 0.45)
     paid = np.where(never | (paid > cal.end), np.datetime64("NaT"), paid)
     year = issued.astype("datetime64[Y]").astype(int) + 1970
-    ids, rank = _sequential_ids("FP", [str(y) for y in range(year.min(), year.max() + 1)] if k else [],
-                                year - (year.min() if k else 0), issued.astype(np.int64), orders.order_rank[inv],
-                                min_width=6)
+    ids, rank = _sequential_ids(
+        "FP",
+        [str(y) for y in range(year.min(), year.max() + 1)] if k else [],
+        year - (year.min() if k else 0),
+        issued.astype(np.int64),
+        orders.order_rank[inv],
+        min_width=6,
+    )
     fx = np.where(cust.export[oc], FX_USD_CNY, 1.0)
     order = np.argsort(rank)
-    return pd.DataFrame({
-        "发票号": _take(ids, order),
-        "订单号": _take(orders.order_ids, inv[order]),
-        "客户编号": _take(cust.ids, oc[order]),
-        "到期日": due[order].astype("datetime64[s]"),
-        "付款日期": paid[order].astype("datetime64[s]"),
-        "金额": np.round(orders.amount[inv] * fx, 2)[order],
-    })
+    return pd.DataFrame(
+        {
+            "发票号": _take(ids, order),
+            "订单号": _take(orders.order_ids, inv[order]),
+            "客户编号": _take(cust.ids, oc[order]),
+            "到期日": due[order].astype("datetime64[s]"),
+            "付款日期": paid[order].astype("datetime64[s]"),
+            "金额": np.round(orders.amount[inv] * fx, 2)[order],
+        }
+    )
 
 
 def _tickets_table(cal: _Calendar, cust: _Customers, sim: _Sim) -> pd.DataFrame:
     month = cal.index_of(sim.t_time.astype("datetime64[D]"))
     ids, rank = _sequential_ids("GD", _yyyymm(cal.month), month, sim.t_time.astype(np.int64), sim.t_cust)
     order = np.argsort(rank)
-    return pd.DataFrame({
-        "工单号": _take(ids, order),
-        "客户编号": _take(cust.ids, sim.t_cust[order]),
-        "创建时间": sim.t_time[order],
-        "是否投诉": np.where(sim.t_complaint, "是", "否")[order],
-        "响应时长(小时)": sim.t_hours[order],
-        "满意度": pd.array(sim.t_sat[order], dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "工单号": _take(ids, order),
+            "客户编号": _take(cust.ids, sim.t_cust[order]),
+            "创建时间": sim.t_time[order],
+            "是否投诉": np.where(sim.t_complaint, "是", "否")[order],
+            "响应时长(小时)": sim.t_hours[order],
+            "满意度": pd.array(sim.t_sat[order], dtype="Int64"),
+        }
+    )
 
 
 def _surveys_table(cust: _Customers, sim: _Sim) -> pd.DataFrame:
     order = np.lexsort((sim.s_cust, sim.s_time))
-    return pd.DataFrame({"Customer ID": _take(cust.ids, sim.s_cust[order]), "Response Date": sim.s_time[order],
-                         "Score (0-10)": sim.s_score[order]})
+    return pd.DataFrame(
+        {
+            "Customer ID": _take(cust.ids, sim.s_cust[order]),
+            "Response Date": sim.s_time[order],
+            "Score (0-10)": sim.s_score[order],
+        }
+    )
 
 
 def _interactions_table(cal: _Calendar, cust: _Customers, sim: _Sim) -> pd.DataFrame:
     order = np.lexsort((sim.i_type, sim.i_cust, sim.i_month))
-    return pd.DataFrame({"customer_id": _take(cust.ids, sim.i_cust[order]),
-                         "month": _take([f"{m}-01" for m in cal.month], sim.i_month[order]),
-                         "event_type": _take(_EVENTS, sim.i_type[order]),
-                         "count": sim.i_count[order]})
+    return pd.DataFrame(
+        {
+            "customer_id": _take(cust.ids, sim.i_cust[order]),
+            "month": _take([f"{m}-01" for m in cal.month], sim.i_month[order]),
+            "event_type": _take(_EVENTS, sim.i_type[order]),
+            "count": sim.i_count[order],
+        }
+    )
 
 
 def _leads_table(rng: np.random.Generator, leads: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "线索编号": leads["lead_id"],
-        "公司名称": leads["company"],
-        "行业": _industry_spellings(rng, leads["industry"].to_numpy(), _P_LEAD_INDUSTRY_VARIANT),
-        "企业规模": np.array(_SIZES, dtype=object)[leads["size"].to_numpy()],
-        "预算金额": leads["budget"],
-        "决策人接触": np.array(_DECISION, dtype=object)[leads["decision"].to_numpy()],
-        "来源": np.array(_SOURCES, dtype=object)[leads["source"].to_numpy()],
-        "创建日期": leads["created"].astype("datetime64[s]"),
-        "关闭日期": leads["closed"].astype("datetime64[s]"),
-        "结果": np.array(_OUTCOMES, dtype=object)[leads["outcome"].to_numpy()],
-        "客户编号": leads["customer"],
-    })
+    return pd.DataFrame(
+        {
+            "线索编号": leads["lead_id"],
+            "公司名称": leads["company"],
+            "行业": _industry_spellings(rng, leads["industry"].to_numpy(), _P_LEAD_INDUSTRY_VARIANT),
+            "企业规模": np.array(_SIZES, dtype=object)[leads["size"].to_numpy()],
+            "预算金额": leads["budget"],
+            "决策人接触": np.array(_DECISION, dtype=object)[leads["decision"].to_numpy()],
+            "来源": np.array(_SOURCES, dtype=object)[leads["source"].to_numpy()],
+            "创建日期": leads["created"].astype("datetime64[s]"),
+            "关闭日期": leads["closed"].astype("datetime64[s]"),
+            "结果": np.array(_OUTCOMES, dtype=object)[leads["outcome"].to_numpy()],
+            "客户编号": leads["customer"],
+        }
+    )
 
 
-def _truth_table(cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders,
-                 leads: pd.DataFrame) -> pd.DataFrame:
+def _truth_table(cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders, leads: pd.DataFrame) -> pd.DataFrame:
     """The generator's hidden truth per customer, for tests and model checks (not part of the mapping)."""
     n = cust.n
 
     def month(idx: np.ndarray) -> pd.Series:
-        return pd.Series(np.where(idx >= 0, cal.month[np.clip(idx, 0, cal.n - 1)], np.datetime64("NaT")),
-                         dtype="datetime64[s]")
+        return pd.Series(
+            np.where(idx >= 0, cal.month[np.clip(idx, 0, cal.n - 1)], np.datetime64("NaT")), dtype="datetime64[s]"
+        )
 
     done = ~sim.o_cancel
     fx = np.where(cust.export, FX_USD_CNY, 1.0)
     sales = np.bincount(sim.o_cust[done], weights=orders.amount[done], minlength=n)
-    return pd.DataFrame({
-        "customer_id": cust.ids,
-        "source": np.where(cust.lead >= 0, "lead", "existing"),
-        "lead_id": pd.array(np.where(cust.lead >= 0, leads["lead_id"].to_numpy()[np.maximum(cust.lead, 0)], None),
-                            dtype="string"),
-        "industry": [f"{_INDUSTRIES[i].l1}-{_INDUSTRIES[i].l2}" for i in cust.industry.tolist()],
-        "region": cust.region,
-        "company_size": np.array(_SIZES, dtype=object)[cust.size],
-        "is_export": cust.export,
-        "latent_size": np.exp(cust.log_size),
-        "order_rate": cust.order_rate,
-        "complaint_prob": cust.complaint_prob,
-        "pay_type": np.array(_PAY_TYPES, dtype=object)[cust.pay_type],
-        "first_active_month": month(np.where(cust.start_m < cal.n, cust.start_m, -1)),
-        "decline_start_month": month(sim.decline),
-        "decline_months": cust.decline_months,
-        "churn_month": month(sim.churn),
-        "complaints_3m_before_decline": pd.array(np.where(sim.complaints_3m >= 0, sim.complaints_3m, None),
-                                                 dtype="Int64"),
-        "complaints_total": sim.complaints_total,
-        "complaints_before_decline": sim.complaints_healthy,
-        "healthy_months": sim.healthy_months,
-        "active_months": sim.active_months,
-        "tickets_total": sim.tickets_total,
-        "orders_total": np.bincount(sim.o_cust[done], minlength=n),
-        "revenue_cny": np.round((sales - orders.returned) * fx, 2),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": cust.ids,
+            "source": np.where(cust.lead >= 0, "lead", "existing"),
+            "lead_id": pd.array(
+                np.where(cust.lead >= 0, leads["lead_id"].to_numpy()[np.maximum(cust.lead, 0)], None), dtype="string"
+            ),
+            "industry": [f"{_INDUSTRIES[i].l1}-{_INDUSTRIES[i].l2}" for i in cust.industry.tolist()],
+            "region": cust.region,
+            "company_size": np.array(_SIZES, dtype=object)[cust.size],
+            "is_export": cust.export,
+            "latent_size": np.exp(cust.log_size),
+            "order_rate": cust.order_rate,
+            "complaint_prob": cust.complaint_prob,
+            "pay_type": np.array(_PAY_TYPES, dtype=object)[cust.pay_type],
+            "first_active_month": month(np.where(cust.start_m < cal.n, cust.start_m, -1)),
+            "decline_start_month": month(sim.decline),
+            "decline_months": cust.decline_months,
+            "churn_month": month(sim.churn),
+            "complaints_3m_before_decline": pd.array(
+                np.where(sim.complaints_3m >= 0, sim.complaints_3m, None), dtype="Int64"
+            ),
+            "complaints_total": sim.complaints_total,
+            "complaints_before_decline": sim.complaints_healthy,
+            "healthy_months": sim.healthy_months,
+            "active_months": sim.active_months,
+            "tickets_total": sim.tickets_total,
+            "orders_total": np.bincount(sim.o_cust[done], minlength=n),
+            "revenue_cny": np.round((sales - orders.returned) * fx, 2),
+        }
+    )
 
 
-def _manual_sheet(rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders,
-                  scorecard: Scorecard) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _manual_sheet(
+    rng: np.random.Generator, cal: _Calendar, cust: _Customers, sim: _Sim, orders: _Orders, scorecard: Scorecard
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The customers a consultant assesses (with context columns) and their manual levels.
 
     Each manual factor gets a latent score from the customer's size, company
@@ -1166,6 +1677,10 @@ def _manual_sheet(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     weight = np.where(won[rest] > 0, 3.0, 1.0)
     others = np.sort(rng.choice(rest, k_other, replace=False, p=weight / weight.sum()))
     pick = np.concatenate([top, others])
+    # Only customers who bought by the end date are graded, so only they can be on the sheet (a customer who
+    # registered and never ordered would be an unknown id to the scorecard).
+    bought = np.bincount(sim.o_cust[~sim.o_cancel & (sim.o_date <= cal.end)], minlength=n) > 0
+    pick = pick[bought[pick]]
 
     latent = {
         "product_importance": 0.5 * z + 0.6 * core - 0.3,
@@ -1188,12 +1703,15 @@ def _manual_sheet(rng: np.random.Generator, cal: _Calendar, cust: _Customers, si
     recent = ~sim.o_cancel & (sim.o_date > cal.end - 365)
     fx = np.where(cust.export, FX_USD_CNY, 1.0)
     sales = np.bincount(sim.o_cust[recent], weights=orders.amount[recent], minlength=n) * fx
-    context = pd.DataFrame({
-        "customer_name": cust.name[pick],
-        "company_size": np.array(_SIZES, dtype=object)[cust.size[pick]],
-        "industry": [f"{_INDUSTRIES[i].l1}-{_INDUSTRIES[i].l2}" for i in cust.industry[pick].tolist()],
-        "sales_12m": np.round(sales[pick], 0),
-    }, index=ids)
+    context = pd.DataFrame(
+        {
+            "customer_name": cust.name[pick],
+            "company_size": np.array(_SIZES, dtype=object)[cust.size[pick]],
+            "industry": [f"{_INDUSTRIES[i].l1}-{_INDUSTRIES[i].l2}" for i in cust.industry[pick].tolist()],
+            "sales_12m": np.round(sales[pick], 0),
+        },
+        index=ids,
+    )
     return context, pd.DataFrame(levels, index=ids)
 
 
@@ -1212,8 +1730,9 @@ def _cells(values: pd.Series) -> list[object]:
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], formats: dict[str, str]) -> None:
     """Write sheets with xlsxwriter; ``formats`` gives a number format per column (dates need one)."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     wb.set_properties({"created": XLSX_CREATED, "author": "ERP export"})
     cell_format = {col: wb.add_format({"num_format": fmt}) for col, fmt in formats.items()}
     for sheet, df in sheets.items():
@@ -1237,8 +1756,7 @@ def _orders_sheets(table: pd.DataFrame, date_style: np.ndarray) -> dict[str, pd.
     return {str(y): cells[year == y] for y in np.unique(year)}
 
 
-def _write(table: str, df: pd.DataFrame, out_dir: Path, fmt: Format,
-           date_style: np.ndarray | None = None) -> Path:
+def _write(table: str, df: pd.DataFrame, out_dir: Path, fmt: Format, date_style: np.ndarray | None = None) -> Path:
     """Write one table in the format a client would send it; returns the file."""
     excel_name, parquet_name = _FILES[table]
     path = out_dir / (excel_name if fmt == "excel" else parquet_name)
@@ -1258,8 +1776,15 @@ def _write(table: str, df: pd.DataFrame, out_dir: Path, fmt: Format,
 
 
 # --------------------------------------------------------------------------- public API
-def generate(out_dir: Path, n_customers: int = 800, seed: int = 42, fmt: Format = "excel",
-             start: str = "2023-01-01", end: str = "2025-12-31", scorecard: Scorecard | None = None) -> dict[str, Path]:
+def generate(
+    out_dir: Path,
+    n_customers: int = 800,
+    seed: int = 42,
+    fmt: Format = "excel",
+    start: str = "2023-01-01",
+    end: str = "2025-12-31",
+    scorecard: Scorecard | None = None,
+) -> dict[str, Path]:
     """Write a complete sample client dataset into ``out_dir``.
 
     Parameters
@@ -1326,21 +1851,32 @@ def generate(out_dir: Path, n_customers: int = 800, seed: int = 42, fmt: Format 
     scorecard = scorecard if scorecard is not None else load_scorecard(_PROJECT_CONFIG)
     context, levels = _manual_sheet(np.random.default_rng([seed, 1]), cal, cust, sim, orders, scorecard)
     period = latest_period(pd.Series([pd.Timestamp(cal.end)]), "quarter").label
-    written["manual"] = write_manual_template(out_dir / MANUAL_DIR / manual_file_name(period), context, scorecard,
-                                              period_label=period, existing=levels, context_columns=_MANUAL_CONTEXT)
+    written["manual"] = write_manual_template(
+        out_dir / MANUAL_DIR / manual_file_name(period),
+        context,
+        scorecard,
+        period_label=period,
+        existing=levels,
+        context_columns=_MANUAL_CONTEXT,
+    )
     return {table: written[table] for table in (*_FILES, "truth", "manual")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m helpers.sample_data --out DIR [--customers N] [--seed S] [--format F]``."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.sample_data",
-                                     description="Write deterministic sample client exports "
-                                                 "(a Chinese B2B distributor).")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.sample_data",
+        description="Write deterministic sample client exports (a Chinese B2B distributor).",
+    )
     parser.add_argument("--out", required=True, type=Path, help="target folder")
     parser.add_argument("--customers", type=int, default=800, help="number of real customers (default 800)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--format", choices=["excel", "parquet"], default="excel",
-                        help="excel: CSV + Excel as a client sends them; parquet: the same tables as Parquet")
+    parser.add_argument(
+        "--format",
+        choices=["excel", "parquet"],
+        default="excel",
+        help="excel: CSV + Excel as a client sends them; parquet: the same tables as Parquet",
+    )
     parser.add_argument("--start", default="2023-01-01", help="first day of the order history")
     parser.add_argument("--end", default="2025-12-31", help="last day of the order history")
     args = parser.parse_args(argv)

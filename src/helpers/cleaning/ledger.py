@@ -1,0 +1,169 @@
+"""The row ledger: every raw row is kept or excluded, with a reason.
+
+Data contract
+-------------
+One ledger row per raw row of every table: ``table``, ``source_file``,
+``source_row``, ``status`` (``kept`` / ``excluded``), ``reason`` (a code of
+:data:`REASONS`, or ``invalid_<column>``) and ``amount`` (order lines: the
+line amount in the reporting currency, rounded to 0.001, with return lines
+counted as credits whatever sign the export gave them; NA elsewhere).
+
+Amounts are reconciled in integer thousandths, so "raw = kept + excluded"
+holds to the last digit instead of to a floating-point tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.core.labels import LABELS
+
+__all__ = [
+    "KEPT_REASONS",
+    "LEDGER_COLUMNS",
+    "REASONS",
+    "check_reconciles",
+    "ledger_entries",
+    "reason_label",
+    "reconciliation",
+    "summary",
+    "to_milli",
+]
+
+#: Reason codes, in the order the rules are applied; their words are in ``cleaning/labels.yaml``
+#: (namespace ``reason``). An unparsable value gives ``invalid_<column>``.
+REASONS: tuple[str, ...] = (
+    "sale",
+    "return",
+    "kept",
+    "missing_date",
+    "duplicate_line",
+    "duplicate_record",
+    "test_account",
+    "missing_customer_id",
+    "cancelled_order",
+    "adjustment",
+    "non_product_line",
+    "missing_amount",
+    "zero_amount",
+    "negative_amount",
+    "unknown_customer",
+)
+KEPT_REASONS = ("sale", "return", "kept")
+LEDGER_COLUMNS = ["table", "source_file", "source_row", "status", "reason", "amount"]
+
+
+def reason_label(code: str) -> str:
+    """What a reason code means, in the report's language (``invalid_order_date`` names the field)."""
+    if code.startswith("invalid_"):
+        column = code.removeprefix("invalid_")
+        field = LABELS.text("field", column) if LABELS.has("field", column) else column
+        return LABELS.format("reason", "invalid", field=field)
+    return LABELS.text("reason", code)
+
+
+def ledger_entries(table: str, data: pd.DataFrame, reason: pd.Series, amount: pd.Series | None = None) -> pd.DataFrame:
+    """Ledger rows for one loaded table.
+
+    Parameters
+    ----------
+    table
+        Canonical table name.
+    data
+        The loaded table (``source_file``, ``source_row``).
+    reason
+        Per row: the reason code (kept rows carry ``sale``/``return``/``kept``).
+    amount
+        Per row amount in reporting currency (order lines), else NA.
+    """
+    if reason.isna().any():
+        raise ValueError(f"{table}: {int(reason.isna().sum())} row(s) have no ledger reason")
+    kept = reason.isin(KEPT_REASONS)
+    return pd.DataFrame(
+        {
+            "table": pd.Series(table, index=data.index, dtype="string"),
+            "source_file": data["source_file"].astype("string"),
+            "source_row": data["source_row"].astype("int64"),
+            "status": pd.Series(np.where(kept, "kept", "excluded"), index=data.index, dtype="string"),
+            "reason": reason.astype("string"),
+            "amount": (amount.round(3) if amount is not None else pd.Series(np.nan, index=data.index)).astype(
+                "float64"
+            ),
+        }
+    )
+
+
+def to_milli(amount: pd.Series) -> int:
+    """Sum of amounts in integer thousandths (NA counts as 0)."""
+    return int(np.round(amount.fillna(0).to_numpy(dtype="float64") * 1000).astype("int64").sum())
+
+
+def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
+    """Raw rows and amount -> kept -> excluded by reason, for one table.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``step`` (``raw``, ``kept``, ``kept_total``, ``excluded``, ``excluded_total``),
+        ``reason`` (a reason code, ``""`` on the totals), ``rows``, ``amount``, ``rows_pct``,
+        ``amount_pct``: the raw total first, then each kept reason, the kept total, each
+        excluded reason (most rows first) and the excluded total. ``amount`` is exact to 0.001.
+    """
+    part = ledger[ledger["table"] == table]
+    milli = pd.Series(np.round(part["amount"].fillna(0).to_numpy() * 1000).astype("int64"), index=part.index)
+    by_reason = (
+        pd.DataFrame({"status": part["status"], "reason": part["reason"], "milli": milli})
+        .groupby(["status", "reason"], observed=True)
+        .agg(rows=("milli", "size"), milli=("milli", "sum"))
+        .reset_index()
+    )
+
+    def block(status: str) -> pd.DataFrame:
+        rows = by_reason[by_reason["status"] == status].sort_values(["rows", "reason"], ascending=[False, True])
+        order = {code: i for i, code in enumerate(KEPT_REASONS)}
+        if status == "kept":
+            rows = rows.sort_values("reason", key=lambda s: s.map(order))
+        return rows
+
+    lines = [("raw", "", len(part), int(milli.sum()))]
+    for status in ("kept", "excluded"):
+        rows = block(status)
+        lines += [(status, str(r), int(n), int(m)) for r, n, m in rows[["reason", "rows", "milli"]].to_numpy()]
+        lines.append((f"{status}_total", "", int(rows["rows"].sum()), int(rows["milli"].sum())))
+    out = pd.DataFrame(lines, columns=["step", "reason", "rows", "milli"])
+    raw_rows, raw_milli = lines[0][2], lines[0][3]
+    out["amount"] = out["milli"] / 1000
+    out["rows_pct"] = out["rows"] / raw_rows * 100 if raw_rows else np.nan
+    out["amount_pct"] = out["milli"] / raw_milli * 100 if raw_milli else np.nan
+    return out.drop(columns="milli")
+
+
+def check_reconciles(ledger: pd.DataFrame, clean_orders: pd.DataFrame) -> None:
+    """Raise when the ledger and the clean order table disagree by a single row or 0.001.
+
+    The partition raw = kept + excluded holds by construction; what can break is
+    the link between the ledger's kept rows and the table later stages read.
+    """
+    kept = ledger[(ledger["table"] == "orders") & (ledger["status"] == "kept")]
+    if len(kept) != len(clean_orders):
+        raise AssertionError(f"ledger keeps {len(kept)} order lines but the clean table has {len(clean_orders)}")
+    if to_milli(kept["amount"]) != to_milli(clean_orders["amount"]):
+        kept_amount, table_amount = to_milli(kept["amount"]) / 1000, to_milli(clean_orders["amount"]) / 1000
+        raise AssertionError(f"ledger kept amount {kept_amount} != clean orders {table_amount}")
+
+
+def summary(ledger: pd.DataFrame) -> dict[str, object]:
+    """Row accounting for the manifest: totals and per table."""
+
+    def counts(part: pd.DataFrame) -> dict[str, object]:
+        excluded = part.loc[part["status"] == "excluded", "reason"].value_counts().sort_index()
+        return {
+            "input_rows": int(len(part)),
+            "kept_rows": int((part["status"] == "kept").sum()),
+            "excluded_rows": {str(k): int(v) for k, v in excluded.items()},
+        }
+
+    out = counts(ledger)
+    out["tables"] = {str(t): counts(part) for t, part in ledger.groupby("table", sort=True)}
+    return out

@@ -1,0 +1,63 @@
+"""Errors a user of the toolkit can see.
+
+Every error that bad input can cause is one of these, so the command-line
+runner can print its message (which names the file, column, row and value)
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ConfigError", "DataValidationError", "GradingError", "PeriodError"]
+
+
+class GradingError(Exception):
+    """Base class of every error caused by the user's data, config or parameters."""
+
+
+class ConfigError(GradingError):
+    """A configuration file is missing, malformed or holds an invalid value."""
+
+
+class PeriodError(GradingError):
+    """A period label cannot be parsed, or the data hold nothing for it."""
+
+
+class DataValidationError(GradingError):
+    """A raw input value or column is unusable.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain language.
+    file
+        The input file (with ``#sheet`` for a workbook sheet).
+    column
+        The column as named in the input file.
+    row
+        The row as the user sees it in the file (1 = header line for CSV/Excel).
+    value
+        An example bad value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        row: int | None = None,
+        value: Any = None,
+    ) -> None:
+        self.file, self.column, self.row, self.value = file, column, row, value
+        where = []
+        if file is not None:
+            where.append(f"file {file}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        if row is not None:
+            where.append(f"row {row}")
+        if value is not None:
+            where.append(f"value {value!r}")
+        super().__init__(message + (f" ({', '.join(where)})" if where else ""))

@@ -1,0 +1,122 @@
+"""The canonical tables every client export is mapped onto.
+
+A mapping file (``config/mappings/*.yaml``) says which source column feeds
+which canonical column. Loading parses each canonical column to its kind;
+cleaning then works on canonical names only.
+
+Kinds
+-----
+``id``      text identifier (numbers such as ``17850.0`` become ``"17850"``)
+``text``    free text, stripped
+``date``    timestamp; text in any of the mapping's ``date_formats`` or a native date
+``number``  float
+``int``     whole number (nullable)
+``bool``    yes/no (1/0, true/false, 是/否, y/n)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["LEAD_OUTCOMES", "ORDER_STATUSES", "TABLES", "Column", "Kind"]
+
+Kind = Literal["id", "text", "date", "number", "int", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+    description: str = ""
+
+
+def _cols(*cols: Column) -> dict[str, Column]:
+    return {c.name: c for c in cols}
+
+
+TABLES: dict[str, dict[str, Column]] = {
+    "orders": _cols(
+        Column("order_id", "id", False, "order / invoice number; derived from customer and date when absent"),
+        Column("line_no", "int", False, "line number within the order"),
+        Column("customer_id", "id", False, "customer number; rows without one are excluded with a reason"),
+        Column("order_date", "date", True, "order date (and time)"),
+        Column("product_id", "id", False, "product / stock code"),
+        Column("product_name", "text", False, "product description"),
+        Column("category", "text", False, "product category when the order export carries it"),
+        Column("quantity", "number", True, "quantity; negative on returns"),
+        Column("unit_price", "number", False, "unit price (one of unit_price / amount is required)"),
+        Column("amount", "number", False, "line amount (computed as quantity x unit_price when absent)"),
+        Column("currency", "text", False, "ISO currency code of the line (default: the mapping's currency)"),
+        Column("status", "text", False, "order status, mapped to completed / cancelled / returned"),
+        Column("country", "text", False, "customer's country"),
+        Column("is_custom", "bool", False, "custom / made-to-order line"),
+    ),
+    "customers": _cols(
+        Column("customer_id", "id", True),
+        Column("customer_name", "text"),
+        Column("industry", "text", description="industry as the client spells it; standardised to two levels"),
+        Column("region", "text"),
+        Column("country", "text"),
+        Column("company_size", "text"),
+        Column("registration_date", "date"),
+        Column("contact_name", "text", description="personal data: masked in every output"),
+        Column("contact_phone", "text", description="personal data: masked in every output"),
+        Column("contact_email", "text", description="personal data: masked in every output"),
+    ),
+    "products": _cols(
+        Column("product_id", "id", True),
+        Column("product_name", "text"),
+        Column("category", "text"),
+        Column("list_price", "number"),
+        Column("unit_cost", "number", description="cost per unit, in the mapping's currency"),
+    ),
+    "payments": _cols(
+        Column("invoice_id", "id"),
+        Column("order_id", "id"),
+        Column("customer_id", "id", True),
+        Column("due_date", "date", True),
+        Column("paid_date", "date", description="empty while unpaid"),
+        Column("amount", "number"),
+    ),
+    "tickets": _cols(
+        Column("ticket_id", "id"),
+        Column("customer_id", "id", True),
+        Column("opened_at", "date", True),
+        Column("is_complaint", "bool"),
+        Column("response_hours", "number"),
+        Column("satisfaction", "int", description="1-5; empty when not rated"),
+    ),
+    "surveys": _cols(
+        Column("customer_id", "id", True),
+        Column("survey_date", "date", True),
+        Column("nps_score", "int", True, "0-10 likelihood to recommend"),
+    ),
+    "interactions": _cols(
+        Column("customer_id", "id", True),
+        Column("event_date", "date", True),
+        Column("event_type", "text", description="login, webinar, download ..."),
+        Column("count", "number", description="events on that row (default 1), for aggregated exports"),
+    ),
+    "leads": _cols(
+        Column("lead_id", "id", True),
+        Column("company_name", "text"),
+        Column("industry", "text"),
+        Column("company_size", "text"),
+        Column("budget", "number", description="the prospect's stated budget"),
+        Column("decision_maker", "text", description="level of decision-maker contact"),
+        Column("source", "text"),
+        Column("created_date", "date", True),
+        Column("closed_date", "date"),
+        Column("outcome", "text", description="won / lost / open"),
+        Column("customer_id", "id", description="customer number once won"),
+    ),
+}
+
+#: Canonical order statuses (mapping ``values.status`` maps raw spellings onto these).
+ORDER_STATUSES = ("completed", "cancelled", "returned")
+#: Canonical lead outcomes.
+LEAD_OUTCOMES = ("won", "lost", "open")

@@ -1,0 +1,162 @@
+"""Parse raw export values into typed canonical columns.
+
+Each parser takes a raw column (as read, often ``object`` with mixed types) and
+returns the parsed column plus a boolean mask of values that were present but
+could not be parsed. Parsing works on the distinct values only, because real
+exports repeat dates, ids and prices many times: 541,909 order lines hold a
+few tens of thousands of distinct timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PARSERS", "parse_bool", "parse_date", "parse_id", "parse_int", "parse_number", "parse_text"]
+
+_BLANK = {"", "nan", "none", "null", "na", "n/a", "nat", "-"}
+_TRUE = {"1", "true", "yes", "y", "是", "有", "t", "x", "√"}
+_FALSE = {"0", "false", "no", "n", "否", "无", "f"}
+_NUMBER_JUNK = re.compile(r"[,\s¥￥$£€]|(?<=\d)元$")
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Missing values, including text that only says 'missing'."""
+    isna = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip().str.lower()
+        isna = isna | text.isin(_BLANK).fillna(False).astype(bool)
+    return isna
+
+
+def _by_unique(values: pd.Series, convert: Callable[[pd.Series], pd.Series], dtype: str) -> pd.Series:
+    """Apply a vectorised ``convert`` to the distinct values and map back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted = convert(pd.Series(uniques, dtype=object))
+    out = converted.reindex(codes).reset_index(drop=True)  # code -1 (NA) -> NA
+    out.index = values.index
+    return out.astype(dtype)
+
+
+def parse_id(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Identifiers as text; whole numbers lose their ``.0`` (``17850.0`` -> ``"17850"``).
+
+    Text ids keep leading zeros (``"00042"``). Only a column that mixes numbers
+    and text (an Excel column typed cell by cell) is converted value by value.
+    """
+    blank = _blank(values)
+    present = values.where(~blank)
+    no_error = pd.Series(False, index=values.index)
+    kind = pd.api.types.infer_dtype(present, skipna=True)
+    if kind in ("string", "empty"):
+        return present.astype("string").str.strip(), no_error
+    if kind == "integer":  # exact: 17-19 digit order numbers must not pass through float
+        return present.astype("Int64").astype("string"), no_error
+    if kind in ("floating", "mixed-integer-float"):
+        numbers = present.astype("float64")
+        # Only floats that hold a whole number exactly (below 2**53) lose their ".0"; others stay as written.
+        whole = (np.isfinite(numbers) & (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)).to_numpy(dtype=bool)
+        text = numbers.astype("string")
+        text[whole] = numbers[whole].astype("int64").astype("string")
+        return text.where(numbers.notna()), no_error
+
+    def convert(u: pd.Series) -> pd.Series:
+        def one(v: object) -> object:
+            if isinstance(v, (float, np.floating)) and float(v).is_integer():
+                return str(int(v))
+            return str(v).strip()
+
+        return u.map(one)
+
+    return _by_unique(present, convert, "string"), no_error
+
+
+def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Free text, stripped; blanks become NA."""
+    blank = _blank(values)
+    parsed = values.where(~blank).astype("string").str.strip()
+    return parsed, pd.Series(False, index=values.index)
+
+
+def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Floats; text may carry thousands separators and currency signs (``¥1,200.50``)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64"), pd.Series(False, index=values.index)
+    blank = _blank(values)
+
+    def convert(u: pd.Series) -> pd.Series:
+        text = u.astype(str).str.replace(_NUMBER_JUNK, "", regex=True)
+        return pd.to_numeric(text, errors="coerce")
+
+    parsed = _by_unique(values.where(~blank), convert, "float64")
+    return parsed, parsed.isna() & ~blank
+
+
+def parse_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers (nullable ``Int64``); 4.0 is fine, 4.5 is invalid."""
+    numbers, invalid = parse_number(values)
+    fractional = numbers.notna() & (numbers != np.round(numbers))
+    invalid = invalid | fractional
+    return numbers.where(~fractional).round().astype("Int64"), invalid
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Yes/no in English or Chinese (是/否), 1/0, true/false; blanks are NA."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    blank = _blank(values)
+    text = values.where(~blank).astype("string").str.strip().str.lower()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    parsed[text.isin(_TRUE).fillna(False).astype(bool)] = True
+    parsed[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    return parsed, parsed.isna() & ~blank
+
+
+def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Timestamps from native dates or text in any of ``formats`` (tried in order).
+
+    Integers such as ``19970101`` are read as text, so ``%Y%m%d`` covers them.
+    Text dates are never guessed: a value no format matches is invalid, because
+    a silent day/month swap is worse than a clear error.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+        return parsed.astype("datetime64[ns]"), pd.Series(False, index=values.index)
+    blank = _blank(values)
+
+    def convert(u: pd.Series) -> pd.Series:
+        out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+        native = u.map(lambda v: isinstance(v, (dt.date, pd.Timestamp, np.datetime64)))
+        if native.any():
+            out[native] = pd.to_datetime(u[native].astype(object)).astype("datetime64[ns]")
+        text = u[~native].map(
+            lambda v: (
+                str(int(v))
+                if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer()
+                else str(v).strip()
+            )
+        )
+        for fmt in formats:
+            todo = out.loc[text.index].isna()
+            if not todo.any():
+                break
+            attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            out.loc[attempt.index] = out.loc[attempt.index].fillna(attempt)
+        return out
+
+    parsed = _by_unique(values.where(~blank), convert, "datetime64[ns]")
+    return parsed, parsed.isna() & ~blank
+
+
+PARSERS: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {
+    "id": parse_id,
+    "text": parse_text,
+    "number": parse_number,
+    "int": parse_int,
+    "bool": parse_bool,
+}

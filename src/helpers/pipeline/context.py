@@ -1,0 +1,329 @@
+"""A stage at work: its period, settings, parameters, inputs and outputs.
+
+A notebook starts with :func:`open_stage` and makes one call::
+
+    stage = open_stage("02", period=period, data=data, mapping=mapping,
+                       project_root=project_root, run_id=run_id)
+    result = stage.run()
+
+:meth:`StageContext.run` reads the declared inputs through the catalog, calls
+the stage's ``compute`` and writes the declared outputs, recording in the
+period's manifest what they were made from. Under the runner (``run_id`` set)
+everything goes to the run's staging folders, and a stage reads the outputs of
+earlier stages of the same run from there; opened by hand in JupyterLab it
+works on the period's folders and first checks that the earlier stages are up
+to date. Tests and the benchmark call :meth:`StageContext.compute` with tables
+they hold, without files or notebooks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from helpers.core.catalog import Catalog, Output, ProjectPaths
+from helpers.core.errors import ConfigError, GradingError
+from helpers.core.periods import Period, parse_period
+from helpers.io.files import read_json, sha256, write_json
+from helpers.io.tables import read_table, table_rows, write_table
+from helpers.pipeline import registry
+from helpers.pipeline.spec import COMMON_PARAMETERS, External, Located, Stage, StageResult
+from helpers.pipeline.state import (
+    ABSENT,
+    StageStatus,
+    period_lock,
+    project_version,
+    read_manifest,
+    settings_fingerprint,
+    stage_status,
+)
+
+__all__ = ["StageContext", "open_stage", "stage_context"]
+
+
+@dataclass
+class StageContext:
+    """Everything one stage run needs.
+
+    Attributes
+    ----------
+    spec
+        The stage's declaration.
+    paths
+        The project's folders.
+    period
+        The reporting period.
+    settings
+        The whole validated ``settings.yaml`` (:attr:`section` is the stage's own part).
+    params
+        ``data``, ``mapping``, ``run_id`` and the stage's own parameters (defaults filled in).
+    """
+
+    spec: Stage
+    paths: ProjectPaths
+    period: Period
+    settings: BaseModel
+    params: dict[str, Any]
+    #: After :meth:`run`: output name -> {file, place, sha256, rows} of what was written.
+    written: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _located: dict[str, Located] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ what the stage reads
+    @property
+    def section(self) -> Any:
+        """The stage's own settings section (``settings.<config_section>``)."""
+        return getattr(self.settings, self.spec.config_section)
+
+    @property
+    def analysis(self) -> Any:
+        """The ``analysis`` section every stage shares."""
+        return self.settings.analysis  # type: ignore[attr-defined]
+
+    @property
+    def config_dir(self) -> Path:
+        return self.paths.config
+
+    @property
+    def run_id(self) -> str | None:
+        return self.params.get("run_id") or None
+
+    @property
+    def catalog(self) -> Catalog:
+        return registry.catalog()
+
+    def stage_params(self) -> dict[str, Any]:
+        """The values of the stage's own parameters."""
+        return {p.name: self.params[p.name] for p in self.spec.params}
+
+    # ------------------------------------------------------------------ where things are
+    def _staged(self) -> dict[str, Any]:
+        """Entries of the stages this run has completed so far (empty outside a run)."""
+        if not self.run_id:
+            return {}
+        return read_manifest(self.paths.manifest(self.period.label, self.run_id)).get("stages", {})
+
+    def input_path(self, name: str) -> Path:
+        """Where input ``name`` is read from: this run's staging folder if its stage ran in this run."""
+        ran_here = self.catalog.producer(name) in self._staged()
+        return self.catalog.path(self.paths, name, self.period.label, self.run_id if ran_here else None)
+
+    def output_path(self, name: str) -> Path:
+        """Where output ``name`` is written (the staging folder under a run)."""
+        return self.catalog.path(self.paths, name, self.period.label, self.run_id)
+
+    def locate(self, external: External) -> Located:
+        """Find an external input (once per context)."""
+        if external.name not in self._located:
+            self._located[external.name] = external.locate(self)
+        return self._located[external.name]
+
+    # ------------------------------------------------------------------ fingerprints and status
+    def input_fingerprints(self) -> dict[str, Any]:
+        """sha256 of every input as it is now (:data:`ABSENT` for a missing optional table)."""
+        prints: dict[str, Any] = {}
+        for name in self.spec.table_inputs:
+            path = self.input_path(name)
+            prints[name] = sha256(path) if path.is_file() else ABSENT
+        for external in self.spec.externals:
+            located = self.locate(external)
+            prints[external.name] = {self.paths.relative(p): sha256(p) for p in located.files} or ABSENT
+        return prints
+
+    def settings_fingerprint(self) -> str:
+        return settings_fingerprint(self.spec, self.settings, self.config_dir)
+
+    def output_fingerprints(self, run_id: str | None = None) -> dict[str, str]:
+        """sha256 of every declared output file in the period folder (or a run's staging folder)."""
+        prints = {}
+        for output in self.spec.outputs:
+            path = self.catalog.path(self.paths, output.name, self.period.label, run_id)
+            prints[output.name] = sha256(path) if path.is_file() else ABSENT
+        return prints
+
+    def status(self, manifest: Mapping[str, Any] | None = None) -> StageStatus:
+        """Whether the period's outputs of this stage are up to date with its inputs, settings and parameters."""
+        if manifest is None:
+            manifest = read_manifest(self.paths.manifest(self.period.label))
+        return stage_status(
+            self.spec,
+            manifest.get("stages", {}).get(self.spec.key),
+            outputs_now=self.output_fingerprints(),
+            inputs_now=self.input_fingerprints,
+            settings_now=self.settings_fingerprint(),
+            params_now=self.stage_params(),
+        )
+
+    def require_upstream(self) -> None:
+        """Outside a run: raise unless every earlier stage this one reads is up to date for this period."""
+        manifest = read_manifest(self.paths.manifest(self.period.label))
+        for key in dict.fromkeys(self.catalog.producer(n) for n in self.spec.table_inputs):
+            upstream = stage_context(key, self.paths, self.period, self.settings, self.params)
+            status = upstream.status(manifest)
+            if not status.ok:
+                state = "has not been run" if status.state == "missing" else "is out of date"
+                raise GradingError(
+                    f"stage {key} {state} for {self.period.label} ({status.reason}): run it first, e.g. "
+                    f"grading run --period {self.period.label} --data <data> --stages {key[:2]}"
+                )
+
+    # ------------------------------------------------------------------ reading, computing, writing
+    def read_inputs(self) -> dict[str, Any]:
+        """Every declared input: tables as DataFrames (``None`` when an optional one is absent), JSON as dicts."""
+        values: dict[str, Any] = {}
+        for name in self.spec.table_inputs:
+            output = self.catalog[name]
+            path = self.input_path(name)
+            if not path.is_file():
+                if output.optional:
+                    values[name] = None
+                    continue
+                raise GradingError(
+                    f"{self.paths.relative(path)} is missing: stage {self.catalog.producer(name)} must run first "
+                    f"for {self.period.label}"
+                )
+            values[name] = read_table(path) if output.kind == "table" else read_json(path)
+        for external in self.spec.externals:
+            values[external.name] = self.locate(external).value
+        return values
+
+    def compute(self, inputs: Mapping[str, Any]) -> StageResult:
+        """Call the stage's computation on ``inputs`` (no files read or written)."""
+        return self.spec.compute(inputs, self)
+
+    def write(self, result: StageResult) -> dict[str, dict[str, Any]]:
+        """Write the declared outputs of ``result``; return name -> {file, place, sha256, rows}.
+
+        An optional output the result leaves out (``None``) is removed from the folder, so no
+        table of an earlier run with other data survives.
+
+        Raises
+        ------
+        ConfigError
+            When the result lacks a required output or holds an undeclared one.
+        """
+        produced = dict(result.outputs)
+        declared = {o.name for o in self.spec.outputs}
+        extra = sorted(set(produced) - declared)
+        if extra:
+            raise ConfigError(
+                f"stage {self.spec.key} produced undeclared output(s) {extra}; declare them in its stage.py"
+            )
+        written: dict[str, dict[str, Any]] = {}
+        for output in self.spec.outputs:
+            value = produced.get(output.name)
+            path = self.output_path(output.name)
+            if value is None:
+                if not output.optional:
+                    raise ConfigError(f"stage {self.spec.key} did not produce its output {output.name!r}")
+                path.unlink(missing_ok=True)
+                continue
+            _write_output(output, value, path)
+            record = {"file": output.filename(self.period.label), "place": output.place, "sha256": sha256(path)}
+            if output.kind == "table":
+                record["rows"] = table_rows(path)
+            written[output.name] = record
+        return written
+
+    def run(self) -> StageResult:
+        """Read the inputs, compute, write the outputs and record them in the manifest.
+
+        Outside a runner (``run_id`` empty) it first checks that the earlier stages are
+        up to date, and writes straight into the period's folders while holding its lock.
+        """
+        started = time.perf_counter()
+        if self.run_id:
+            return self._run(started)
+        self.require_upstream()
+        with period_lock(self.paths, self.period.label):
+            return self._run(started)
+
+    def _run(self, started: float) -> StageResult:
+        fingerprints = self.input_fingerprints()
+        result = self.compute(self.read_inputs())
+        written = self.written = self.write(result)
+        entry = {
+            "title": self.spec.title,
+            "question": self.spec.question,
+            "version": project_version(),
+            "run_id": self.run_id or "interactive",
+            "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "parameters": self.stage_params(),
+            "settings_sha256": self.settings_fingerprint(),
+            "inputs": fingerprints,
+            "outputs": written,
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
+        path = self.paths.manifest(self.period.label, self.run_id)
+        manifest = read_manifest(path)
+        manifest.setdefault("stages", {})[self.spec.key] = entry
+        write_json(path, manifest)
+        return result
+
+
+def _write_output(output: Output, value: Any, path: Path) -> None:
+    if output.kind == "table":
+        write_table(path, value)
+    elif output.kind == "json":
+        write_json(path, value)
+    else:
+        value.write(path)
+
+
+def stage_context(
+    stage: Stage | str | int, paths: ProjectPaths, period: Period, settings: BaseModel, params: Mapping[str, Any]
+) -> StageContext:
+    """A context from parsed parts; ``params`` may hold any parameters, the stage keeps its own."""
+    spec = stage if isinstance(stage, Stage) else registry.stage(stage)
+    values = {name: params.get(name, "") for name in COMMON_PARAMETERS if name not in ("period", "project_root")}
+    for p in spec.params:
+        values[p.name] = params.get(p.name, p.default)
+    return StageContext(spec=spec, paths=paths, period=period, settings=settings, params=values)
+
+
+def open_stage(
+    stage: str | int,
+    *,
+    project_root: str | Path,
+    period: str,
+    data: str = "",
+    mapping: str = "",
+    run_id: str = "",
+    **params: Any,
+) -> StageContext:
+    """The context of one stage, from its notebook's plain parameters.
+
+    Also applies the report chart style (Chinese fonts included), so a notebook's
+    first cell is this call and nothing else needs to come before it.
+
+    Parameters
+    ----------
+    stage
+        Its number (``"02"``), key or name.
+    project_root, period, data, mapping, run_id
+        The common notebook parameters (``run_id`` is set by the runner).
+    **params
+        The stage's own parameters.
+
+    Raises
+    ------
+    GradingError
+        A bad period, settings that do not validate, an unknown parameter.
+    """
+    from helpers.reporting.style import use_report_style  # charts only matter where a notebook draws
+
+    spec = registry.stage(stage)
+    unknown = sorted(set(params) - {p.name for p in spec.params})
+    if unknown:
+        raise ConfigError(f"stage {spec.key} has no parameter(s) {unknown}")
+    paths = ProjectPaths(Path(project_root))
+    settings = registry.load_settings(paths.config)
+    use_report_style()
+    return stage_context(
+        spec, paths, parse_period(period), settings, {"data": data, "mapping": mapping, "run_id": run_id, **params}
+    )

@@ -1,0 +1,490 @@
+"""Run stages for a period: plan over the graph, execute in staging, replace the period only on success.
+
+:func:`plan_run` decides what runs: the stages asked for, plus every earlier
+stage they read that is not run yet or out of date (or, with ``no_deps``, a
+:class:`NeedsEarlierStage` error naming it). :func:`run_period` executes the
+plan: each stage's notebook runs with Papermill into the run's staging folders
+(``data/processed/.staging/<period>.<run>/``, ``reports/.staging/...``) and is
+rendered to HTML; only when every stage succeeded do the staging folders
+replace the period's folders, each by one rename. A failed run leaves the
+period's previous outputs byte-identical and keeps its own reports in
+``reports/failed-runs/<period>/`` for diagnosis.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+
+from helpers.core.catalog import Place, ProjectPaths
+from helpers.core.errors import GradingError
+from helpers.core.periods import Period
+from helpers.io.files import read_json, write_json
+from helpers.pipeline import registry
+from helpers.pipeline.context import StageContext, stage_context
+from helpers.pipeline.spec import Stage
+from helpers.pipeline.state import StageStatus, index_lock, period_lock, project_version, read_manifest
+
+__all__ = [
+    "NeedsEarlierStage",
+    "NotebookRun",
+    "Plan",
+    "RunOutcome",
+    "package_versions",
+    "period_status",
+    "plan_run",
+    "run_period",
+    "write_index",
+]
+
+VERSIONED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "papermill",
+    "nbconvert",
+    "matplotlib",
+    "duckdb",
+    "scikit-learn",
+    "statsmodels",
+    "pymc-marketing",
+)
+_PLACES: tuple[Place, ...] = ("processed", "reports")
+# The kernel process's own log ("running over TCP without encryption" at start, "KeyboardInterrupt caught"
+# when the client interrupts it on shutdown) would print between our progress lines. A notebook's warnings and
+# errors are unaffected: they reach its outputs, and a kernel that dies is reported by Papermill.
+_QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+class NeedsEarlierStage(GradingError):
+    """``--no-deps`` was given but an earlier stage must run first."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run of a period does.
+
+    Attributes
+    ----------
+    run
+        The stages to execute, in order, with the reason each runs.
+    reused
+        Earlier stages whose up-to-date outputs the run reads as they are.
+    """
+
+    run: list[tuple[Stage, str]]
+    reused: list[Stage]
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """The outcome of one stage notebook: ``ok`` or ``failed`` (``error`` = ``ename: evalue``)."""
+
+    stage: Stage
+    status: str
+    seconds: float
+    render_seconds: float
+    notebook: Path
+    html: Path | None
+    error: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    """The outcome of one period's run."""
+
+    period: str
+    ok: bool
+    stages: list[NotebookRun] = field(default_factory=list)
+    error: str | None = None
+    failed_report: Path | None = None
+
+
+# --------------------------------------------------------------------------- planning
+def _contexts(
+    paths: ProjectPaths, period: Period, settings: BaseModel, params: Mapping[str, Any]
+) -> dict[str, StageContext]:
+    return {s.key: stage_context(s, paths, period, settings, params) for s in registry.stages()}
+
+
+def plan_run(
+    paths: ProjectPaths,
+    period: Period,
+    settings: BaseModel,
+    params: Mapping[str, Any],
+    requested: Sequence[Stage] | None = None,
+    *,
+    no_deps: bool = False,
+) -> Plan:
+    """Decide which stages run: those requested, and the earlier ones they need that are not up to date.
+
+    An earlier stage is run again when it has not run for the period, when its
+    inputs, settings, parameters or the project version changed since, or when a
+    stage it reads runs again in this plan.
+
+    Raises
+    ------
+    NeedsEarlierStage
+        With ``no_deps``, naming the first earlier stage that would have to run, and why.
+    GradingError
+        When an input of an earlier stage cannot be found (e.g. the data path or mapping).
+    """
+    everything = list(registry.stages())
+    wanted = {s.key for s in (requested or everything)}
+    catalog = registry.catalog()
+    upstream = {s.key: {catalog.producer(n) for n in s.table_inputs} for s in everything}
+    needed = set(wanted)
+    for s in reversed(everything):
+        if s.key in needed:
+            needed |= upstream[s.key]
+    contexts = _contexts(paths, period, settings, params)
+    manifest = read_manifest(paths.manifest(period.label))
+    run: list[tuple[Stage, str]] = []
+    reused: list[Stage] = []
+    for s in everything:
+        if s.key not in needed:
+            continue
+        if s.key in wanted:
+            run.append((s, "asked for"))
+            continue
+        reason = _rerun_reason(s, upstream[s.key], {r.key for r, _ in run}, contexts[s.key], manifest)
+        if reason is None:
+            reused.append(s)
+        else:
+            run.append((s, reason))
+    earlier = [(s, why) for s, why in run if s.key not in wanted]
+    if no_deps and earlier:
+        first, why = earlier[0]
+        keys = ",".join(s.key[:2] for s, _ in earlier)
+        raise NeedsEarlierStage(
+            f"stage {min(wanted)} needs stage {first.key} first ({why}): run grading run --period {period.label} "
+            f"--data {params.get('data') or '<data>'} --stages {keys}, or leave out --no-deps"
+        )
+    return Plan(run=run, reused=reused)
+
+
+def _rerun_reason(
+    stage: Stage, reads: set[str], running: set[str], ctx: StageContext, manifest: Mapping[str, Any]
+) -> str | None:
+    """Why an earlier stage must run again (``None``: its outputs are up to date)."""
+    rerun = sorted(reads & running)
+    if rerun:
+        return f"it reads {', '.join(rerun)}, which runs again"
+    status = ctx.status(manifest)
+    return None if status.ok else status.reason
+
+
+def period_status(
+    paths: ProjectPaths, period: Period, settings: BaseModel, params: Mapping[str, Any]
+) -> list[tuple[Stage, StageStatus]]:
+    """Every stage's status for a period; a stage reading an out-of-date or missing one is out of date too."""
+    catalog = registry.catalog()
+    contexts = _contexts(paths, period, settings, params)
+    manifest = read_manifest(paths.manifest(period.label))
+    statuses: dict[str, StageStatus] = {}
+    for s in registry.stages():
+        status = contexts[s.key].status(manifest)
+        behind = sorted({catalog.producer(n) for n in s.table_inputs} - {k for k, v in statuses.items() if v.ok})
+        if status.ok and behind:
+            status = StageStatus("stale", f"it reads {', '.join(behind)}, which is not up to date")
+        statuses[s.key] = status
+    return [(s, statuses[s.key]) for s in registry.stages()]
+
+
+# --------------------------------------------------------------------------- executing
+def _execute(stage: Stage, notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path) -> str | None:
+    """Execute one notebook; return ``ename: evalue`` of the failing cell, or ``None``."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=dict(parameters),
+            cwd=str(cwd),
+            kernel_name="python3",
+            progress_bar=False,
+            extra_arguments=_QUIET_KERNEL,
+        )
+    except PapermillExecutionError as exc:
+        return f"{exc.ename}: {exc.evalue}"
+    return None
+
+
+def _render(executed: Path, title: str, failed: bool) -> Path | None:
+    """The HTML next to the executed notebook; best effort for a failed stage."""
+    from helpers.reporting.html import export_html
+
+    if not executed.is_file():
+        return None
+    try:
+        return export_html(executed, executed.with_suffix(".html"), title)
+    except Exception:
+        if not failed:
+            raise
+        return None  # a partial report must never hide the stage's own error
+
+
+def run_notebook(
+    stage: Stage, paths: ProjectPaths, out_dir: Path, parameters: Mapping[str, Any], period: str
+) -> NotebookRun:
+    """Execute a stage's notebook into ``out_dir`` and render its HTML there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / stage.notebook
+    started = time.perf_counter()
+    error = _execute(stage, paths.notebooks / stage.notebook, executed, parameters, paths.notebooks)
+    executed_at = time.perf_counter()
+    html = _render(executed, f"{stage.key[:2]} {stage.title} — {period}", failed=error is not None)
+    return NotebookRun(
+        stage,
+        "failed" if error else "ok",
+        executed_at - started,
+        time.perf_counter() - executed_at,
+        executed,
+        html,
+        error,
+    )
+
+
+def _notebook_parameters(
+    stage: Stage, period: str, params: Mapping[str, Any], paths: ProjectPaths, run_id: str
+) -> dict[str, Any]:
+    values = {
+        "period": period,
+        "data": params.get("data", ""),
+        "mapping": params.get("mapping", ""),
+        "project_root": str(paths.root),
+        "run_id": run_id,
+    }
+    for p in stage.params:
+        values[p.name] = params.get(p.name, p.default)
+    return values
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape the results; missing ones are skipped."""
+    versions = {"python": platform.python_version(), "customer-grading": project_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _carry_forward(paths: ProjectPaths, period: str, run_id: str, ran: set[str]) -> None:
+    """Put into the staging folders every file of the period the run did not replace.
+
+    Outputs and reports of the stages that ran are left behind (their new
+    versions are staged, and an optional output they no longer write must
+    disappear); everything else — other stages' outputs and reports, files a
+    user put there — is hard-linked forward unchanged.
+    """
+    stale_names: dict[Place, set[str]] = {"processed": {"manifest.json"}, "reports": set()}
+    for s in registry.stages():
+        if s.key in ran:
+            for output in s.outputs:
+                stale_names[output.place].add(output.filename(period))
+            stale_names["reports"] |= {s.notebook, f"{s.key}.html"}
+    for place in _PLACES:
+        committed = paths.folder(place, period)
+        staged = paths.folder(place, period, run_id)
+        if not committed.is_dir():
+            continue
+        for source in committed.rglob("*"):
+            relative = source.relative_to(committed)
+            if source.is_file() and relative.as_posix() not in stale_names[place] and not (staged / relative).exists():
+                _link_or_copy(source, staged / relative)
+
+
+def _recover(paths: ProjectPaths, period: str) -> None:
+    """Undo a run killed between the two renames of a swap, and drop staging folders of dead runs."""
+    for place in _PLACES:
+        committed = paths.folder(place, period)
+        trash = paths.base(place) / ".trash"
+        if not committed.exists() and trash.is_dir():
+            waiting = sorted(trash.glob(f"{period}.*"), key=lambda p: p.stat().st_mtime)
+            if waiting:
+                waiting[-1].rename(committed)
+        for leftover in [*(paths.base(place) / ".staging").glob(f"{period}.*"), *trash.glob(f"{period}.*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap(paths: ProjectPaths, period: str, run_id: str) -> None:
+    """Replace each period folder by its staging folder: two renames per place, old folder deleted after."""
+    for place in _PLACES:
+        committed, staged = paths.folder(place, period), paths.folder(place, period, run_id)
+        staged.mkdir(parents=True, exist_ok=True)
+        trash = paths.trash(place, period, run_id)
+        if committed.exists():
+            trash.parent.mkdir(parents=True, exist_ok=True)
+            committed.rename(trash)
+        staged.rename(committed)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _final_manifest(
+    paths: ProjectPaths,
+    period: Period,
+    run_id: str,
+    params: Mapping[str, Any],
+    results: Sequence[NotebookRun],
+    started_at: str,
+    started: float,
+) -> dict[str, Any]:
+    """The period's manifest after a good run: this run's stage entries over the ones it did not replace."""
+    committed = read_manifest(paths.manifest(period.label))
+    staged = read_manifest(paths.manifest(period.label, run_id))
+    stages = {**committed.get("stages", {}), **staged.get("stages", {})}
+    for r in results:
+        entry = stages[r.stage.key]
+        entry["report"] = paths.relative(paths.folder("reports", period.label) / r.html.name) if r.html else None
+        entry["notebook_seconds"] = round(r.seconds, 2)
+        entry["render_seconds"] = round(r.render_seconds, 2)
+    stages = {key: stages[key] for key in sorted(stages)}
+    manifest: dict[str, Any] = {
+        "period": period.label,
+        "as_of": period.as_of.date().isoformat(),
+        "project_version": project_version(),
+        "parameters": {
+            "data": paths.relative(Path(params["data"])) if params.get("data") else "",
+            "mapping": params.get("mapping", ""),
+        },
+        "stages": stages,
+        "run": {
+            "id": run_id,
+            "started_at": started_at,
+            "finished_at": _now(),
+            "seconds": round(time.perf_counter() - started, 2),
+            "stages_run": [r.stage.key for r in results],
+        },
+        "versions": package_versions(),
+    }
+    cleaning = paths.folder("processed", period.label, run_id) / "cleaning.json"
+    if cleaning.is_file():  # stage 01's row accounting, for the index and the reader of the manifest
+        for key, value in read_json(cleaning).items():
+            manifest.setdefault(key, value)
+    return manifest
+
+
+def _keep_failed_attempt(paths: ProjectPaths, period: str, run_id: str, outcome: RunOutcome) -> None:
+    """Move the failed run's reports to ``reports/failed-runs/<period>/`` (replacing an older attempt)."""
+    failed = paths.failed(period)
+    shutil.rmtree(failed, ignore_errors=True)
+    staged_reports = paths.folder("reports", period, run_id)
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    if staged_reports.is_dir():
+        staged_reports.rename(failed)
+    failed.mkdir(parents=True, exist_ok=True)
+    failing = outcome.stages[-1] if outcome.stages else None
+    write_json(
+        failed / "attempt.json",
+        {
+            "period": period,
+            "finished_at": _now(),
+            "run_id": run_id,
+            "error": outcome.error,
+            "stage": failing.stage.key if failing else None,
+            "report": failing.html.name if failing and failing.html else None,
+        },
+    )
+    shutil.rmtree(paths.folder("processed", period, run_id), ignore_errors=True)
+    if failing and failing.html:
+        outcome.failed_report = failed / failing.html.name
+
+
+def run_period(
+    paths: ProjectPaths,
+    period: Period,
+    settings: BaseModel,
+    params: Mapping[str, Any],
+    plan: Plan,
+    *,
+    out: TextIO | None = None,
+) -> RunOutcome:
+    """Execute a plan for one period; replace the period's outputs only if every stage succeeds.
+
+    Parameters
+    ----------
+    paths, period, settings
+        The project, the period and the validated settings.
+    params
+        ``data`` (absolute), ``mapping`` and the stages' own parameters.
+    plan
+        From :func:`plan_run`.
+    out
+        Where progress lines go (default: standard output).
+    """
+    out = sys.stdout if out is None else out
+    label = period.label
+    outcome = RunOutcome(period=label, ok=False)
+    with period_lock(paths, label):
+        _recover(paths, label)
+        run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+        started_at, started = _now(), time.perf_counter()
+        for place in _PLACES:
+            paths.folder(place, label, run_id).mkdir(parents=True, exist_ok=True)
+        if plan.reused:
+            print(f"up to date, reused: {', '.join(s.key for s in plan.reused)}", file=out, flush=True)
+        total = len(plan.run)
+        for i, (stage, _why) in enumerate(plan.run, start=1):
+            print(f"[{i}/{total}] {stage.key} ... ", end="", file=out, flush=True)
+            parameters = _notebook_parameters(stage, label, params, paths, run_id)
+            result = run_notebook(stage, paths, paths.folder("reports", label, run_id), parameters, label)
+            recorded = read_manifest(paths.manifest(label, run_id)).get("stages", {})
+            if result.status == "ok" and stage.key not in recorded:
+                result = NotebookRun(
+                    stage,
+                    "failed",
+                    result.seconds,
+                    result.render_seconds,
+                    result.notebook,
+                    result.html,
+                    "the notebook did not call stage.run(), so it wrote no outputs",
+                )
+            took = result.seconds + result.render_seconds
+            print(f"{took:.1f} s" if result.status == "ok" else f"failed after {took:.1f} s", file=out, flush=True)
+            outcome.stages.append(result)
+            if result.status == "failed":
+                outcome.error = f"stage {stage.key} failed: {result.error}"
+                _keep_failed_attempt(paths, label, run_id, outcome)
+                return outcome
+        manifest = _final_manifest(paths, period, run_id, params, outcome.stages, started_at, started)
+        write_json(paths.manifest(label, run_id), manifest)
+        _carry_forward(paths, label, run_id, {s.key for s, _ in plan.run})
+        _swap(paths, label, run_id)
+        shutil.rmtree(paths.failed(label), ignore_errors=True)
+        outcome.ok = True
+    return outcome
+
+
+def write_index(paths: ProjectPaths) -> Path:
+    """Regenerate ``reports/index.html`` (serialised between concurrent runs)."""
+    from helpers.reporting.index import write_index as render
+
+    with index_lock(paths):
+        return render(paths)

@@ -1,0 +1,185 @@
+"""How a stage declares itself: number, title, inputs, outputs, settings and parameters.
+
+Each stage sub-package holds a ``stage.py`` with one :class:`Stage` named
+``STAGE``; :mod:`helpers.pipeline.registry` finds them. Adding a stage is adding
+that declaration, its notebook ``notebooks/NN_name.ipynb`` and its helpers —
+the runner, the catalog, the settings model, the command line and
+``docs/contracts.md`` all follow from the declarations.
+
+The computation is a plain function ``compute(inputs, ctx) -> result``:
+``inputs`` maps every declared input to its value (a DataFrame for a table, a
+dict for a JSON record, ``None`` for an optional table the data do not have,
+the located object for an :class:`External` input); ``ctx`` is the
+:class:`helpers.pipeline.context.StageContext` (period, settings, parameters);
+``result.outputs`` maps every declared output to what is written (a DataFrame,
+a dict, or an object with ``write(path)`` for a workbook). The notebook, the
+tests and the benchmark all call the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
+
+from helpers.core.catalog import Output
+from helpers.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from helpers.pipeline.context import StageContext
+
+__all__ = ["COMMON_PARAMETERS", "External", "Located", "Output", "Param", "Stage", "StageResult"]
+
+#: Parameters every stage notebook takes (in its ``parameters`` cell), besides its own.
+COMMON_PARAMETERS: tuple[str, ...] = ("period", "data", "mapping", "project_root", "run_id")
+
+
+class StageResult(Protocol):
+    """What a stage's ``compute`` returns: at least the declared outputs by name."""
+
+    @property
+    def outputs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Located:
+    """An external input, found.
+
+    Attributes
+    ----------
+    value
+        What ``compute`` receives (a resolved dataset, a file path, or ``None`` when absent).
+    files
+        The files whose content the stage depends on: hashed to tell when it is out of date.
+    describe
+        One line for people (``"3 files of mapping sample_distributor"``).
+    """
+
+    value: Any
+    files: tuple[Path, ...] = ()
+    describe: str = ""
+
+
+@dataclass(frozen=True)
+class External:
+    """An input from outside the pipeline: the client's raw data, a consultant's sheet.
+
+    ``locate(ctx)`` finds it from the run's parameters; it may raise a
+    :class:`helpers.core.errors.GradingError` with a message for the user.
+    """
+
+    name: str
+    description: str
+    locate: Callable[[StageContext], Located]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A stage's own notebook parameter, offered on the command line as ``--name-with-dashes``.
+
+    Attributes
+    ----------
+    name
+        The notebook variable (``scorecard_input``).
+    default
+        Its value when not given (plain: text, number or bool, as Papermill passes it).
+    help
+        One line for ``grading run --help``.
+    path
+        A file path: made absolute before it reaches the notebook (kernels run in ``notebooks/``).
+    """
+
+    name: str
+    default: str | int | float | bool
+    help: str
+    path: bool = False
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline.
+
+    Attributes
+    ----------
+    number, name
+        ``3``, ``"rfm_segmentation"``: the notebook is ``03_rfm_segmentation.ipynb``.
+    title_zh, title_en
+        The title reviewers see.
+    question
+        One line: what the stage answers (index, contracts).
+    inputs
+        Names of outputs of earlier stages (see the catalog) and :class:`External` inputs.
+    outputs
+        What it writes.
+    config_section, settings
+        Its section of ``config/settings.yaml`` and the pydantic model validating it.
+    compute
+        The computation (see the module docstring).
+    shared_sections
+        Other sections of ``settings.yaml`` it reads (``analysis``).
+    config_files
+        Other files of ``config/`` it reads (e.g. ``scorecard.yaml``).
+    params
+        Its own notebook parameters.
+    """
+
+    number: int
+    name: str
+    title_zh: str
+    title_en: str
+    question: str
+    inputs: tuple[str | External, ...]
+    outputs: tuple[Output, ...]
+    config_section: str
+    settings: type[BaseModel]
+    compute: Callable[[Mapping[str, Any], StageContext], StageResult]
+    shared_sections: tuple[str, ...] = ("analysis",)
+    config_files: tuple[str, ...] = ()
+    params: tuple[Param, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.number <= 99:
+            raise ConfigError(f"stage {self.name!r}: number must be 1-99, got {self.number}")
+        clash = [p.name for p in self.params if p.name in COMMON_PARAMETERS]
+        if clash:
+            raise ConfigError(f"stage {self.key}: parameter(s) {clash} clash with the common parameters")
+
+    @property
+    def key(self) -> str:
+        """``03_rfm_segmentation``: the notebook stem, the name of its report and of its manifest entry."""
+        return f"{self.number:02d}_{self.name}"
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.key}.ipynb"
+
+    @property
+    def title(self) -> str:
+        return f"{self.title_en} ({self.title_zh})"
+
+    @property
+    def table_inputs(self) -> tuple[str, ...]:
+        """The inputs that are outputs of earlier stages."""
+        return tuple(i for i in self.inputs if isinstance(i, str))
+
+    @property
+    def externals(self) -> tuple[External, ...]:
+        return tuple(i for i in self.inputs if isinstance(i, External))
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """Every settings section it reads: the shared ones, then its own."""
+        return (*self.shared_sections, self.config_section)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)

@@ -1,0 +1,618 @@
+"""What stage 03's report shows: tables and notes built from the segmentation, CLV and scorecard results.
+
+The notebook stays a sequence of short calls; the wording and number formats
+for reviewers live here, next to each other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from helpers.core.labels import LABELS
+from helpers.core.periods import parse_period
+from helpers.io.excel import Sheet, Workbook
+from helpers.reporting.display import Table, note
+from helpers.segmentation.clv import CLV_COLUMNS, ClvValidation, PeriodClv, horizon_units
+from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
+from helpers.segmentation.gradings import GRADING_CLASSES
+from helpers.segmentation.rfm import RFM_CLASS_BY_HIGH
+from helpers.segmentation.scorecard import factor_label
+from helpers.segmentation.settings import (
+    SCORECARD_CLASSES,
+    ClvSettings,
+    GradingSettings,
+    RfmSettings,
+    Scorecard,
+)
+from helpers.shared import concentration
+
+if TYPE_CHECKING:
+    from helpers.segmentation.stage import SegmentationRun
+
+__all__ = [
+    "clv_method_note",
+    "clv_params_table",
+    "clv_record",
+    "clv_summary_table",
+    "concentration_table",
+    "factor_table_view",
+    "grading_workbook",
+    "gradings_notes",
+    "gradings_table",
+    "manual_input_note",
+    "params_frame",
+    "pyramid_advice",
+    "pyramid_table",
+    "rfm_flags_note",
+    "rfm_method_note",
+    "scorecard_classes_table",
+    "scorecard_currency_note",
+    "segment_summary_table",
+    "template_customers",
+    "validation_table",
+    "value_matrix_table",
+]
+
+_UNIT = {"W": "weeks", "D": "days"}
+
+
+def _h(key: str, currency: str | None = None) -> str:
+    """A column header from the registry, with the currency for money columns."""
+    text = LABELS.text("column", key)
+    return f"{text}, {currency}" if currency else text
+
+
+# --------------------------------------------------------------------------- RFM
+def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str) -> None:
+    """How high and low were cut, which rules overrode the cut, who is not graded."""
+    cuts = segments.attrs.get("cuts", {})
+    how = {
+        "median": "the median",
+        "mean": "the mean",
+        "quantile": f"the {settings.quantile:.0%} quantile",
+        "fixed": "fixed thresholds",
+    }[settings.cut]
+    if settings.cut == "quantile":
+        how += f" (for R, the {1 - settings.quantile:.0%} quantile: smaller is better)"
+    strict = settings.cut != "fixed"
+    r, f, m = cuts.get("recency_days"), cuts.get("frequency"), cuts.get("monetary")
+    lines = [
+        f"**{len(segments):,} customers graded.** Each of R, F and M is split into high and low at {how} of "
+        f"these customers (`segmentation.rfm.cut`): R is high when the last order is "
+        f"{'under' if strict else 'at most'} "
+        f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
+        f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} **{m:,.2f} {currency}** "
+        "(orders and spend over the look-back window).",
+        f"Scores 1–{settings.score_bins} ({settings.score_bins} = best) rank customers on each dimension by their "
+        "mid-rank percentile: customers with the "
+        "same value always share a score, so a dimension with few distinct values (most customers with 1 order) "
+        "uses fewer than five scores rather than splitting equal customers at random.",
+    ]
+    excluded = segments.attrs.get("excluded", {})
+    if excluded and excluded.get("count"):
+        lines.append(f"{excluded['count']:,} known customers are not graded: {excluded.get('reason', '')}.")
+    matched = segments["rfm_class_source"].ne("cut")
+    by_cut = pd.Series(
+        [RFM_CLASS_BY_HIGH[k] for k in zip(segments["r_high"], segments["f_high"], segments["m_high"])],
+        index=segments.index,
+    )
+    changed = matched & by_cut.ne(segments["rfm_class"])
+    if settings.overrides:
+        rules = "; ".join(f"*{o.name}*" for o in settings.overrides)
+        lines.append(
+            f"Override rules (`segmentation.rfm.overrides`): {rules} — **{int(matched.sum()):,}** customers match; "
+            f"for {int(changed.sum()):,} of them the rule changed the class the cut gives."
+        )
+    note("\n\n".join(lines))
+
+
+def segment_summary_table(summary: pd.DataFrame, currency: str) -> Table:
+    """The segment summary: customers, revenue, order value and typical R/F/M per class."""
+    money = ("revenue", "avg_order_value", "median_monetary")
+    keys = [
+        "rfm_class",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "avg_order_value",
+        "median_recency_days",
+        "median_frequency",
+        "median_monetary",
+    ]
+    h = {k: _h(k, currency if k in money else None) for k in keys}
+    frame = pd.DataFrame(
+        {
+            h["rfm_class"]: [LABELS.text("rfm_class", key) for key in summary.index],
+            h["customers"]: summary["customers"].to_numpy(),
+            h["customer_share"]: summary["share"].to_numpy() * 100,
+            **{h[k]: summary[k].to_numpy() for k in ("revenue",)},
+            h["revenue_share"]: summary["revenue_share"].to_numpy() * 100,
+            **{h[k]: summary[k].to_numpy() for k in keys[5:]},
+        }
+    )
+    return Table(
+        frame,
+        ints=[h["customers"], h["median_recency_days"]],
+        pct=[h["customer_share"], h["revenue_share"]],
+        money=[h[k] for k in money],
+        decimals=[h["median_frequency"]],
+        caption=LABELS.text("caption", "segment_summary"),
+        uid="segments",
+    )
+
+
+def rfm_flags_note(segments: pd.DataFrame) -> None:
+    """How many customers carry each flag (e.g. churn risk)."""
+    flags = segments["rfm_flags"].fillna("").str.split("; ").explode()
+    counts = flags[flags != ""].value_counts()
+    if counts.empty:
+        note("No customer matches a flag rule (`segmentation.rfm.flags`).")
+        return
+    text = ", ".join(f"**{label}**: {n:,} customers" for label, n in counts.items())
+    note(
+        f"Flags (`segmentation.rfm.flags`): {text}. "
+        "The heat maps show where customers and revenue sit by R and F score."
+    )
+
+
+# --------------------------------------------------------------------------- other gradings
+def gradings_table(gradings: Mapping[str, pd.Series]) -> Table:
+    """Customers per class of each grading, side by side."""
+    rows = []
+    h = LABELS.headers(["grading", "class", "customers", "share"])
+    for column, values in gradings.items():
+        counts = values.value_counts()
+        for key in GRADING_CLASSES[column]:
+            if key in counts.index:
+                rows.append(
+                    {
+                        h["grading"]: LABELS.text("grading", column),
+                        h["class"]: LABELS.text(column, key),
+                        h["customers"]: int(counts[key]),
+                        h["share"]: counts[key] / len(values) * 100,
+                    }
+                )
+    return Table(
+        pd.DataFrame(rows, columns=list(h.values())),
+        ints=[h["customers"]],
+        pct=[h["share"]],
+        caption=LABELS.text("caption", "gradings"),
+        uid="gradings",
+    )
+
+
+def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) -> None:
+    """The rules in words, and why a grading is not available."""
+    b, s = settings.behaviour, settings.satisfaction
+    lines = [
+        f"**Behaviour:** active = last order at most {b.active_max_days} days ago; churned = {b.churned_min_days} "
+        "days or more; dormant in between (`segmentation.gradings.behaviour`).",
+        f"**Value tier:** top {settings.value_tier.high_top_share:.0%} high, next up to "
+        f"{settings.value_tier.medium_top_share:.0%} medium, by "
+        + str(gradings["value_tier"].attrs.get("basis", ""))
+        + ".",
+        f"**Satisfaction:** unsatisfied = CSAT below {s.unsatisfied_max_csat:.0%}, an NPS detractor or "
+        f"{s.unsatisfied_min_complaints}+ complaints; satisfied = CSAT at least {s.satisfied_min_csat:.0%} or a "
+        "promoter; otherwise neutral.",
+    ]
+    for column, values in gradings.items():
+        for name, reason in values.attrs.get("unavailable", {}).items():
+            what = LABELS.text("signal", name) if LABELS.has("signal", name) else name
+            lines.append(f"*{LABELS.text('grading', column)} — {what} not available:* {reason}.")
+    note("\n\n".join(lines))
+
+
+# --------------------------------------------------------------------------- CLV
+def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> None:
+    """What was fitted on what, and anything not available."""
+    if clv.fit is None:
+        note("**Lifetime value is not available for this period.** " + " ".join(clv.notes))
+        return
+    f = clv.fit
+    how = (
+        "maximum a posteriori with flat priors, i.e. maximum likelihood"
+        if f.method == "map"
+        else f"full Bayesian sampling ({settings.mcmc.chains} chains × {settings.mcmc.draws} draws)"
+    )
+    horizon = horizon_units(settings.horizon_months, settings.time_unit)
+    spend = (
+        f"and Gamma-Gamma (spend per purchase) on the {f.spend_customers:,} repeat buyers with a positive spend"
+        if f.gamma_gamma is not None
+        else "(the spend model could not be fitted)"
+    )
+    text = (
+        f"BG/NBD (purchases and dropout) was fitted on **{f.customers:,} customers**, {f.repeat_customers:,} of them "
+        f"with repeat purchases, {spend}; {how}, time in {_UNIT[settings.time_unit]}, "
+        "all purchases up to the as-of date "
+        f"(same-day purchases count once). Fit time {f.seconds:.1f} s. Predictions look "
+        f"**{settings.horizon_months} months** ahead ({horizon:.1f} {_UNIT[settings.time_unit]}); CLV discounts "
+        f"at {settings.annual_discount_rate:.0%} a year, in {currency}, and is revenue, not profit."
+    )
+    note(text + ("\n\n" + "\n\n".join(clv.notes) if clv.notes else ""))
+
+
+def params_frame(clv: PeriodClv) -> pd.DataFrame:
+    """The fitted parameters as a table (empty with the right columns when not fitted)."""
+    if clv.fit is None:
+        return pd.DataFrame(
+            {
+                "model": pd.Series(dtype="string"),
+                "parameter": pd.Series(dtype="string"),
+                "value": pd.Series(dtype=float),
+            }
+        )
+    return clv.fit.params
+
+
+def clv_params_table(clv: PeriodClv) -> Table | None:
+    """Fitted parameters with what they mean."""
+    if clv.fit is None:
+        return None
+    params = params_frame(clv)
+    frame = pd.DataFrame(
+        {
+            _h("model"): [LABELS.text("clv_model", m) for m in params["model"]],
+            _h("parameter"): params["parameter"].to_numpy(),
+            _h("estimate"): params["value"].to_numpy(),
+            **{_h(c): params[c].to_numpy() for c in ("low", "high") if c in params},
+            _h("meaning"): [LABELS.text("clv_parameter", p) for p in params["parameter"]],
+        }
+    )
+    caption = LABELS.text("caption", "clv_params")
+    if clv.fit.method == "map":
+        caption += f" — {LABELS.text('caption', 'log_likelihood')} {clv.fit.log_likelihood:,.1f}"
+    return Table(
+        frame, decimals=[_h(c) for c in ("estimate", "low", "high") if _h(c) in frame], caption=caption, uid="params"
+    )
+
+
+def clv_summary_table(predictions: pd.DataFrame, currency: str) -> Table:
+    """Distribution of the per-customer CLV figures."""
+    h = LABELS.headers(["figure", "customers", "total", "mean", "median", "p90"])
+    rows = []
+    for column in CLV_COLUMNS:
+        v = predictions[column].dropna()
+        rows.append(
+            {
+                h["figure"]: LABELS.text("column", column),
+                h["customers"]: len(v),
+                h["total"]: v.sum() if column not in ("p_alive", "expected_spend") else np.nan,
+                h["mean"]: v.mean(),
+                h["median"]: v.median(),
+                h["p90"]: v.quantile(0.9) if len(v) else np.nan,
+            }
+        )
+    stats = [h[k] for k in ("total", "mean", "median", "p90")]
+    return Table(
+        pd.DataFrame(rows),
+        ints=[h["customers"]],
+        decimals=stats,
+        caption=f"{LABELS.text('caption', 'clv_summary')}, {currency}",
+        uid="clvsummary",
+    )
+
+
+def validation_table(validation: ClvValidation) -> Table:
+    """Error figures of the holdout check."""
+    e = validation.errors
+    values = {
+        "calibration_end": f"{validation.calibration_end:%Y-%m-%d}",
+        "observation_end": f"{validation.observation_end:%Y-%m-%d}",
+        "customers": f"{e['customers']:,.0f}",
+        "actual_total": f"{e['actual_total']:,.0f}",
+        "predicted_total": f"{e['predicted_total']:,.1f}",
+        "total_error_pct": f"{e['total_error_pct']:+.1f}%",
+        "mae": f"{e['mae']:.2f}",
+        "rmse": f"{e['rmse']:.2f}",
+        "correlation": f"{e['correlation']:.2f}",
+    }
+    check, value = _h("check"), _h("value")
+    frame = pd.DataFrame({check: [LABELS.text("clv_check", k) for k in values], value: list(values.values())})
+    return Table(frame, right=[value], caption=LABELS.text("caption", "validation"), uid="validation")
+
+
+def clv_record(clv: PeriodClv) -> dict[str, object]:
+    """What ``clv.json`` keeps: parameters, validation errors and notes.
+
+    No timings or paths: the same data give the same file.
+    """
+    record: dict[str, object] = {"fitted": clv.fit is not None, "notes": clv.notes}
+    if clv.fit is not None:
+        record |= {
+            "method": clv.fit.method,
+            "time_unit": clv.fit.time_unit,
+            "log_likelihood": None if np.isnan(clv.fit.log_likelihood) else clv.fit.log_likelihood,
+            "customers": clv.fit.customers,
+            "repeat_customers": clv.fit.repeat_customers,
+            "params": json.loads(clv.fit.params.to_json(orient="records")),
+        }
+    if clv.validation is not None:
+        record["validation"] = {k: float(v) for k, v in clv.validation.errors.items()}
+    return record
+
+
+# --------------------------------------------------------------------------- value matrix, concentration
+def value_matrix_table(matrix: pd.Series, predictions: pd.DataFrame, indicators: pd.DataFrame, currency: str) -> Table:
+    """Customers, CLV and profit per value-matrix class."""
+    frame = pd.DataFrame(
+        {
+            "class": matrix,
+            "clv": predictions["clv"].reindex(matrix.index),
+            "profit": indicators["gross_profit"].reindex(matrix.index),
+        }
+    )
+    h = {
+        "class": _h("class"),
+        "customers": _h("customers"),
+        "share": _h("share"),
+        "clv": _h("clv", currency),
+        "profit": _h("profit", currency),
+    }
+    rows = []
+    for key in GRADING_CLASSES["value_matrix"]:
+        part = frame[frame["class"] == key]
+        if len(part):
+            rows.append(
+                {
+                    h["class"]: LABELS.text("value_matrix", key),
+                    h["customers"]: len(part),
+                    h["share"]: len(part) / len(frame) * 100,
+                    h["clv"]: part["clv"].sum(min_count=1),
+                    h["profit"]: part["profit"].sum(min_count=1),
+                }
+            )
+    cuts = matrix.attrs.get("cuts", {})
+    cut_text = ", ".join(f"{LABELS.text('signal', k)} {v:,.2f}" for k, v in cuts.items() if pd.notna(v))
+    return Table(
+        pd.DataFrame(rows, columns=list(h.values())),
+        ints=[h["customers"]],
+        pct=[h["share"]],
+        money=[h["clv"], h["profit"]],
+        caption=f"{LABELS.text('caption', 'value_matrix')}; {LABELS.text('caption', 'cuts')}: {cut_text or 'n/a'}",
+        uid="matrix",
+    )
+
+
+def concentration_table(revenue: pd.Series, clv: pd.Series) -> Table:
+    """Gini and top-10% / top-20% shares of past revenue and of CLV."""
+    h = LABELS.headers(["measure", "customers", "top_10pct", "top_20pct", "gini", "customers_for_80pct"])
+    rows = []
+    for name, values in (("revenue", revenue), ("clv", clv)):
+        c = concentration(values)
+        rows.append(
+            {
+                h["measure"]: LABELS.text("concentration_measure", name),
+                h["customers"]: c["customers"],
+                h["top_10pct"]: c["top_10pct_share"] * 100,
+                h["top_20pct"]: c["top_20pct_share"] * 100,
+                h["gini"]: c["gini"],
+                h["customers_for_80pct"]: c["customers_for_80pct_share"] * 100,
+            }
+        )
+    return Table(
+        pd.DataFrame(rows),
+        ints=[h["customers"]],
+        pct=[h["top_10pct"], h["top_20pct"], h["customers_for_80pct"]],
+        decimals=[h["gini"]],
+        caption=LABELS.text("caption", "concentration"),
+        uid="concentration",
+    )
+
+
+# --------------------------------------------------------------------------- scorecard
+def manual_input_note(path: Path | None, manual: pd.DataFrame | None, root: Path) -> None:
+    """Which manual sheet was read, and how to provide one."""
+    if path is None:
+        note(
+            "**No manual input sheet for this period**, so the scorecard rests on the factors computed from the "
+            "data. Fill in the template written below (`reports/<period>/scorecard_manual_template_<period>.xlsx`), "
+            "save it as `data/manual/scorecard_<period>.xlsx` and run again."
+        )
+        return
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    assessed = int(manual.notna().any(axis=1).sum()) if manual is not None else 0
+    note(f"**Manual input:** `{shown}` — {assessed:,} customers assessed on at least one manual factor.")
+
+
+def factor_table_view(table: pd.DataFrame, scorecard: Scorecard) -> Table:
+    """The 13 factors: weight, coverage and level mix, and why a factor is missing."""
+    levels = ["level_4", "level_3", "level_2", "level_1"]
+    h = LABELS.headers(
+        ["factor", "source", "weight_share", "customers", "factor_coverage", *levels, "status", "missing_reason"]
+    )
+    names = {f.key: factor_label(f) for f in scorecard.factors}
+    frame = pd.DataFrame(
+        {
+            h["factor"]: [names.get(k, k) for k in table["key"]],
+            h["source"]: [LABELS.text("factor_source", s) for s in table["source"]],
+            h["weight_share"]: table["weight_share"].to_numpy() * 100,
+            h["customers"]: table["customers"].to_numpy(),
+            h["factor_coverage"]: table["coverage"].to_numpy() * 100,
+            **{h[k]: table[k].to_numpy() for k in levels},
+            h["status"]: [LABELS.text("factor_status", s) for s in table["status"]],
+            h["missing_reason"]: table["reason"].fillna("").to_numpy(),
+        }
+    )
+    return Table(
+        frame,
+        pct=[h["weight_share"], h["factor_coverage"]],
+        ints=[h["customers"], *(h[k] for k in levels)],
+        caption=LABELS.text("caption", "factors"),
+        uid="factors",
+    )
+
+
+def scorecard_classes_table(classes: pd.DataFrame, scores: pd.DataFrame) -> Table:
+    """Customers and score range per scorecard class."""
+    frame = classes.join(scores[["score", "provisional"]])
+    h = LABELS.headers(["class", "customers", "share", "min_score", "max_score", "provisional"])
+    rows = []
+    for key in (*SCORECARD_CLASSES, "not_available"):
+        part = frame[frame["scorecard_class"] == key]
+        if len(part):
+            rows.append(
+                {
+                    h["class"]: LABELS.text("scorecard_class", key),
+                    h["customers"]: len(part),
+                    h["share"]: len(part) / len(frame) * 100,
+                    h["min_score"]: part["score"].min(),
+                    h["max_score"]: part["score"].max(),
+                    h["provisional"]: int(part["provisional"].sum()),
+                }
+            )
+    return Table(
+        pd.DataFrame(rows, columns=list(h.values())),
+        ints=[h["customers"], h["provisional"]],
+        pct=[h["share"]],
+        decimals=[h["min_score"], h["max_score"]],
+        caption=LABELS.text("caption", "classes"),
+        uid="classes",
+    )
+
+
+def pyramid_table(pyramid: pd.DataFrame) -> Table:
+    """The pyramid check, with its verdict as the caption."""
+    h = LABELS.headers(["tier", "customers", "share", "target", "deviation", "check"])
+    frame = pd.DataFrame(
+        {
+            h["tier"]: [LABELS.text("scorecard_class", k) for k in pyramid.index],
+            h["customers"]: pyramid["customers"].to_numpy(),
+            h["share"]: pyramid["share"].to_numpy() * 100,
+            h["target"]: pyramid["target"].to_numpy() * 100,
+            h["deviation"]: pyramid["deviation"].to_numpy() * 100,
+            h["check"]: [
+                LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in pyramid["within_tolerance"]
+            ],
+        }
+    )
+    caption = f"{LABELS.text('caption', 'pyramid')}: {pyramid.attrs.get('summary', '')}"
+    return Table(
+        frame, ints=[h["customers"]], pct=[h["share"], h["target"], h["deviation"]], caption=caption, uid="pyramid"
+    )
+
+
+def pyramid_advice(pyramid: pd.DataFrame, scorecard: Scorecard) -> None:
+    """What to change when the tiers miss the typical pyramid."""
+    if pyramid.attrs.get("within_tolerance", True) or scorecard.classes.method != "thresholds":
+        return
+    top = pyramid.loc[["core", "important"], "deviation"].sum()
+    way = "lower" if top < 0 else "raise"
+    note(
+        f"The score thresholds (`classes.thresholds` in `config/scorecard.yaml`) put {abs(top):.0%} "
+        f"{'fewer' if top < 0 else 'more'} customers in the top two tiers than the typical pyramid: {way} them "
+        "if these customers should follow it, or set `classes.method: quota` to grade by rank."
+    )
+
+
+def scorecard_currency_note(scorecard: Scorecard, currency: str) -> None:
+    """Warn when the money cut points were set for another currency than the data's."""
+    if scorecard.currency != currency:
+        note(
+            f"**The money cut points of factors 1–3 are in {scorecard.currency}** (`currency` in "
+            f"`config/scorecard.yaml`), but the data are in {currency}: set cut points for {currency} before "
+            "reading those levels."
+        )
+
+
+#: The context columns of the manual input template, in order.
+TEMPLATE_CONTEXT = ("customer_name", "industry", "rfm_class", "monetary", "scorecard_class")
+
+
+def template_customers(grades: pd.DataFrame) -> pd.DataFrame:
+    """Customers for the manual-input template: id, name and context (labels, not keys), largest spend first."""
+    cols = [c for c in ("customer_id", *TEMPLATE_CONTEXT) if c in grades]
+    frame = LABELS.relabel(grades[cols], CLASS_COLUMNS)
+    frame = frame.sort_values(["monetary", "customer_id"], ascending=[False, True], kind="stable")
+    return frame.set_index("customer_id")
+
+
+def template_headers(customers: pd.DataFrame, currency: str) -> dict[str, str]:
+    """Headers of the template's context columns (registry words; money with its currency)."""
+    return {c: _h(c, currency if c == "monetary" else None) for c in customers.columns}
+
+
+# --------------------------------------------------------------------------- outputs
+def _factor_names(keys: object, names: Mapping[str, str]) -> object:
+    """``"credit,strategic_fit"`` -> ``"4 信用/回款记录 …; 13 …"``; blanks stay blank."""
+    if not isinstance(keys, str) or not keys:
+        return keys
+    return "; ".join(names.get(k, k) for k in keys.split(","))
+
+
+def _grading_sheet(run: SegmentationRun, names: Mapping[str, str]) -> Sheet:
+    frame = LABELS.relabel(run.grades, CLASS_COLUMNS)
+    frame["rfm_class_source"] = frame["rfm_class_source"].map(
+        lambda v: LABELS.text("rfm_source", "cut") if v == "cut" else v
+    )
+    frame["factors_missing"] = frame["factors_missing"].map(lambda v: _factor_names(v, names))
+    money = {"monetary", "gross_profit", "expected_spend", "projected_sales", "clv"}
+    headers = {c: _h(c, run.currency if c in money else None) for c in GRADING_COLUMNS}
+    return Sheet(LABELS.text("workbook", "grading"), frame, headers=headers, percent=["p_alive", "coverage"])
+
+
+def grading_workbook(run: SegmentationRun) -> Workbook:
+    """The consultant's Excel workbook (客户分级管理分析表): every header and class name from the label registry."""
+    w = lambda key: LABELS.text("workbook", key)
+    names = {f.key: factor_label(f) for f in run.scorecard.factors}
+    period = parse_period(run.period_label)
+    about = {
+        w("report"): w("report_name"),
+        w("period"): f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
+        w("as_of"): f"{period.as_of:%Y-%m-%d}",
+        w("data"): run.data_title,
+        w("currency"): run.currency,
+        w("customers_graded"): f"{len(run.grades):,}",
+        w("settings"): "config/settings.yaml (segmentation), config/scorecard.yaml",
+        w("notes"): w("notes_text"),
+    }
+    summary = run.summary.rename_axis("rfm_class").reset_index()
+    summary["rfm_class"] = [LABELS.text("rfm_class", k) for k in summary["rfm_class"]]
+    summary = summary.drop(columns=["class_zh", "class_en"]).rename(columns={"share": "customer_share"})
+    money = {"revenue", "avg_order_value", "median_monetary"}
+    pyramid = pd.DataFrame(
+        {
+            "tier": [LABELS.text("scorecard_class", k) for k in run.pyramid.index],
+            **{c: run.pyramid[c].to_numpy() for c in ("customers", "share", "target", "deviation")},
+            "check": [
+                LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in run.pyramid["within_tolerance"]
+            ],
+        }
+    )
+    params = params_frame(run.clv)
+    params = params.assign(
+        model=[LABELS.text("clv_model", m) for m in params["model"]],
+        meaning=[LABELS.text("clv_parameter", p) for p in params["parameter"]],
+    )
+    sheets = [
+        Sheet(
+            w("about"),
+            pd.DataFrame({"item": list(about), "value": list(about.values())}),
+            headers=LABELS.headers(["item", "value"]),
+            width={"value": 100},
+        ),
+        _grading_sheet(run, names),
+        Sheet(
+            w("segments"),
+            summary,
+            headers={c: _h(c, run.currency if c in money else None) for c in summary},
+            percent=["customer_share", "revenue_share"],
+        ),
+        Sheet(
+            w("factor_levels"),
+            run.levels.rename_axis("customer_id").reset_index(),
+            headers={"customer_id": _h("customer_id"), **names},
+        ),
+        Sheet(w("pyramid"), pyramid, headers=LABELS.headers(pyramid.columns), percent=["share", "target", "deviation"]),
+        Sheet(w("clv_model"), params, headers={**LABELS.headers(params.columns), "value": _h("estimate")}),
+    ]
+    if run.clv.validation is not None:
+        holdout = run.clv.validation.by_frequency
+        sheets.append(Sheet(w("holdout"), holdout, headers=LABELS.headers(holdout.columns)))
+    return Workbook(sheets)

@@ -1,0 +1,318 @@
+"""Stage 03, RFM segmentation and customer value (RFM客户分层与价值分级): the declaration and the computation.
+
+The eight RFM classes, the value / behaviour / needs / satisfaction gradings,
+lifetime value (BG/NBD + Gamma-Gamma) with its holdout check, the value matrix
+and the multi-factor scorecard with the consultant's manual sheet — one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from helpers.core.catalog import Output
+from helpers.pipeline.context import StageContext
+from helpers.pipeline.spec import External, Located, Param, Stage
+from helpers.segmentation.clv import PeriodClv, period_clv, use_compile_cache
+from helpers.segmentation.grading_table import GRADING_COLUMNS, grading_table
+from helpers.segmentation.gradings import (
+    behaviour_state,
+    needs_signals,
+    needs_type,
+    satisfaction_class,
+    value_matrix,
+    value_tier,
+)
+from helpers.segmentation.manual_input import ManualTemplate, find_manual_input, read_manual_input
+from helpers.segmentation.report import (
+    clv_record,
+    grading_workbook,
+    params_frame,
+    template_customers,
+    template_headers,
+)
+from helpers.segmentation.rfm import SUMMARY_COLUMNS, rfm_segments, segment_summary
+from helpers.segmentation.scorecard import (
+    factor_levels,
+    pyramid_check,
+    scorecard_classes,
+    scorecard_inputs,
+    scorecard_scores,
+)
+from helpers.segmentation.settings import SCORECARD_FILE, Scorecard, SegmentationSettings, load_scorecard
+
+__all__ = ["STAGE", "SegmentationRun", "compute", "locate_manual_sheet"]
+
+
+@dataclass
+class SegmentationRun:
+    """Everything stage 03 computed, for its outputs and its report.
+
+    Attributes
+    ----------
+    segments, summary
+        RFM scores and classes per customer; the segment summary (index ``rfm_class``, plus ``total``).
+    gradings
+        Grading name -> Series (``value_tier``, ``behaviour_state``, ``needs_type``, ``satisfaction_class``).
+    clv
+        The lifetime-value fit, predictions and holdout check of the period.
+    matrix
+        The value-matrix class per customer.
+    scorecard, manual_path, manual
+        The scorecard config, the manual sheet read (or ``None``) and its levels.
+    levels, scores, classes, pyramid
+        Factor levels, scores, classes and the pyramid check.
+    grades
+        The grading table: one row per graded customer.
+    indicators, inputs
+        Stage 02's indicators (index ``customer_id``) and every input read.
+    compile_cache
+        The PyTensor compile folder in use.
+    """
+
+    segments: pd.DataFrame
+    summary: pd.DataFrame
+    gradings: dict[str, pd.Series]
+    clv: PeriodClv
+    matrix: pd.Series
+    scorecard: Scorecard
+    manual_path: Path | None
+    manual: pd.DataFrame | None
+    levels: pd.DataFrame
+    scores: pd.DataFrame
+    classes: pd.DataFrame
+    pyramid: pd.DataFrame
+    grades: pd.DataFrame
+    indicators: pd.DataFrame
+    inputs: Mapping[str, Any]
+    period_label: str
+    compile_cache: Path
+
+    @property
+    def currency(self) -> str:
+        return str(self.inputs["cleaning"]["reporting_currency"])
+
+    @property
+    def data_title(self) -> str:
+        return str(self.inputs["cleaning"]["mapping_title"])
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "grading": self.grades,
+            "scorecard_levels": self.levels.rename_axis("customer_id").reset_index(),
+            "segment_summary": self.summary.rename_axis("rfm_class").reset_index(),
+            "clv_params": params_frame(self.clv),
+            "clv": clv_record(self.clv),
+            "grading_workbook": grading_workbook(self),
+            "scorecard_manual_template": self.manual_template(),
+        }
+
+    def manual_template(self) -> ManualTemplate:
+        """This period's manual input sheet: every graded customer, pre-filled with the levels read."""
+        customers = template_customers(self.grades)
+        return ManualTemplate(
+            customers,
+            self.scorecard,
+            period_label=self.period_label,
+            existing=self.manual,
+            context_columns=template_headers(customers, self.currency),
+        )
+
+
+def locate_manual_sheet(ctx: StageContext) -> Located:
+    """The consultant's filled-in scorecard sheet: the ``scorecard_input`` parameter, else the usual places."""
+    given = ctx.params.get("scorecard_input") or ""
+    path = Path(given) if given else find_manual_input(ctx.paths.root, ctx.params.get("data"), ctx.period.label)
+    if path is None:
+        return Located(None, (), "no manual sheet")
+    return Located(path, (path,), f"manual sheet {path.name}")
+
+
+def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
+    """Grade every customer who bought up to the as-of date.
+
+    Parameters
+    ----------
+    inputs
+        Stage 01's ``orders``, ``customers``, ``cleaning`` and optional ``products`` / ``payments``;
+        stage 02's ``indicators``; ``scorecard_manual``: the manual sheet's path or ``None``.
+    ctx
+        The stage context (period, ``analysis`` and ``segmentation`` settings, config folder).
+
+    Raises
+    ------
+    DataValidationError
+        A manual sheet with an unknown customer, a repeated id or a level outside 1-4.
+    """
+    settings: SegmentationSettings = ctx.section
+    # Before PyMC is imported: compiled models are reused across runs.
+    cache = use_compile_cache(ctx.paths.root, settings.clv.compile_cache)
+    orders = inputs["orders"]
+    indicators = inputs["indicators"].set_index("customer_id")
+    lookback = ctx.analysis.lookback_days
+
+    segments = rfm_segments(indicators, settings.rfm)
+    graded = indicators.reindex(segments.index)
+    signals = needs_signals(orders, inputs.get("products"), ctx.period, lookback, customers=segments.index)
+    g = settings.gradings
+    gradings = {
+        "value_tier": value_tier(graded, g.value_tier),
+        "behaviour_state": behaviour_state(graded, g.behaviour),
+        "needs_type": needs_type(signals, g.needs),
+        "satisfaction_class": satisfaction_class(graded, g.satisfaction),
+    }
+
+    clv = period_clv(orders, ctx.period.as_of, settings.clv)
+    matrix = value_matrix(
+        clv.predictions["clv"].reindex(segments.index),
+        indicators["gross_profit"].reindex(segments.index),
+        settings.value_matrix,
+    )
+
+    scorecard = load_scorecard(ctx.config_dir)
+    manual_path = inputs.get("scorecard_manual")
+    manual = read_manual_input(manual_path, scorecard, segments.index) if manual_path else None
+    table = scorecard_inputs(
+        indicators,
+        segments.index,
+        orders=orders,
+        period=ctx.period,
+        lookback_days=lookback,
+        projected_sales=clv.predictions["projected_sales"],
+        value_matrix=matrix,
+        customers=inputs["customers"],
+        payments=inputs.get("payments"),
+    )
+    levels = factor_levels(table, scorecard, manual)
+    scores = scorecard_scores(levels, scorecard)
+    classes = scorecard_classes(scores, levels, matrix, scorecard)
+    grades = grading_table(
+        segments,
+        pd.DataFrame(gradings),
+        clv.predictions,
+        matrix,
+        scores.join(classes),
+        indicators,
+        inputs["customers"],
+        settings.rfm.actions,
+    )
+    return SegmentationRun(
+        segments=segments,
+        summary=segment_summary(segments),
+        gradings=gradings,
+        clv=clv,
+        matrix=matrix,
+        scorecard=scorecard,
+        manual_path=manual_path,
+        manual=manual,
+        levels=levels,
+        scores=scores,
+        classes=classes,
+        pyramid=pyramid_check(classes, scorecard),
+        grades=grades,
+        indicators=indicators,
+        inputs=inputs,
+        period_label=ctx.period.label,
+        compile_cache=cache,
+    )
+
+
+def _columns(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+STAGE = Stage(
+    number=3,
+    name="rfm_segmentation",
+    title_zh="RFM客户分层与价值分级",
+    title_en="RFM segmentation and customer value",
+    question="Which class is each customer in, what are they worth over the next months, and how do they score?",
+    inputs=(
+        "orders",
+        "customers",
+        "products",
+        "payments",
+        "cleaning",
+        "indicators",
+        External(
+            "scorecard_manual",
+            "the consultant's filled-in scorecard sheet of the period (optional)",
+            locate_manual_sheet,
+        ),
+    ),
+    outputs=(
+        Output(
+            "grading",
+            "grading.parquet",
+            "every grading of every customer, side by side",
+            row="customer with a sale up to the as-of date",
+            columns=(
+                _columns(list(GRADING_COLUMNS)) + ". Class columns hold keys (labels in the label registry): "
+                "`rfm_class` (an RFM class), `value_tier`, `behaviour_state`, `needs_type`, `satisfaction_class`, "
+                "`value_matrix` (`not_available` when the data lack the signal), `scorecard_class` and "
+                "`score_tier`; `rfm_class_source` is `cut` or the override rule's name; `clv` is NaN when the "
+                "CLV model could not be fitted"
+            ),
+        ),
+        Output(
+            "scorecard_levels",
+            "scorecard_levels.parquet",
+            "the 1–4 level of every scorecard factor",
+            row="graded customer",
+            columns="`customer_id` and one Int64 column (1–4, NA = not available) per factor key of "
+            "`config/scorecard.yaml`",
+        ),
+        Output(
+            "segment_summary",
+            "segment_summary.parquet",
+            "customers, revenue and typical R/F/M per RFM class",
+            row="RFM class, plus `total`",
+            columns=_columns(["rfm_class", *SUMMARY_COLUMNS]),
+        ),
+        Output(
+            "clv_params",
+            "clv_params.parquet",
+            "the fitted lifetime-value model parameters",
+            row="model parameter",
+            columns="`model` (`BG/NBD`, `Gamma-Gamma`), `parameter`, `value` (MAP, or posterior mean), "
+            "`low`/`high` (94% interval, MCMC only)",
+        ),
+        Output(
+            "clv",
+            "clv.json",
+            "the lifetime-value fit and its holdout check",
+            columns="`fitted`, `notes`, `method`, `time_unit`, `log_likelihood`, `customers`, "
+            "`repeat_customers`, `params`, `validation` (holdout error figures)",
+        ),
+        Output(
+            "grading_workbook",
+            "customer_grading_{period}.xlsx",
+            "the grading table for consultants "
+            "(客户分级管理分析表): labels, scores, actions, summaries and the CLV model",
+            place="reports",
+        ),
+        Output(
+            "scorecard_manual_template",
+            "scorecard_manual_template_{period}.xlsx",
+            "the scorecard's manual input sheet for this period, pre-filled with what was read",
+            place="reports",
+        ),
+    ),
+    config_section="segmentation",
+    settings=SegmentationSettings,
+    config_files=(SCORECARD_FILE,),
+    params=(
+        Param(
+            "scorecard_input",
+            "",
+            "a filled-in manual scorecard sheet (default: data/manual/scorecard_<period>.xlsx, then <data>/manual/)",
+            path=True,
+        ),
+    ),
+    compute=compute,
+)
