@@ -171,7 +171,7 @@ def task_report(root: str, data: str, period: str, floor: bool) -> dict[str, flo
     from helpers.core.catalog import ProjectPaths
     from helpers.core.periods import parse_period
     from helpers.pipeline import registry
-    from helpers.pipeline.runner import plan_run, run_period
+    from helpers.pipeline.runner import run_period
 
     project = _project(root)
     paths = ProjectPaths(project)
@@ -191,9 +191,8 @@ def task_report(root: str, data: str, period: str, floor: bool) -> dict[str, flo
     else:
         settings = registry.load_settings(paths.config)
         params = {"data": data, "mapping": ""}
-        plan = plan_run(paths, parse_period(period), settings, params)
         with open(os.devnull, "w") as quiet:
-            outcome = run_period(paths, parse_period(period), settings, params, plan, out=quiet)
+            outcome = run_period(paths, parse_period(period), settings, params, out=quiet)
         if not outcome.ok:
             raise RuntimeError(f"report run failed: {outcome.error}")
         stages = len(outcome.stages)

@@ -182,6 +182,7 @@ def test_stage_status_says_why():
         "outputs": {"indicators": {"sha256": "i"}, "kpis": {"sha256": "k"}},
     }
     now = {
+        "period": "2025Q4",
         "outputs_now": {"indicators": "i", "kpis": "k"},
         "inputs_now": {"orders": "o1", "tickets": ABSENT},
         "settings_now": "s",
@@ -238,7 +239,7 @@ def test_externals_are_located_once():
 
     def locate(ctx):
         calls.append(1)
-        return Located("value", (), "one thing")
+        return Located("value")
 
     spec = dataclasses.replace(registry.stage("01"), inputs=(External("raw", "x", locate),))
     ctx = dataclasses.replace(context("01", "2025Q4"), spec=spec)
@@ -303,7 +304,7 @@ def test_the_excel_writer_round_trips_a_table_and_keeps_text_as_text(tmp_path):
     path = Workbook([Sheet("表 Table", frame, headers={"name": "名称 Name"}, percent=["share"])]).write(
         tmp_path / "book.xlsx"
     )
-    back = pd.read_excel(path, sheet_name="表 Table")
+    back = pd.read_excel(path, sheet_name="表 Table", engine="openpyxl")
     assert list(back.columns) == ["名称 Name", "share", "amount", "when"]
     assert back["名称 Name"].tolist() == ["=1+1", "Acme"]  # a formula-looking text stays text
     assert back["share"].tolist() == [0.25, 0.5] and back["amount"].tolist() == [1234.5, 0.0]
@@ -356,3 +357,33 @@ def test_public_modules_declare_all():
         and "__all__" not in Path(importlib.util.find_spec(m).origin).read_text(encoding="utf-8")
     ]
     assert not lacking, f"add __all__ to {lacking}"
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    """Files are written through a private temporary file, but end up readable as any new file would be."""
+    import os
+    import stat
+
+    from helpers.io.files import write_text
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = write_text(tmp_path / "report.html", "<html></html>")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_manifest_of_an_older_version_reads_as_not_run(tmp_path):
+    """Older manifests held ``stages`` as a list: they must not break a run, the status or the index."""
+    import json
+
+    from helpers.io.manifest import read_manifest
+    from helpers.reporting.index import write_index
+
+    paths = ProjectPaths(tmp_path)
+    paths.folder("processed", "2025Q4").mkdir(parents=True)
+    paths.folder("reports", "2025Q4").mkdir(parents=True)
+    old = {"status": "ok", "stages": [{"name": "01_data_cleaning", "status": "ok"}], "input_rows": 10}
+    paths.manifest("2025Q4").write_text(json.dumps(old), encoding="utf-8")
+    assert read_manifest(paths.manifest("2025Q4"))["stages"] == {}
+    assert context("01", "2025Q4", root=tmp_path).status().state == "missing"
+    assert "2025Q4" in write_index(paths).read_text(encoding="utf-8")

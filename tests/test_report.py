@@ -122,8 +122,8 @@ def test_error_output_is_cut_to_its_message(tmp_path):
     assert "SECRET_FRAME" not in html
 
 
-def _period(paths: ProjectPaths, label: str, stages: dict, **extra) -> None:
-    """A period with a manifest and the reports it names."""
+def _period(paths: ProjectPaths, label: str, stages: dict, cleaning: dict | None = None, **extra) -> None:
+    """A period with a manifest, the reports it names and stage 01's record."""
     folder = paths.folder("reports", label)
     folder.mkdir(parents=True)
     for key, entry in stages.items():
@@ -132,6 +132,8 @@ def _period(paths: ProjectPaths, label: str, stages: dict, **extra) -> None:
     manifest = {"period": label, "stages": stages, **extra}
     paths.folder("processed", label).mkdir(parents=True)
     paths.manifest(label).write_text(json.dumps(manifest), encoding="utf-8")
+    if cleaning:
+        (paths.folder("processed", label) / "cleaning.json").write_text(json.dumps(cleaning), encoding="utf-8")
 
 
 def _entry(title: str, key: str, period: str, inputs=None, outputs=None) -> dict:
@@ -149,8 +151,10 @@ def test_index_lists_periods_with_a_good_run_newest_first(tmp_path):
             "02_indicators": _entry("Customer indicators and KPIs (指标体系)", "02_indicators", "2011-11"),
         },
         run={"finished_at": "2011-12-01T09:30:00+08:00", "seconds": 12.3},
-        mapping_title="UCI <Online> Retail",
-        tables={"orders": {"input_rows": 541909, "kept_rows": 397924}},
+        cleaning={
+            "mapping_title": "UCI <Online> Retail",
+            "tables": {"orders": {"input_rows": 541909, "kept_rows": 397924}},
+        },
     )
     (paths.folder("reports", "2011-11") / "customer_grading_2011-11.xlsx").write_bytes(b"x")
     (paths.reports_root / "notes").mkdir()  # not a period

@@ -18,12 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import ROOT
 from helpers.core.catalog import ProjectPaths
 from helpers.pipeline.cli import main
-from helpers.pipeline.runner import _recover, _swap
+from helpers.pipeline.memory import run_in_memory
+from helpers.pipeline.promotion import commit, recover
 from helpers.pipeline.state import RunBusyError, period_lock
 from helpers.sample_data import generate
 
@@ -159,6 +161,18 @@ def test_the_next_good_run_clears_the_failed_attempt(good, sample):
     )  # same data, same bytes
 
 
+def test_the_in_memory_engine_gives_the_tables_the_runner_writes(good, sample):
+    """The same computations chained in memory (no notebooks, no files) give byte-for-byte the same tables."""
+    root, *_ = good
+    run = run_in_memory(root, PERIOD, data=str(sample), last=2)
+    processed = ProjectPaths(root).folder("processed", PERIOD)
+    for name in ("orders", "customers", "ledger", "tickets", "indicators", "kpis"):
+        buffer = io.BytesIO()
+        run.outputs[name].to_parquet(buffer, index=False)
+        pd.testing.assert_frame_equal(pd.read_parquet(buffer), pd.read_parquet(processed / f"{name}.parquet"))
+    assert run.outputs["cleaning"]["input_rows"] == json.loads((processed / "cleaning.json").read_text())["input_rows"]
+
+
 # ------------------------------------------------------------------ the graph
 def test_no_deps_names_the_stage_to_run_first(tmp_path, sample):
     root = new_project(tmp_path)
@@ -229,29 +243,53 @@ def test_several_periods_run_in_parallel(tmp_path, sample):
 
 
 # ------------------------------------------------------------------ guards, without kernels
-def test_a_run_killed_between_the_renames_is_undone(tmp_path):
-    paths = ProjectPaths(tmp_path)
-    old = paths.trash("processed", PERIOD, "r1")
-    old.mkdir(parents=True)
-    (old / "orders.parquet").write_text("good", encoding="utf-8")
-    leftover = paths.folder("processed", PERIOD, "r1")
-    leftover.mkdir(parents=True)
-    _recover(paths, PERIOD)
-    assert (paths.folder("processed", PERIOD) / "orders.parquet").read_text(encoding="utf-8") == "good"
-    assert not leftover.exists() and not old.exists()
+def _staged_run(paths: ProjectPaths, run_id: str, text: str) -> None:
+    for place in ("processed", "reports"):
+        folder = paths.folder(place, PERIOD, run_id)
+        folder.mkdir(parents=True)
+        (folder / "file.txt").write_text(text, encoding="utf-8")
 
 
-def test_swap_replaces_both_folders(tmp_path):
+def test_commit_replaces_both_folders(tmp_path):
     paths = ProjectPaths(tmp_path)
+    _staged_run(paths, "r1", "old")
+    commit(paths, PERIOD, "r1")
+    _staged_run(paths, "r2", "new")
+    commit(paths, PERIOD, "r2")
     for place in ("processed", "reports"):
-        paths.folder(place, PERIOD).mkdir(parents=True)
-        (paths.folder(place, PERIOD) / "old.txt").write_text("old", encoding="utf-8")
-        paths.folder(place, PERIOD, "r2").mkdir(parents=True)
-        (paths.folder(place, PERIOD, "r2") / "new.txt").write_text("new", encoding="utf-8")
-    _swap(paths, PERIOD, "r2")
-    for place in ("processed", "reports"):
-        assert sorted(p.name for p in paths.folder(place, PERIOD).iterdir()) == ["new.txt"]
+        assert (paths.folder(place, PERIOD) / "file.txt").read_text(encoding="utf-8") == "new"
         assert not any((paths.base(place) / ".trash").iterdir())
+        assert not any((paths.base(place) / ".staging").iterdir())
+
+
+@pytest.mark.parametrize("done", [0, 1, 2, 3])
+def test_a_swap_cut_short_is_finished_never_left_half_old_half_new(tmp_path, done):
+    """A process dies after ``done`` of the four renames of a commit: recovery completes it."""
+    paths = ProjectPaths(tmp_path)
+    _staged_run(paths, "r1", "old")
+    commit(paths, PERIOD, "r1")
+    _staged_run(paths, "r2", "new")
+    paths.locks.mkdir(parents=True, exist_ok=True)
+    (paths.locks / f"{PERIOD}.commit.json").write_text(json.dumps({"run_id": "r2"}), encoding="utf-8")
+    renames = [(paths.folder(p, PERIOD), paths.trash(p, PERIOD, "r2")) for p in ("processed", "reports")]
+    renames += [(paths.folder(p, PERIOD, "r2"), paths.folder(p, PERIOD)) for p in ("processed", "reports")]
+    for source, target in renames[:done]:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.rename(target)
+    recover(paths, PERIOD)
+    for place in ("processed", "reports"):
+        assert (paths.folder(place, PERIOD) / "file.txt").read_text(encoding="utf-8") == "new"
+    assert not (paths.locks / f"{PERIOD}.commit.json").exists()
+
+
+def test_leftovers_of_a_run_that_never_committed_are_dropped(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    _staged_run(paths, "r1", "good")
+    commit(paths, PERIOD, "r1")
+    _staged_run(paths, "r2", "half written")  # died before its commit
+    recover(paths, PERIOD)
+    assert (paths.folder("processed", PERIOD) / "file.txt").read_text(encoding="utf-8") == "good"
+    assert not paths.folder("processed", PERIOD, "r2").exists()
 
 
 def test_two_runs_of_one_period_do_not_overlap(tmp_path):
@@ -269,6 +307,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, sample):
         (["--period", "2011-13"], "invalid period '2011-13'"),
         (["--period", "2011-11", "--stages", "07"], "no stage '07'"),
         (["--periods", "2011-05..2011-03"], "ends before it starts"),
+        (["--period", "2011-11", "--scorecard-input", "nope.xlsx"], "--scorecard-input: nope.xlsx does not exist"),
     ):
         code, out, err = grading("run", *argv, "--data", str(sample), "--root", str(root))
         assert code == 2 and message in err and "Traceback" not in out + err

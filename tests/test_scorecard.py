@@ -14,7 +14,7 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.segmentation import scorecard as sc
-from helpers.segmentation.settings import SCORECARD_CLASSES, Scorecard, load_scorecard
+from helpers.segmentation.settings import SCORECARD_CLASSES, Factor, Scorecard, load_scorecard
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 CARD = load_scorecard(CONFIG)
@@ -41,6 +41,7 @@ def _card(**classes) -> Scorecard:
                     "weight": 3,
                     "source": "data",
                     "column": "monetary",
+                    "higher_is_better": True,
                     "cuts": [10, 5, 1],
                     "levels": {4: "a", 3: "b", 2: "c", 1: "d"},
                 },
@@ -476,3 +477,20 @@ def test_scorecard_inputs_date_tenure_only_by_registration():
     assert np.isnan(table.loc["B", "tenure_years"])  # tenure from the first purchase only: not used
     assert table.loc["B", "order_month_share"] == 0.0  # no sale in the window
     assert table.loc["A", "credit_days_late"] == 1.0 and np.isnan(table.loc["B", "credit_days_late"])
+
+
+def test_a_data_factor_says_which_way_is_better_and_a_manual_one_does_not():
+    """No direction is assumed for a data factor: it is written in the config, once."""
+    base = {
+        "key": "x",
+        "number": 1,
+        "name_zh": "甲",
+        "name_en": "X",
+        "weight": 1,
+        "levels": {4: "a", 3: "b", 2: "c", 1: "d"},
+    }
+    with pytest.raises(ValueError, match="a data factor needs column, three cuts and higher_is_better"):
+        Factor.model_validate({**base, "source": "data", "column": "monetary", "cuts": [3, 2, 1]})
+    with pytest.raises(ValueError, match="a manual factor takes no column, cuts or higher_is_better"):
+        Factor.model_validate({**base, "source": "manual", "higher_is_better": True})
+    assert all(f.higher_is_better is not None for f in CARD.factors if f.source == "data")

@@ -87,7 +87,8 @@ _FILES: dict[str, tuple[str, str]] = {
     "leads": ("leads.xlsx", "leads.parquet"),
 }
 TRUTH_FILE = Path("_truth") / "customers_truth.parquet"
-#: The consultant's scorecard input ships with the dataset (``helpers.manual_input.find_manual_input`` finds it).
+#: The consultant's scorecard input ships with the dataset
+#: (``helpers.segmentation.manual_input.find_manual_input`` finds it).
 MANUAL_DIR = Path("manual")
 # The project's own config: the sample's manual sheet follows its scorecard unless another is given.
 _PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "config"

@@ -6,6 +6,9 @@ as-of date, so re-running an old period after new data arrived gives the same nu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +17,7 @@ from helpers.core.periods import Period
 
 __all__ = [
     "MONEY_DECIMALS",
+    "ReadsCleanedData",
     "concentration",
     "concentration_curve",
     "known_customers",
@@ -142,3 +146,19 @@ def concentration(values: pd.Series) -> dict[str, float]:
         "gini": float(2 * area_descending - 1),
         "customers_for_80pct_share": float(np.interp(0.8, y, x)),
     }
+
+
+class ReadsCleanedData:
+    """For the results of stages that read stage 01's ``cleaning`` record: the data's title and currency."""
+
+    inputs: Mapping[str, Any]
+
+    @property
+    def currency(self) -> str:
+        """The reporting currency every amount is in."""
+        return str(self.inputs["cleaning"]["reporting_currency"])
+
+    @property
+    def data_title(self) -> str:
+        """The dataset's title (its mapping's), for report headings."""
+        return str(self.inputs["cleaning"]["mapping_title"])

@@ -2,9 +2,9 @@
 
 Data contract
 -------------
-Input: the canonical tables from :func:`helpers.loaders.load_table` (any subset;
+Input: the canonical tables from :func:`helpers.io.loaders.load_table` (any subset;
 ``orders`` is required). Output: the clean tables of ``docs/contracts.md`` §2
-and the row ledger (:mod:`helpers.ledger`).
+and the row ledger (:mod:`helpers.cleaning.ledger`).
 
 Order-line rules, applied in this order (the first that matches is the reason):
 unparsable value (``on_invalid_value: exclude`` only), missing date, exact
@@ -318,7 +318,7 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
     """The clean customer base table as of the period: master data plus order summaries.
 
     A customer is in it when known by the as-of date
-    (:func:`helpers.indicators.known_customers`): registered by then, or with a
+    (:func:`helpers.shared.known_customers`): registered by then, or with a
     kept order by then. Customers
     that order but are missing from the master (or every customer, for
     transaction-only data) get a row with unknown attributes and

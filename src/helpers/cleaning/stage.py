@@ -64,11 +64,7 @@ class CleaningRun:
 def locate_raw_data(ctx: StageContext) -> Located:
     """The dataset of the run's ``data`` and ``mapping`` parameters (its files and the mapping's file)."""
     dataset = resolve_dataset(ctx.params.get("data") or "", ctx.params.get("mapping") or None, ctx.config_dir)
-    return Located(
-        dataset,
-        tuple(dataset.all_files),
-        f"{sum(len(v) for v in dataset.files.values())} file(s), mapping {dataset.mapping.name}",
-    )
+    return Located(dataset, tuple(dataset.all_files))
 
 
 def compute(inputs: Mapping[str, Any], ctx: StageContext) -> CleaningRun:

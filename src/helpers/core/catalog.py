@@ -149,11 +149,7 @@ class Catalog:
     def __init__(self, entries: Iterable[tuple[str, Output]]) -> None:
         self._outputs: dict[str, Output] = {}
         self._producer: dict[str, str] = {}
-        for stage_key, output in entries:
-            if output.name in self._outputs:
-                raise ConfigError(
-                    f"output {output.name!r} is declared by {self._producer[output.name]} and by {stage_key}"
-                )
+        for stage_key, output in entries:  # names are unique: the registry checks the declarations
             self._outputs[output.name] = output
             self._producer[output.name] = stage_key
 

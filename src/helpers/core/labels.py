@@ -5,8 +5,8 @@ titles and axis labels are looked up here by a namespace and a key
 (``LABELS.text("rfm_class", "important_value")``) instead of being written where
 they are shown. The words live in ``labels.yaml`` files: ``helpers/core/labels.yaml``
 for what every stage shares and ``helpers/<stage>/labels.yaml`` for each stage,
-all loaded on first use. Labels that come from the client's config (the
-scorecard's factor names) are added at run time with :meth:`LabelRegistry.add`.
+all loaded on first use. Words that come from the client's config (the
+scorecard's factor names) stay in that config and are shown with :meth:`Label.render`.
 
 File format::
 
@@ -24,7 +24,6 @@ placeholders, filled by :meth:`LabelRegistry.format`.
 from __future__ import annotations
 
 import importlib.resources
-import pkgutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -127,14 +126,13 @@ class LabelRegistry:
         if self._loaded:
             return
         self._loaded = True
-        package = importlib.import_module(self._package)  # type: ignore[arg-type]
-        names = [self._package] + [
-            f"{self._package}.{m.name}" for m in pkgutil.iter_modules(package.__path__) if m.ispkg
-        ]
-        for name in names:
-            resource = importlib.resources.files(name) / "labels.yaml"
+        # Read the files as package data: importing the sub-packages would load the whole pipeline.
+        root = importlib.resources.files(self._package)  # type: ignore[arg-type]
+        folders = [root, *sorted((f for f in root.iterdir() if f.is_dir()), key=lambda f: f.name)]
+        for folder in folders:
+            resource = folder / "labels.yaml"
             if resource.is_file():
-                self.load_yaml(resource.read_text(encoding="utf-8"), f"{name}/labels.yaml")
+                self.load_yaml(resource.read_text(encoding="utf-8"), f"{self._package}/{folder.name}/labels.yaml")
 
     # ------------------------------------------------------------------ reading
     def namespaces(self) -> list[str]:

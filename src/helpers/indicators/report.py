@@ -39,6 +39,18 @@ _SUMMARISED = (
     "avg_days_late",
 )
 _MONEY_INDICATORS = {"monetary", "avg_order_value", "gross_profit"}
+#: Columns of the top-customers table, in order (those the data lack are left out).
+_TOP_COLUMNS = (
+    "customer_id",
+    "customer_name",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "gross_profit",
+    "distinct_products",
+    "tenure_days",
+)
 
 
 def _fmt(kpi: str, value: float, *, change: bool = False) -> str:
@@ -129,36 +141,12 @@ def top_customers_table(indicators: pd.DataFrame, customers: pd.DataFrame | None
     if customers is not None and "customer_name" in customers and customers["customer_name"].notna().any():
         names = customers.set_index("customer_id")["customer_name"]
         top.insert(1, "customer_name", top["customer_id"].map(names))
-    cols = [
-        c
-        for c in (
-            "customer_id",
-            "customer_name",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "avg_order_value",
-            "gross_profit",
-            "distinct_products",
-            "tenure_days",
-        )
-        if c in top and top[c].notna().any()
-    ]
+    cols = [c for c in _TOP_COLUMNS if c in top and top[c].notna().any()]
     headers = {
         c: LABELS.text("column", c)
         if c in ("customer_id", "customer_name")
         else LABELS.text("indicator", c) + (f", {currency}" if c in _MONEY_INDICATORS else "")
-        for c in (
-            "customer_id",
-            "customer_name",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "avg_order_value",
-            "gross_profit",
-            "distinct_products",
-            "tenure_days",
-        )
+        for c in _TOP_COLUMNS
     }
     frame = top[cols].rename(columns=headers)
     return Table(

@@ -14,6 +14,7 @@ from helpers.indicators.kpis import KPI_COLUMNS, kpi_trend
 from helpers.indicators.settings import IndicatorSettings
 from helpers.pipeline.context import StageContext
 from helpers.pipeline.spec import Stage
+from helpers.shared import ReadsCleanedData
 
 __all__ = ["STAGE", "IndicatorRun", "compute"]
 
@@ -22,7 +23,7 @@ EVENT_INPUTS = ("tickets", "surveys", "interactions", "payments", "leads")
 
 
 @dataclass
-class IndicatorRun:
+class IndicatorRun(ReadsCleanedData):
     """What stage 02 computed, and the tables it read (for the report).
 
     Attributes
@@ -39,14 +40,6 @@ class IndicatorRun:
     indicators: pd.DataFrame
     trend: pd.DataFrame
     inputs: Mapping[str, Any]
-
-    @property
-    def currency(self) -> str:
-        return str(self.inputs["cleaning"]["reporting_currency"])
-
-    @property
-    def data_title(self) -> str:
-        return str(self.inputs["cleaning"]["mapping_title"])
 
     @property
     def outputs(self) -> dict[str, Any]:

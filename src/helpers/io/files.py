@@ -16,7 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "read_json", "sha256", "sha256_bytes", "write_json", "write_text"]
+__all__ = ["atomic_path", "read_json", "read_record", "sha256", "sha256_bytes", "write_json", "write_text"]
+
+# The process's umask, read once (reading it means setting it): temporary files are created private, and the
+# file that replaces the target gets the mode any new file would have, so reports stay readable by others.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def sha256(path: Path) -> str:
@@ -46,6 +51,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -67,3 +73,12 @@ def write_json(path: Path, data: Any) -> Path:
 def read_json(path: Path) -> Any:
     """Read a JSON file written by :func:`write_json`."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """A JSON object from a file, or ``{}`` when the file is missing, unreadable or not an object."""
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

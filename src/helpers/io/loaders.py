@@ -4,7 +4,7 @@ Data contract
 -------------
 Input: a dataset path (one file, or a folder) and a mapping (``config/mappings``).
 Output: one DataFrame per mapped table with the canonical columns of
-:mod:`helpers.schema` (parsed to their kinds) plus ``source_file`` and
+:mod:`helpers.core.schema` (parsed to their kinds) plus ``source_file`` and
 ``source_row``, the place a user finds the raw row: for CSV and Excel the
 header is row 1, so the first data row is row 2.
 """

@@ -20,7 +20,9 @@ from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
 from helpers.core.periods import Period, parse_period, parse_periods
 from helpers.pipeline import registry
-from helpers.pipeline.runner import period_status, plan_run, run_period, write_index
+from helpers.pipeline.context import stage_statuses
+from helpers.pipeline.runner import run_period, write_index
+from helpers.pipeline.spec import Param
 
 __all__ = ["build_parser", "main"]
 
@@ -118,12 +120,32 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     for s in registry.stages():
         for p in s.params:
             value = getattr(args, p.name, None)
-            if value is None:
-                continue
-            if p.path and value:
-                value = str(Path(value).expanduser().resolve())
-            params[p.name] = type(p.default)(value) if not isinstance(p.default, str) else value
+            if value is not None:
+                params[p.name] = _param_value(p, value)
     return params
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "y", "on"}, {"0", "false", "no", "n", "off"}
+
+
+def _param_value(param: Param, text: str) -> str | int | float | bool:
+    """A command-line value as the parameter's type (that of its default); a path must exist."""
+    if param.path and text:
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise ConfigError(f"{param.option}: {text} does not exist")
+        return str(path.resolve())  # kernels run in notebooks/: a relative path would point elsewhere
+    kind = type(param.default)
+    if kind is bool:
+        if text.strip().lower() not in _TRUE | _FALSE:
+            raise ConfigError(f"{param.option}: expected yes or no, got {text!r}")
+        return text.strip().lower() in _TRUE
+    if kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            raise ConfigError(f"{param.option}: expected a number, got {text!r}") from None
+    return text
 
 
 def _project(args: argparse.Namespace) -> ProjectPaths:
@@ -157,8 +179,7 @@ def _requested(text: str | None) -> list[Any] | None:
 # --------------------------------------------------------------------------- commands
 def _run_one(paths: ProjectPaths, period: Period, args: argparse.Namespace, params: dict[str, Any]) -> int:
     settings = registry.load_settings(paths.config)
-    plan = plan_run(paths, period, settings, params, _requested(args.stages), no_deps=args.no_deps)
-    outcome = run_period(paths, period, settings, params, plan)
+    outcome = run_period(paths, period, settings, params, _requested(args.stages), no_deps=args.no_deps)
     index = write_index(paths)
     if not outcome.ok:
         kept = (
@@ -246,9 +267,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     params = _params(args)
     print(period.label)
     width = max(len(s.key) for s in registry.stages())
-    for s, status in period_status(paths, period, settings, params):
+    for key, status in stage_statuses(paths, period, settings, params).items():
         detail = f": {status.reason}" if status.reason else ""
-        print(f"  {s.key:<{width}}  {_STATE_WORDS[status.state]}{detail}")
+        print(f"  {key:<{width}}  {_STATE_WORDS[status.state]}{detail}")
     return 0
 
 

@@ -31,6 +31,7 @@ from helpers.core.catalog import Catalog, Output, ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
 from helpers.core.periods import Period, parse_period
 from helpers.io.files import read_json, sha256, write_json
+from helpers.io.manifest import read_manifest
 from helpers.io.tables import read_table, table_rows, write_table
 from helpers.pipeline import registry
 from helpers.pipeline.spec import COMMON_PARAMETERS, External, Located, Stage, StageResult
@@ -39,12 +40,11 @@ from helpers.pipeline.state import (
     StageStatus,
     period_lock,
     project_version,
-    read_manifest,
     settings_fingerprint,
     stage_status,
 )
 
-__all__ = ["StageContext", "open_stage", "stage_context"]
+__all__ = ["StageContext", "open_stage", "stage_context", "stage_statuses"]
 
 
 @dataclass
@@ -146,13 +146,26 @@ class StageContext:
             prints[output.name] = sha256(path) if path.is_file() else ABSENT
         return prints
 
-    def status(self, manifest: Mapping[str, Any] | None = None) -> StageStatus:
-        """Whether the period's outputs of this stage are up to date with its inputs, settings and parameters."""
+    def reads(self) -> list[str]:
+        """The keys of the earlier stages whose outputs this stage reads."""
+        return list(dict.fromkeys(self.catalog.producer(n) for n in self.spec.table_inputs))
+
+    def status(self, manifest: Mapping[str, Any] | None = None, behind: Mapping[str, str] | None = None) -> StageStatus:
+        """Whether the period's outputs of this stage are up to date.
+
+        The one rule: a stage is out of date when an earlier stage it reads is not up to date
+        or runs again (``behind``: stage key -> ``"is not up to date"`` / ``"runs again"``), or
+        when its own inputs, settings, parameters or the project version changed since it ran.
+        """
+        late = [key for key in self.reads() if key in (behind or {})]
+        if late:
+            return StageStatus("stale", f"it reads {', '.join(late)}, which {behind[late[0]]}")
         if manifest is None:
             manifest = read_manifest(self.paths.manifest(self.period.label))
         return stage_status(
             self.spec,
-            manifest.get("stages", {}).get(self.spec.key),
+            manifest["stages"].get(self.spec.key) if manifest else None,
+            period=self.period.label,
             outputs_now=self.output_fingerprints(),
             inputs_now=self.input_fingerprints,
             settings_now=self.settings_fingerprint(),
@@ -160,11 +173,13 @@ class StageContext:
         )
 
     def require_upstream(self) -> None:
-        """Outside a run: raise unless every earlier stage this one reads is up to date for this period."""
+        """Outside a run: raise unless every earlier stage this one reads, and theirs, is up to date."""
         manifest = read_manifest(self.paths.manifest(self.period.label))
-        for key in dict.fromkeys(self.catalog.producer(n) for n in self.spec.table_inputs):
-            upstream = stage_context(key, self.paths, self.period, self.settings, self.params)
-            status = upstream.status(manifest)
+        statuses = stage_statuses(
+            self.paths, self.period, self.settings, self.params, manifest, only=_closure(self.spec.key)
+        )
+        for key in self.reads():
+            status = statuses[key]
             if not status.ok:
                 state = "has not been run" if status.state == "missing" else "is out of date"
                 raise GradingError(
@@ -233,14 +248,18 @@ class StageContext:
     def run(self) -> StageResult:
         """Read the inputs, compute, write the outputs and record them in the manifest.
 
-        Outside a runner (``run_id`` empty) it first checks that the earlier stages are
-        up to date, and writes straight into the period's folders while holding its lock.
+        Outside a runner (``run_id`` empty) it holds the period's lock, finishes a run a dead
+        process left half done, checks that the earlier stages are up to date, and writes
+        straight into the period's folders.
         """
         started = time.perf_counter()
         if self.run_id:
             return self._run(started)
-        self.require_upstream()
+        from helpers.pipeline.promotion import recover  # promotion reads the registry, as this module does
+
         with period_lock(self.paths, self.period.label):
+            recover(self.paths, self.period.label)
+            self.require_upstream()
             return self._run(started)
 
     def _run(self, started: float) -> StageResult:
@@ -260,10 +279,50 @@ class StageContext:
             "compute_seconds": round(time.perf_counter() - started, 3),
         }
         path = self.paths.manifest(self.period.label, self.run_id)
-        manifest = read_manifest(path)
-        manifest.setdefault("stages", {})[self.spec.key] = entry
+        manifest = read_manifest(path) or {"stages": {}}
+        manifest["stages"][self.spec.key] = entry
         write_json(path, manifest)
         return result
+
+
+def _closure(key: str) -> set[str]:
+    """The stages ``key`` reads, directly or through others (``key`` itself left out)."""
+    catalog = registry.catalog()
+    reads = {s.key: {catalog.producer(n) for n in s.table_inputs} for s in registry.stages()}
+    found, todo = set(), list(reads[key])
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(reads[current])
+    return found
+
+
+def stage_statuses(
+    paths: ProjectPaths,
+    period: Period,
+    settings: BaseModel,
+    params: Mapping[str, Any],
+    manifest: Mapping[str, Any] | None = None,
+    *,
+    only: set[str] | None = None,
+) -> dict[str, StageStatus]:
+    """Every stage's status for a period (or only those in ``only``), in stage order.
+
+    A stage reading one that is not up to date is out of date too (:meth:`StageContext.status`).
+    """
+    if manifest is None:
+        manifest = read_manifest(paths.manifest(period.label))
+    behind: dict[str, str] = {}
+    statuses: dict[str, StageStatus] = {}
+    for spec in registry.stages():
+        if only is not None and spec.key not in only:
+            continue
+        status = stage_context(spec, paths, period, settings, params).status(manifest, behind)
+        statuses[spec.key] = status
+        if not status.ok:
+            behind[spec.key] = "is not up to date"
+    return statuses
 
 
 def _write_output(output: Output, value: Any, path: Path) -> None:

@@ -2,17 +2,18 @@
 
 :func:`plan_run` decides what runs: the stages asked for, plus every earlier
 stage they read that is not run yet or out of date (or, with ``no_deps``, a
-:class:`NeedsEarlierStage` error naming it). :func:`run_period` executes the
+:class:`NeedsEarlierStage` error naming it). :func:`run_period` plans and executes the
 plan: each stage's notebook runs with Papermill into the run's staging folders
 (``data/processed/.staging/<period>.<run>/``, ``reports/.staging/...``) and is
 rendered to HTML; only when every stage succeeded do the staging folders
-replace the period's folders, each by one rename. A failed run leaves the
+replace the period's folders, all or nothing (:mod:`helpers.pipeline.promotion`). A failed run leaves the
 period's previous outputs byte-identical and keeps its own reports in
 ``reports/failed-runs/<period>/`` for diagnosis.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import shutil
@@ -27,14 +28,16 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
-from helpers.core.catalog import Place, ProjectPaths
+from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import GradingError
 from helpers.core.periods import Period
 from helpers.io.files import read_json, write_json
+from helpers.io.manifest import read_manifest
 from helpers.pipeline import registry
 from helpers.pipeline.context import StageContext, stage_context
+from helpers.pipeline.promotion import PLACES, carry_forward, commit, recover
 from helpers.pipeline.spec import Stage
-from helpers.pipeline.state import StageStatus, index_lock, period_lock, project_version, read_manifest
+from helpers.pipeline.state import index_lock, period_lock, project_version
 
 __all__ = [
     "NeedsEarlierStage",
@@ -42,7 +45,6 @@ __all__ = [
     "Plan",
     "RunOutcome",
     "package_versions",
-    "period_status",
     "plan_run",
     "run_period",
     "write_index",
@@ -60,7 +62,6 @@ VERSIONED_PACKAGES = (
     "statsmodels",
     "pymc-marketing",
 )
-_PLACES: tuple[Place, ...] = ("processed", "reports")
 # The kernel process's own log ("running over TCP without encryption" at start, "KeyboardInterrupt caught"
 # when the client interrupts it on shutdown) would print between our progress lines. A notebook's warnings and
 # errors are unaffected: they reach its outputs, and a kernel that dies is reported by Papermill.
@@ -112,12 +113,6 @@ class RunOutcome:
 
 
 # --------------------------------------------------------------------------- planning
-def _contexts(
-    paths: ProjectPaths, period: Period, settings: BaseModel, params: Mapping[str, Any]
-) -> dict[str, StageContext]:
-    return {s.key: stage_context(s, paths, period, settings, params) for s in registry.stages()}
-
-
 def plan_run(
     paths: ProjectPaths,
     period: Period,
@@ -129,9 +124,9 @@ def plan_run(
 ) -> Plan:
     """Decide which stages run: those requested, and the earlier ones they need that are not up to date.
 
-    An earlier stage is run again when it has not run for the period, when its
-    inputs, settings, parameters or the project version changed since, or when a
-    stage it reads runs again in this plan.
+    An earlier stage runs again when it has not run for the period, when its inputs,
+    settings, parameters or the project version changed since, or when a stage it
+    reads runs again in this plan (:meth:`~helpers.pipeline.context.StageContext.status`).
 
     Raises
     ------
@@ -142,27 +137,28 @@ def plan_run(
     """
     everything = list(registry.stages())
     wanted = {s.key for s in (requested or everything)}
-    catalog = registry.catalog()
-    upstream = {s.key: {catalog.producer(n) for n in s.table_inputs} for s in everything}
+    contexts = {s.key: stage_context(s, paths, period, settings, params) for s in everything}
     needed = set(wanted)
     for s in reversed(everything):
         if s.key in needed:
-            needed |= upstream[s.key]
-    contexts = _contexts(paths, period, settings, params)
+            needed |= set(contexts[s.key].reads())
     manifest = read_manifest(paths.manifest(period.label))
     run: list[tuple[Stage, str]] = []
     reused: list[Stage] = []
+    behind: dict[str, str] = {}
     for s in everything:
         if s.key not in needed:
             continue
         if s.key in wanted:
             run.append((s, "asked for"))
+            behind[s.key] = "runs again"
             continue
-        reason = _rerun_reason(s, upstream[s.key], {r.key for r, _ in run}, contexts[s.key], manifest)
-        if reason is None:
+        status = contexts[s.key].status(manifest, behind)
+        if status.ok:
             reused.append(s)
         else:
-            run.append((s, reason))
+            run.append((s, status.reason))
+            behind[s.key] = "runs again"
     earlier = [(s, why) for s, why in run if s.key not in wanted]
     if no_deps and earlier:
         first, why = earlier[0]
@@ -174,37 +170,13 @@ def plan_run(
     return Plan(run=run, reused=reused)
 
 
-def _rerun_reason(
-    stage: Stage, reads: set[str], running: set[str], ctx: StageContext, manifest: Mapping[str, Any]
-) -> str | None:
-    """Why an earlier stage must run again (``None``: its outputs are up to date)."""
-    rerun = sorted(reads & running)
-    if rerun:
-        return f"it reads {', '.join(rerun)}, which runs again"
-    status = ctx.status(manifest)
-    return None if status.ok else status.reason
-
-
-def period_status(
-    paths: ProjectPaths, period: Period, settings: BaseModel, params: Mapping[str, Any]
-) -> list[tuple[Stage, StageStatus]]:
-    """Every stage's status for a period; a stage reading an out-of-date or missing one is out of date too."""
-    catalog = registry.catalog()
-    contexts = _contexts(paths, period, settings, params)
-    manifest = read_manifest(paths.manifest(period.label))
-    statuses: dict[str, StageStatus] = {}
-    for s in registry.stages():
-        status = contexts[s.key].status(manifest)
-        behind = sorted({catalog.producer(n) for n in s.table_inputs} - {k for k, v in statuses.items() if v.ok})
-        if status.ok and behind:
-            status = StageStatus("stale", f"it reads {', '.join(behind)}, which is not up to date")
-        statuses[s.key] = status
-    return [(s, statuses[s.key]) for s in registry.stages()]
-
-
 # --------------------------------------------------------------------------- executing
-def _execute(stage: Stage, notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path) -> str | None:
-    """Execute one notebook; return ``ename: evalue`` of the failing cell, or ``None``."""
+def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path) -> str | None:
+    """Execute one notebook; return what went wrong in one line (``ename: evalue`` of the failing cell), or ``None``.
+
+    Any failure to execute — a cell's error, a kernel that died or timed out — is the stage's failure, reported
+    in one line: the period's good outputs stay untouched either way.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -220,21 +192,21 @@ def _execute(stage: Stage, notebook: Path, executed: Path, parameters: Mapping[s
         )
     except PapermillExecutionError as exc:
         return f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # a dead or hung kernel is a failed stage, not a traceback
+        return f"the notebook could not be executed ({type(exc).__name__}: {exc})".replace("\n", " ")
     return None
 
 
-def _render(executed: Path, title: str, failed: bool) -> Path | None:
-    """The HTML next to the executed notebook; best effort for a failed stage."""
+def _render(executed: Path, title: str) -> tuple[Path | None, str | None]:
+    """The HTML next to the executed notebook, or why it could not be rendered."""
     from helpers.reporting.html import export_html
 
     if not executed.is_file():
-        return None
+        return None, "the notebook wrote no executed copy to render"
     try:
-        return export_html(executed, executed.with_suffix(".html"), title)
-    except Exception:
-        if not failed:
-            raise
-        return None  # a partial report must never hide the stage's own error
+        return export_html(executed, executed.with_suffix(".html"), title), None
+    except Exception as exc:  # a report that cannot be rendered fails its stage in one line
+        return None, f"the report could not be rendered ({type(exc).__name__}: {exc})"
 
 
 def run_notebook(
@@ -244,9 +216,10 @@ def run_notebook(
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / stage.notebook
     started = time.perf_counter()
-    error = _execute(stage, paths.notebooks / stage.notebook, executed, parameters, paths.notebooks)
+    error = _execute(paths.notebooks / stage.notebook, executed, parameters, paths.notebooks)
     executed_at = time.perf_counter()
-    html = _render(executed, f"{stage.key[:2]} {stage.title} — {period}", failed=error is not None)
+    html, render_error = _render(executed, f"{stage.key[:2]} {stage.title} — {period}")
+    error = error or render_error  # a partial report of a failed stage never hides the stage's own error
     return NotebookRun(
         stage,
         "failed" if error else "ok",
@@ -258,19 +231,16 @@ def run_notebook(
     )
 
 
-def _notebook_parameters(
-    stage: Stage, period: str, params: Mapping[str, Any], paths: ProjectPaths, run_id: str
-) -> dict[str, Any]:
-    values = {
-        "period": period,
-        "data": params.get("data", ""),
-        "mapping": params.get("mapping", ""),
-        "project_root": str(paths.root),
+def _notebook_parameters(ctx: StageContext, run_id: str) -> dict[str, Any]:
+    """What Papermill passes: the common parameters, then the stage's own (defaults filled by the context)."""
+    return {
+        "period": ctx.period.label,
+        "data": ctx.params.get("data", ""),
+        "mapping": ctx.params.get("mapping", ""),
+        "project_root": str(ctx.paths.root),
         "run_id": run_id,
+        **ctx.stage_params(),
     }
-    for p in stage.params:
-        values[p.name] = params.get(p.name, p.default)
-    return values
 
 
 def _now() -> str:
@@ -286,65 +256,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-def _carry_forward(paths: ProjectPaths, period: str, run_id: str, ran: set[str]) -> None:
-    """Put into the staging folders every file of the period the run did not replace.
-
-    Outputs and reports of the stages that ran are left behind (their new
-    versions are staged, and an optional output they no longer write must
-    disappear); everything else — other stages' outputs and reports, files a
-    user put there — is hard-linked forward unchanged.
-    """
-    stale_names: dict[Place, set[str]] = {"processed": {"manifest.json"}, "reports": set()}
-    for s in registry.stages():
-        if s.key in ran:
-            for output in s.outputs:
-                stale_names[output.place].add(output.filename(period))
-            stale_names["reports"] |= {s.notebook, f"{s.key}.html"}
-    for place in _PLACES:
-        committed = paths.folder(place, period)
-        staged = paths.folder(place, period, run_id)
-        if not committed.is_dir():
-            continue
-        for source in committed.rglob("*"):
-            relative = source.relative_to(committed)
-            if source.is_file() and relative.as_posix() not in stale_names[place] and not (staged / relative).exists():
-                _link_or_copy(source, staged / relative)
-
-
-def _recover(paths: ProjectPaths, period: str) -> None:
-    """Undo a run killed between the two renames of a swap, and drop staging folders of dead runs."""
-    for place in _PLACES:
-        committed = paths.folder(place, period)
-        trash = paths.base(place) / ".trash"
-        if not committed.exists() and trash.is_dir():
-            waiting = sorted(trash.glob(f"{period}.*"), key=lambda p: p.stat().st_mtime)
-            if waiting:
-                waiting[-1].rename(committed)
-        for leftover in [*(paths.base(place) / ".staging").glob(f"{period}.*"), *trash.glob(f"{period}.*")]:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _swap(paths: ProjectPaths, period: str, run_id: str) -> None:
-    """Replace each period folder by its staging folder: two renames per place, old folder deleted after."""
-    for place in _PLACES:
-        committed, staged = paths.folder(place, period), paths.folder(place, period, run_id)
-        staged.mkdir(parents=True, exist_ok=True)
-        trash = paths.trash(place, period, run_id)
-        if committed.exists():
-            trash.parent.mkdir(parents=True, exist_ok=True)
-            committed.rename(trash)
-        staged.rename(committed)
-        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _final_manifest(
@@ -422,11 +333,16 @@ def run_period(
     period: Period,
     settings: BaseModel,
     params: Mapping[str, Any],
-    plan: Plan,
+    requested: Sequence[Stage] | None = None,
     *,
+    no_deps: bool = False,
     out: TextIO | None = None,
 ) -> RunOutcome:
-    """Execute a plan for one period; replace the period's outputs only if every stage succeeds.
+    """Plan and run stages for one period; replace the period's outputs only if every stage succeeds.
+
+    Holding the period's lock throughout, it first finishes a run a dead process left
+    half done (:func:`~helpers.pipeline.promotion.recover`), then plans (:func:`plan_run`),
+    so what it plans on cannot change before it runs.
 
     Parameters
     ----------
@@ -434,37 +350,39 @@ def run_period(
         The project, the period and the validated settings.
     params
         ``data`` (absolute), ``mapping`` and the stages' own parameters.
-    plan
-        From :func:`plan_run`.
+    requested, no_deps
+        As in :func:`plan_run`.
     out
         Where progress lines go (default: standard output).
+
+    Raises
+    ------
+    NeedsEarlierStage, GradingError
+        From planning (nothing has been written then), or when every stage succeeded but the
+        period's folders could not be replaced (the next run restores them first).
     """
     out = sys.stdout if out is None else out
     label = period.label
     outcome = RunOutcome(period=label, ok=False)
     with period_lock(paths, label):
-        _recover(paths, label)
+        recover(paths, label)
+        plan = plan_run(paths, period, settings, params, requested, no_deps=no_deps)
         run_id = f"{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
         started_at, started = _now(), time.perf_counter()
-        for place in _PLACES:
+        for place in PLACES:
             paths.folder(place, label, run_id).mkdir(parents=True, exist_ok=True)
         if plan.reused:
             print(f"up to date, reused: {', '.join(s.key for s in plan.reused)}", file=out, flush=True)
-        total = len(plan.run)
         for i, (stage, _why) in enumerate(plan.run, start=1):
-            print(f"[{i}/{total}] {stage.key} ... ", end="", file=out, flush=True)
-            parameters = _notebook_parameters(stage, label, params, paths, run_id)
-            result = run_notebook(stage, paths, paths.folder("reports", label, run_id), parameters, label)
+            print(f"[{i}/{len(plan.run)}] {stage.key} ... ", end="", file=out, flush=True)
+            ctx = stage_context(stage, paths, period, settings, params)
+            result = run_notebook(
+                stage, paths, paths.folder("reports", label, run_id), _notebook_parameters(ctx, run_id), label
+            )
             recorded = read_manifest(paths.manifest(label, run_id)).get("stages", {})
             if result.status == "ok" and stage.key not in recorded:
-                result = NotebookRun(
-                    stage,
-                    "failed",
-                    result.seconds,
-                    result.render_seconds,
-                    result.notebook,
-                    result.html,
-                    "the notebook did not call stage.run(), so it wrote no outputs",
+                result = dataclasses.replace(
+                    result, status="failed", error="the notebook did not call stage.run(), so it wrote no outputs"
                 )
             took = result.seconds + result.render_seconds
             print(f"{took:.1f} s" if result.status == "ok" else f"failed after {took:.1f} s", file=out, flush=True)
@@ -473,10 +391,16 @@ def run_period(
                 outcome.error = f"stage {stage.key} failed: {result.error}"
                 _keep_failed_attempt(paths, label, run_id, outcome)
                 return outcome
-        manifest = _final_manifest(paths, period, run_id, params, outcome.stages, started_at, started)
-        write_json(paths.manifest(label, run_id), manifest)
-        _carry_forward(paths, label, run_id, {s.key for s, _ in plan.run})
-        _swap(paths, label, run_id)
+        try:
+            carry_forward(paths, label, run_id, (s.key for s, _ in plan.run))
+            manifest = _final_manifest(paths, period, run_id, params, outcome.stages, started_at, started)
+            write_json(paths.manifest(label, run_id), manifest)
+            commit(paths, label, run_id)
+        except OSError as exc:  # a full disk, a file held open: the next run finishes or undoes this one first
+            raise GradingError(
+                f"{label}: every stage succeeded, but the period's outputs could not be replaced ({exc}); "
+                "run again: the last good outputs are restored or the swap completed first"
+            ) from None
         shutil.rmtree(paths.failed(label), ignore_errors=True)
         outcome.ok = True
     return outcome

@@ -54,13 +54,10 @@ class Located:
         What ``compute`` receives (a resolved dataset, a file path, or ``None`` when absent).
     files
         The files whose content the stage depends on: hashed to tell when it is out of date.
-    describe
-        One line for people (``"3 files of mapping sample_distributor"``).
     """
 
     value: Any
     files: tuple[Path, ...] = ()
-    describe: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,9 +174,3 @@ class Stage:
     def sections(self) -> tuple[str, ...]:
         """Every settings section it reads: the shared ones, then its own."""
         return (*self.shared_sections, self.config_section)
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from helpers.core.catalog import ProjectPaths
 from helpers.core.config import canonical
 from helpers.core.errors import GradingError
-from helpers.io.files import read_json, sha256, sha256_bytes
+from helpers.io.files import sha256, sha256_bytes
 from helpers.pipeline.spec import Stage
 
 __all__ = [
@@ -35,7 +35,6 @@ __all__ = [
     "index_lock",
     "period_lock",
     "project_version",
-    "read_manifest",
     "settings_fingerprint",
     "stage_status",
 ]
@@ -71,15 +70,6 @@ def settings_fingerprint(spec: Stage, settings: BaseModel, config_dir: Path) -> 
     return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """A period's manifest, or ``{}`` when there is none or it cannot be read (then nothing is up to date)."""
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 @dataclass(frozen=True)
 class StageStatus:
     """``ok`` (up to date), ``stale`` (out of date) or ``missing`` (not run), with the reason."""
@@ -106,6 +96,7 @@ def stage_status(
     spec: Stage,
     entry: Mapping[str, Any] | None,
     *,
+    period: str,
     outputs_now: Mapping[str, str],
     inputs_now: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     settings_now: str,
@@ -119,6 +110,8 @@ def stage_status(
         The stage.
     entry
         Its entry in the period's manifest (``None``: never run).
+    period
+        The period's label (for the file names in the reasons).
     outputs_now
         Output name -> sha256 of the file now (:data:`ABSENT` when missing).
     inputs_now, settings_now, params_now
@@ -133,8 +126,9 @@ def stage_status(
         then = recorded.get(output.name, {}).get("sha256", ABSENT) if isinstance(recorded, dict) else ABSENT
         now = outputs_now.get(output.name, ABSENT)
         if now == ABSENT and (then != ABSENT or not output.optional):
-            return StageStatus("missing", f"its output {output.filename('{period}')} is missing")
-        if now != then:
+            return StageStatus("missing", f"its output {output.filename(period)} is missing")
+        # A workbook for people may be opened and saved; only the tables later stages read must be as written.
+        if now != then and output.place == "processed":
             return StageStatus("stale", f"its output {output.name} was changed after the run")
     if entry.get("version") != project_version():
         return StageStatus(

@@ -18,9 +18,13 @@ from urllib.parse import quote
 from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import PeriodError
 from helpers.core.periods import Period, parse_period
-from helpers.io.files import read_json, write_text
+from helpers.io.files import read_record, write_text
+from helpers.io.manifest import read_manifest
 
-__all__ = ["outdated_stages", "write_index"]
+__all__ = ["CLEANING_RECORD", "outdated_stages", "write_index"]
+
+#: Stage 01's record of the data read and the rows kept, in the period's processed folder.
+CLEANING_RECORD = "cleaning.json"
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
@@ -42,14 +46,6 @@ a { color: #0969da; }
 """
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _periods(paths: ProjectPaths) -> list[Period]:
     """Periods with a good run (a manifest), newest first; other folders are ignored."""
     found = []
@@ -69,7 +65,9 @@ def outdated_stages(manifest: dict[str, Any]) -> dict[str, list[str]]:
     """Stages whose recorded inputs differ from what the earlier stages' outputs are now.
 
     That happens after running an earlier stage alone (``--stages 01``): the later
-    stages' tables and reports are still those of the older run.
+    stages' tables and reports are still those of the older run. Unlike
+    :meth:`helpers.pipeline.context.StageContext.status`, this reads the manifest only
+    (the index has no data path to hash the raw files with).
 
     Returns
     -------
@@ -130,8 +128,8 @@ def _run_cell(manifest: dict[str, Any], attempt: dict[str, Any], paths: ProjectP
     return cell
 
 
-def _rows_cell(manifest: dict[str, Any]) -> str:
-    orders = manifest.get("tables", {}).get("orders", {})
+def _rows_cell(cleaning: dict[str, Any]) -> str:
+    orders = cleaning.get("tables", {}).get("orders", {})
     kept, total = orders.get("kept_rows"), orders.get("input_rows")
     if not isinstance(kept, int) or not isinstance(total, int):
         return '<span class="muted">–</span>'
@@ -139,15 +137,17 @@ def _rows_cell(manifest: dict[str, Any]) -> str:
 
 
 def _row(period: Period, paths: ProjectPaths) -> str:
-    manifest = _read(paths.manifest(period.label))
-    attempt = _read(paths.failed(period.label) / "attempt.json")
+    manifest = read_manifest(paths.manifest(period.label))
+    attempt = read_record(paths.failed(period.label) / "attempt.json")
     folder = paths.folder("reports", period.label)
+    # The data's title and row accounting come from stage 01's own record: its one source.
+    cleaning = read_record(paths.folder("processed", period.label) / CLEANING_RECORD)
     return (
         f"<tr><td>{html.escape(period.label)}</td>"
-        f"<td>{html.escape(str(manifest.get('mapping_title', '–')))}</td>"
+        f"<td>{html.escape(str(cleaning.get('mapping_title', '–')))}</td>"
         f"<td>{_reports_cell(period.label, manifest, folder)}</td>"
         f"<td>{_run_cell(manifest, attempt, paths, period.label)}</td>"
-        f'<td class="num">{_rows_cell(manifest)}</td></tr>'
+        f'<td class="num">{_rows_cell(cleaning)}</td></tr>'
     )
 
 

@@ -59,7 +59,7 @@ def plot_class_share(ax: Axes, summary: pd.DataFrame) -> Axes:
     ax
         Axes to draw on.
     summary
-        Result of :func:`helpers.rfm.segment_summary`.
+        Result of :func:`helpers.segmentation.rfm.segment_summary`.
 
     Returns
     -------
@@ -82,7 +82,7 @@ def plot_class_revenue(ax: Axes, summary: pd.DataFrame) -> Axes:
     ax
         Axes to draw on.
     summary
-        Result of :func:`helpers.rfm.segment_summary`.
+        Result of :func:`helpers.segmentation.rfm.segment_summary`.
 
     Returns
     -------
@@ -110,7 +110,7 @@ def plot_rf_heatmap(ax: Axes, matrix: pd.DataFrame) -> Axes:
     ax
         Axes to draw on.
     matrix
-        Result of :func:`helpers.rfm.rf_matrix` (rows R score, columns F score;
+        Result of :func:`helpers.segmentation.rfm.rf_matrix` (rows R score, columns F score;
         ``attrs["value"]`` says whether cells are customers or mean spend).
 
     Returns
@@ -160,7 +160,7 @@ def plot_value_matrix(
     clv, gross_profit
         Values per customer.
     classes
-        Result of :func:`helpers.gradings.value_matrix`.
+        Result of :func:`helpers.segmentation.gradings.value_matrix`.
     cuts
         ``{"clv": cut, "gross_profit": cut}`` (``classes.attrs["cuts"]``).
 

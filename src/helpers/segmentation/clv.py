@@ -315,7 +315,7 @@ def fit_clv(summary: pd.DataFrame, settings: ClvSettings) -> ClvFit:
     Parameters
     ----------
     summary
-        Output of :func:`helpers.indicators.clv_summary` in ``settings.time_unit``:
+        Output of :func:`clv_summary` in ``settings.time_unit``:
         index customer id, columns ``frequency``, ``recency``, ``T``, ``monetary_value``.
     settings
         The ``clv`` settings: fit method, priors, MCMC sampler and seed.

@@ -98,11 +98,11 @@ def grading_table(
     Parameters
     ----------
     segments
-        :func:`helpers.rfm.rfm_segments` (index customer_id): the graded customers.
+        :func:`helpers.segmentation.rfm.rfm_segments` (index customer_id): the graded customers.
     gradings
         Columns ``value_tier``, ``behaviour_state``, ``needs_type``, ``satisfaction_class`` (index customer_id).
     clv
-        :func:`helpers.clv.predict_clv` (index customer_id); customers missing from it get NaN.
+        :func:`helpers.segmentation.clv.predict_clv` (index customer_id); customers missing from it get NaN.
     value_matrix
         Value-matrix class per customer.
     scorecard

@@ -76,7 +76,7 @@ def value_score(indicators: pd.DataFrame, settings: ValueTierSettings) -> pd.Ser
 
     Each of ``monetary`` and ``gross_profit`` is turned into its mid-rank
     percentile among the customers with a value (ties share it; see
-    :func:`helpers.rfm.mid_rank_percentile`) and the percentiles are averaged
+    :func:`helpers.segmentation.rfm.mid_rank_percentile`) and the percentiles are averaged
     with ``settings.weights``. When profit contribution is unavailable (listed in
     ``attrs["unavailable"]`` or empty for everyone) spend is used alone; a
     customer whose own profit is unknown (no cost on any of their lines) is

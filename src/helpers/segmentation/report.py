@@ -112,36 +112,27 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
     note("\n\n".join(lines))
 
 
+_SUMMARY_MONEY = ("revenue", "avg_order_value", "median_monetary")
+
+
+def _summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """The segment summary as people read it (class names, no key columns), shares as fractions."""
+    frame = summary.drop(columns=["class_zh", "class_en"]).rename(columns={"share": "customer_share"})
+    frame = frame.rename_axis("rfm_class").reset_index()
+    frame["rfm_class"] = [LABELS.text("rfm_class", key) for key in frame["rfm_class"]]
+    return frame
+
+
 def segment_summary_table(summary: pd.DataFrame, currency: str) -> Table:
     """The segment summary: customers, revenue, order value and typical R/F/M per class."""
-    money = ("revenue", "avg_order_value", "median_monetary")
-    keys = [
-        "rfm_class",
-        "customers",
-        "customer_share",
-        "revenue",
-        "revenue_share",
-        "avg_order_value",
-        "median_recency_days",
-        "median_frequency",
-        "median_monetary",
-    ]
-    h = {k: _h(k, currency if k in money else None) for k in keys}
-    frame = pd.DataFrame(
-        {
-            h["rfm_class"]: [LABELS.text("rfm_class", key) for key in summary.index],
-            h["customers"]: summary["customers"].to_numpy(),
-            h["customer_share"]: summary["share"].to_numpy() * 100,
-            **{h[k]: summary[k].to_numpy() for k in ("revenue",)},
-            h["revenue_share"]: summary["revenue_share"].to_numpy() * 100,
-            **{h[k]: summary[k].to_numpy() for k in keys[5:]},
-        }
-    )
+    frame = _summary_frame(summary)
+    frame[["customer_share", "revenue_share"]] *= 100
+    h = {k: _h(k, currency if k in _SUMMARY_MONEY else None) for k in frame.columns}
     return Table(
-        frame,
+        frame.rename(columns=h),
         ints=[h["customers"], h["median_recency_days"]],
         pct=[h["customer_share"], h["revenue_share"]],
-        money=[h[k] for k in money],
+        money=[h[k] for k in _SUMMARY_MONEY],
         decimals=[h["median_frequency"]],
         caption=LABELS.text("caption", "segment_summary"),
         uid="segments",
@@ -477,24 +468,29 @@ def scorecard_classes_table(classes: pd.DataFrame, scores: pd.DataFrame) -> Tabl
     )
 
 
-def pyramid_table(pyramid: pd.DataFrame) -> Table:
-    """The pyramid check, with its verdict as the caption."""
-    h = LABELS.headers(["tier", "customers", "share", "target", "deviation", "check"])
-    frame = pd.DataFrame(
+def _pyramid_frame(pyramid: pd.DataFrame) -> pd.DataFrame:
+    """The pyramid check as people read it: tier names and a verdict per tier, shares as fractions."""
+    return pd.DataFrame(
         {
-            h["tier"]: [LABELS.text("scorecard_class", k) for k in pyramid.index],
-            h["customers"]: pyramid["customers"].to_numpy(),
-            h["share"]: pyramid["share"].to_numpy() * 100,
-            h["target"]: pyramid["target"].to_numpy() * 100,
-            h["deviation"]: pyramid["deviation"].to_numpy() * 100,
-            h["check"]: [
-                LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in pyramid["within_tolerance"]
-            ],
+            "tier": [LABELS.text("scorecard_class", k) for k in pyramid.index],
+            **{c: pyramid[c].to_numpy() for c in ("customers", "share", "target", "deviation")},
+            "check": [LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in pyramid["within_tolerance"]],
         }
     )
+
+
+def pyramid_table(pyramid: pd.DataFrame) -> Table:
+    """The pyramid check, with its verdict as the caption."""
+    frame = _pyramid_frame(pyramid)
+    frame[["share", "target", "deviation"]] *= 100
+    h = LABELS.headers(frame.columns)
     caption = f"{LABELS.text('caption', 'pyramid')}: {pyramid.attrs.get('summary', '')}"
     return Table(
-        frame, ints=[h["customers"]], pct=[h["share"], h["target"], h["deviation"]], caption=caption, uid="pyramid"
+        frame.rename(columns=h),
+        ints=[h["customers"]],
+        pct=[h["share"], h["target"], h["deviation"]],
+        caption=caption,
+        uid="pyramid",
     )
 
 
@@ -572,19 +568,8 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         w("settings"): "config/settings.yaml (segmentation), config/scorecard.yaml",
         w("notes"): w("notes_text"),
     }
-    summary = run.summary.rename_axis("rfm_class").reset_index()
-    summary["rfm_class"] = [LABELS.text("rfm_class", k) for k in summary["rfm_class"]]
-    summary = summary.drop(columns=["class_zh", "class_en"]).rename(columns={"share": "customer_share"})
-    money = {"revenue", "avg_order_value", "median_monetary"}
-    pyramid = pd.DataFrame(
-        {
-            "tier": [LABELS.text("scorecard_class", k) for k in run.pyramid.index],
-            **{c: run.pyramid[c].to_numpy() for c in ("customers", "share", "target", "deviation")},
-            "check": [
-                LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in run.pyramid["within_tolerance"]
-            ],
-        }
-    )
+    summary = _summary_frame(run.summary)
+    pyramid = _pyramid_frame(run.pyramid)
     params = params_frame(run.clv)
     params = params.assign(
         model=[LABELS.text("clv_model", m) for m in params["model"]],
@@ -601,7 +586,7 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         Sheet(
             w("segments"),
             summary,
-            headers={c: _h(c, run.currency if c in money else None) for c in summary},
+            headers={c: _h(c, run.currency if c in _SUMMARY_MONEY else None) for c in summary},
             percent=["customer_share", "revenue_share"],
         ),
         Sheet(

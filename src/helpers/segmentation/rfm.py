@@ -266,7 +266,7 @@ def rule_mask(indicators: pd.DataFrame, when: dict[str, Bounds]) -> pd.Series:
     indicators
         Stage 02 indicators holding every column the rule names.
     when
-        Column -> inclusive :class:`helpers.config.Bounds`.
+        Column -> inclusive :class:`helpers.core.config.Bounds`.
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 Every factor puts a customer on a level 1-4 (4 = best): a *data* factor by
 three cut points on a column of the grading table, a *manual* factor from the
-consultant's input sheet (:mod:`helpers.manual_input`). The score is the
+consultant's input sheet (:mod:`helpers.segmentation.manual_input`). The score is the
 weighted mean level over the factors available for the customer, rescaled to
 0-100; factors that are missing drop out and the others are re-weighted, and
 the share of the weight that was available (the coverage) says how much the
@@ -159,7 +159,7 @@ def factor_levels(table: pd.DataFrame, scorecard: Scorecard, manual: pd.DataFram
     scorecard
         The validated scorecard.
     manual
-        The consultant's levels (:func:`helpers.manual_input.read_manual_input`):
+        The consultant's levels (:func:`helpers.segmentation.manual_input.read_manual_input`):
         index ``customer_id``, one Int64 column per manual factor key. None when
         there is no sheet. Customers not in it get NA.
 

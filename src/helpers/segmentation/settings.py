@@ -275,8 +275,9 @@ class Factor(Strict):
 
     A ``data`` factor is computed from ``column`` of the grading table with the
     three cut points in ``cuts`` (level 4 needs the first, level 3 the second,
-    level 2 the third; ``higher_is_better: false`` reverses the comparisons).
-    A ``manual`` factor is read from the consultant's input sheet.
+    level 2 the third) and says which way is better (``higher_is_better``: true
+    for sales, false for days late). A ``manual`` factor is read from the
+    consultant's input sheet and takes none of these three.
     """
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -287,20 +288,20 @@ class Factor(Strict):
     source: Literal["data", "manual"]
     column: str | None = None
     cuts: list[float] | None = None
-    higher_is_better: bool = True
+    higher_is_better: bool | None = None
     levels: dict[Literal[4, 3, 2, 1], str]  # what each level means, shown in the report and the sheet
 
     @model_validator(mode="after")
     def _data_rule(self) -> Factor:
         if self.source == "data":
-            if not self.column or not self.cuts or len(self.cuts) != 3:
-                raise ValueError(f"factor {self.key!r}: a data factor needs column and three cuts")
+            if not self.column or not self.cuts or len(self.cuts) != 3 or self.higher_is_better is None:
+                raise ValueError(f"factor {self.key!r}: a data factor needs column, three cuts and higher_is_better")
             ordered = sorted(self.cuts, reverse=self.higher_is_better)
             if list(self.cuts) != ordered:
                 direction = "descending" if self.higher_is_better else "ascending"
                 raise ValueError(f"factor {self.key!r}: cuts must be {direction}, got {self.cuts}")
-        elif self.column or self.cuts:
-            raise ValueError(f"factor {self.key!r}: a manual factor takes no column or cuts")
+        elif self.column or self.cuts or self.higher_is_better is not None:
+            raise ValueError(f"factor {self.key!r}: a manual factor takes no column, cuts or higher_is_better")
         if set(self.levels) != set(LEVELS):
             raise ValueError(f"factor {self.key!r}: describe levels 4, 3, 2 and 1")
         return self

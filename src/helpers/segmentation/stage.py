@@ -44,12 +44,13 @@ from helpers.segmentation.scorecard import (
     scorecard_scores,
 )
 from helpers.segmentation.settings import SCORECARD_FILE, Scorecard, SegmentationSettings, load_scorecard
+from helpers.shared import ReadsCleanedData
 
 __all__ = ["STAGE", "SegmentationRun", "compute", "locate_manual_sheet"]
 
 
 @dataclass
-class SegmentationRun:
+class SegmentationRun(ReadsCleanedData):
     """Everything stage 03 computed, for its outputs and its report.
 
     Attributes
@@ -93,14 +94,6 @@ class SegmentationRun:
     compile_cache: Path
 
     @property
-    def currency(self) -> str:
-        return str(self.inputs["cleaning"]["reporting_currency"])
-
-    @property
-    def data_title(self) -> str:
-        return str(self.inputs["cleaning"]["mapping_title"])
-
-    @property
     def outputs(self) -> dict[str, Any]:
         return {
             "grading": self.grades,
@@ -129,8 +122,8 @@ def locate_manual_sheet(ctx: StageContext) -> Located:
     given = ctx.params.get("scorecard_input") or ""
     path = Path(given) if given else find_manual_input(ctx.paths.root, ctx.params.get("data"), ctx.period.label)
     if path is None:
-        return Located(None, (), "no manual sheet")
-    return Located(path, (path,), f"manual sheet {path.name}")
+        return Located(None)
+    return Located(path, (path,))
 
 
 def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
