@@ -203,6 +203,12 @@ def test_stage_status_says_why():
     assert "made by version 0.0.1" in stage_status(spec, {**entry, "version": "0.0.1"}, **now).reason
 
 
+def test_a_path_parameter_is_an_input_not_a_setting():
+    """The manual sheet's path (given or found) is compared through the sheet's content, not its text."""
+    ctx = context("03", "2025Q4", scorecard_input=str(ROOT / "data" / "raw" / "sample" / "manual" / "x.xlsx"))
+    assert ctx.stage_params() != {} and ctx.recorded_params() == {}
+
+
 @dataclasses.dataclass
 class _Result:
     outputs: dict
@@ -268,6 +274,16 @@ def test_every_word_has_both_languages_and_every_key_a_label():
     for namespace, keys in needed.items():
         missing = [k for k in keys if not LABELS.has(namespace, k)]
         assert not missing, f"no label for {namespace}: {missing}"
+    # In both languages a heading reads "English (中文)": an English text with its own brackets would read
+    # "Level 4 (best) (等级4)", so headings put such notes after a comma.
+    bracketed = [
+        f"{ns}.{k}"
+        for ns in LABELS.namespaces()
+        if LABELS.style(ns) == "heading"
+        for k in LABELS.keys(ns)
+        if "(" in LABELS.label(ns, k).en
+    ]
+    assert not bracketed, bracketed
     factor_keys = {f.key for f in load_scorecard(CONFIG).factors}
     assert factor_keys  # factor names come from config/scorecard.yaml, in both languages (validated there)
 

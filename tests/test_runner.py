@@ -100,7 +100,7 @@ def test_a_good_run_writes_the_period_its_manifest_and_the_index(good):
     assert any(name.endswith("config/mappings/sample_distributor.yaml") for name in raw)  # the mapping is an input
     assert manifest["input_rows"] == manifest["kept_rows"] + sum(manifest["excluded_rows"].values())
     # Nothing of the run is left beside the period, and the index links its reports.
-    assert not any((paths.processed_root / ".staging").iterdir())
+    assert not (paths.processed_root / ".staging").exists() and not (paths.reports_root / ".staging").exists()
     index = paths.index.read_text(encoding="utf-8")
     assert f'href="{PERIOD}/01_data_cleaning.html"' in index and "Customer indicators and KPIs" in index
 
@@ -258,8 +258,7 @@ def test_commit_replaces_both_folders(tmp_path):
     commit(paths, PERIOD, "r2")
     for place in ("processed", "reports"):
         assert (paths.folder(place, PERIOD) / "file.txt").read_text(encoding="utf-8") == "new"
-        assert not any((paths.base(place) / ".trash").iterdir())
-        assert not any((paths.base(place) / ".staging").iterdir())
+        assert not (paths.base(place) / ".trash").exists() and not (paths.base(place) / ".staging").exists()
 
 
 @pytest.mark.parametrize("done", [0, 1, 2, 3])
@@ -308,6 +307,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, sample):
         (["--period", "2011-11", "--stages", "07"], "no stage '07'"),
         (["--periods", "2011-05..2011-03"], "ends before it starts"),
         (["--period", "2011-11", "--scorecard-input", "nope.xlsx"], "--scorecard-input: nope.xlsx does not exist"),
+        (["--period", "2011-11", "--mapping", "online_retial"], "mapping 'online_retial' not found"),
     ):
         code, out, err = grading("run", *argv, "--data", str(sample), "--root", str(root))
         assert code == 2 and message in err and "Traceback" not in out + err

@@ -17,7 +17,7 @@ from typing import Literal
 
 from helpers.core.errors import ConfigError
 
-__all__ = ["Catalog", "Output", "Place", "ProjectPaths"]
+__all__ = ["Catalog", "Output", "Place", "ProjectPaths", "column_list"]
 
 #: ``processed``: tables for later stages (``data/processed/<period>/``);
 #: ``reports``: files for people (``reports/<period>/``).
@@ -68,6 +68,11 @@ class Output:
     def filename(self, period: str) -> str:
         """The file name for one period."""
         return self.file.replace("{period}", period)
+
+
+def column_list(names: Iterable[str]) -> str:
+    """Column names as an :class:`Output`'s ``columns`` text lists them: ```a`, `b```."""
+    return ", ".join(f"`{n}`" for n in names)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,11 @@ class LabelRegistry:
         self._ensure_loaded()
         return list(self._spaces)
 
+    def style(self, namespace: str) -> str:
+        """How the namespace reads in both languages: ``heading``, ``value`` or ``compact``."""
+        self._space(namespace)
+        return self._styles[namespace]
+
     def keys(self, namespace: str) -> list[str]:
         """The keys of a namespace, in the order they were defined."""
         return list(self._space(namespace))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.core.catalog import Output
+from helpers.core.catalog import Output, column_list
 from helpers.indicators.customer import INDICATOR_COLUMNS, customer_indicators
 from helpers.indicators.kpis import KPI_COLUMNS, kpi_trend
 from helpers.indicators.settings import IndicatorSettings
@@ -85,10 +85,6 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> IndicatorRun:
     return IndicatorRun(indicators, trend, inputs)
 
 
-def _columns(names: list[str]) -> str:
-    return ", ".join(f"`{n}`" for n in names)
-
-
 STAGE = Stage(
     number=2,
     name="indicators",
@@ -102,7 +98,7 @@ STAGE = Stage(
             "indicators.parquet",
             "value, behaviour and loyalty indicators per customer",
             row="customer known by the as-of date",
-            columns=_columns(["customer_id", *INDICATOR_COLUMNS])
+            columns=column_list(["customer_id", *INDICATOR_COLUMNS])
             + " (meanings in `helpers.indicators.customer.INDICATOR_DESCRIPTIONS`; NA = not available, never 0)",
         ),
         Output(
@@ -110,7 +106,7 @@ STAGE = Stage(
             "kpis.parquet",
             "company KPIs of the trailing periods",
             row="period (the trend, oldest first, ending with this period)",
-            columns=_columns(KPI_COLUMNS) + " (meanings in `helpers.indicators.kpis.KPI_DESCRIPTIONS`)",
+            columns=column_list(KPI_COLUMNS) + " (meanings in `helpers.indicators.kpis.KPI_DESCRIPTIONS`)",
         ),
     ),
     config_section="indicators",

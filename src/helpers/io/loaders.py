@@ -268,7 +268,8 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
                 continue
             if missing:
                 raise DataValidationError(
-                    f"mapped column(s) {missing} not found in the {table} file; it has: {list(raw.columns)[:20]}",
+                    f"mapped column(s) {missing} not found in the {table} file; it has: {list(raw.columns)[:20]} "
+                    f"(is mapping {mapping.name} the one for these files?)",
                     file=label,
                     column=missing[0],
                 )

@@ -18,6 +18,7 @@ from typing import Any
 
 from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
+from helpers.core.mapping import load_mapping
 from helpers.core.periods import Period, parse_period, parse_periods
 from helpers.pipeline import registry
 from helpers.pipeline.context import stage_statuses
@@ -116,6 +117,8 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
     mapping = args.mapping or ""
     if mapping and Path(mapping).expanduser().is_file():
         mapping = str(Path(mapping).expanduser().resolve())  # kernels run in notebooks/: relative paths would break
+    if mapping:
+        load_mapping(Path(args.root) / "config", mapping)  # a mistyped name stops here, before any stage runs
     params: dict[str, Any] = {"data": str(data.resolve()), "mapping": mapping}
     for s in registry.stages():
         for p in s.params:

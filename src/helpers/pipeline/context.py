@@ -101,6 +101,15 @@ class StageContext:
         """The values of the stage's own parameters."""
         return {p.name: self.params[p.name] for p in self.spec.params}
 
+    def recorded_params(self) -> dict[str, Any]:
+        """The parameters as the manifest records and compares them.
+
+        A path parameter names a file an external input reads: the file's content is in the
+        input fingerprints, so its text (absolute, or empty for the usual place) is recorded
+        relative to the project for people and left out of the comparison.
+        """
+        return {p.name: self.params[p.name] for p in self.spec.params if not p.path}
+
     # ------------------------------------------------------------------ where things are
     def _staged(self) -> dict[str, Any]:
         """Entries of the stages this run has completed so far (empty outside a run)."""
@@ -138,11 +147,11 @@ class StageContext:
     def settings_fingerprint(self) -> str:
         return settings_fingerprint(self.spec, self.settings, self.config_dir)
 
-    def output_fingerprints(self, run_id: str | None = None) -> dict[str, str]:
-        """sha256 of every declared output file in the period folder (or a run's staging folder)."""
+    def output_fingerprints(self) -> dict[str, str]:
+        """sha256 of every declared output file in the period's folder (:data:`ABSENT` when missing)."""
         prints = {}
         for output in self.spec.outputs:
-            path = self.catalog.path(self.paths, output.name, self.period.label, run_id)
+            path = self.catalog.path(self.paths, output.name, self.period.label)
             prints[output.name] = sha256(path) if path.is_file() else ABSENT
         return prints
 
@@ -169,7 +178,7 @@ class StageContext:
             outputs_now=self.output_fingerprints(),
             inputs_now=self.input_fingerprints,
             settings_now=self.settings_fingerprint(),
-            params_now=self.stage_params(),
+            params_now=self.recorded_params(),
         )
 
     def require_upstream(self) -> None:
@@ -272,7 +281,12 @@ class StageContext:
             "version": project_version(),
             "run_id": self.run_id or "interactive",
             "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "parameters": self.stage_params(),
+            "parameters": {
+                p.name: self.paths.relative(Path(self.params[p.name]))
+                if p.path and self.params[p.name]
+                else self.params[p.name]
+                for p in self.spec.params
+            },
             "settings_sha256": self.settings_fingerprint(),
             "inputs": fingerprints,
             "outputs": written,

@@ -17,6 +17,7 @@ staging folders of runs that never committed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from helpers.core.catalog import Place, ProjectPaths
 from helpers.io.files import read_record, write_json
 from helpers.pipeline import registry
 
-__all__ = ["PLACES", "carry_forward", "commit", "recover"]
+__all__ = ["PLACES", "carry_forward", "commit", "recover", "tidy"]
 
 #: The two folders a period has.
 PLACES: tuple[Place, ...] = ("processed", "reports")
@@ -95,6 +96,15 @@ def commit(paths: ProjectPaths, period: str, run_id: str) -> None:
     marker.unlink()
     for place in PLACES:
         shutil.rmtree(paths.trash(place, period, run_id), ignore_errors=True)
+    tidy(paths)
+
+
+def tidy(paths: ProjectPaths) -> None:
+    """Remove the staging and trash folders when nothing is left in them."""
+    for place in PLACES:
+        for folder in (paths.base(place) / ".staging", paths.base(place) / ".trash"):
+            with contextlib.suppress(OSError):  # not empty (another period's run) or already gone
+                folder.rmdir()
 
 
 def recover(paths: ProjectPaths, period: str) -> None:
@@ -113,3 +123,4 @@ def recover(paths: ProjectPaths, period: str) -> None:
         base = paths.base(place)
         for leftover in [*(base / ".staging").glob(f"{period}.*"), *(base / ".trash").glob(f"{period}.*")]:
             shutil.rmtree(leftover, ignore_errors=True)
+    tidy(paths)

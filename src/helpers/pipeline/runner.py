@@ -35,7 +35,7 @@ from helpers.io.files import read_json, write_json
 from helpers.io.manifest import read_manifest
 from helpers.pipeline import registry
 from helpers.pipeline.context import StageContext, stage_context
-from helpers.pipeline.promotion import PLACES, carry_forward, commit, recover
+from helpers.pipeline.promotion import PLACES, carry_forward, commit, recover, tidy
 from helpers.pipeline.spec import Stage
 from helpers.pipeline.state import index_lock, period_lock, project_version
 
@@ -165,7 +165,8 @@ def plan_run(
         keys = ",".join(s.key[:2] for s, _ in earlier)
         raise NeedsEarlierStage(
             f"stage {min(wanted)} needs stage {first.key} first ({why}): run grading run --period {period.label} "
-            f"--data {params.get('data') or '<data>'} --stages {keys}, or leave out --no-deps"
+            f"--data {paths.relative(Path(params['data'])) if params.get('data') else '<data>'} --stages {keys}, "
+            "or leave out --no-deps"
         )
     return Plan(run=run, reused=reused)
 
@@ -324,6 +325,7 @@ def _keep_failed_attempt(paths: ProjectPaths, period: str, run_id: str, outcome:
         },
     )
     shutil.rmtree(paths.folder("processed", period, run_id), ignore_errors=True)
+    tidy(paths)
     if failing and failing.html:
         outcome.failed_report = failed / failing.html.name
 

@@ -86,7 +86,8 @@ class Param:
     help
         One line for ``grading run --help``.
     path
-        A file path: made absolute before it reaches the notebook (kernels run in ``notebooks/``).
+        A file path: made absolute before it reaches the notebook (kernels run in ``notebooks/``). The
+        file must be read through an :class:`External` input, whose fingerprint tells when it changed.
     """
 
     name: str

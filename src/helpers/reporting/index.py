@@ -107,7 +107,7 @@ def _reports_cell(period: str, manifest: dict[str, Any], folder: Path) -> str:
         items.append(f"<li>{line}</li>")
     books = [f"<li>{_link(period, p.name, p.name)}</li>" for p in sorted(folder.glob("*.xlsx"))]
     if books:
-        items.append(f'<li class="muted">Workbooks (Excel):</li><ul>{"".join(books)}</ul>')
+        items.append(f'<li><span class="muted">Workbooks (Excel):</span><ul>{"".join(books)}</ul></li>')
     return f"<ul>{''.join(items)}</ul>" if items else '<span class="muted">no report</span>'
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers.core.catalog import Output
+from helpers.core.catalog import Output, column_list
 from helpers.pipeline.context import StageContext
 from helpers.pipeline.spec import External, Located, Param, Stage
 from helpers.segmentation.clv import PeriodClv, period_clv, use_compile_cache
@@ -215,10 +215,6 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
     )
 
 
-def _columns(names: list[str]) -> str:
-    return ", ".join(f"`{n}`" for n in names)
-
-
 STAGE = Stage(
     number=3,
     name="rfm_segmentation",
@@ -245,7 +241,7 @@ STAGE = Stage(
             "every grading of every customer, side by side",
             row="customer with a sale up to the as-of date",
             columns=(
-                _columns(list(GRADING_COLUMNS)) + ". Class columns hold keys (labels in the label registry): "
+                column_list(list(GRADING_COLUMNS)) + ". Class columns hold keys (labels in the label registry): "
                 "`rfm_class` (an RFM class), `value_tier`, `behaviour_state`, `needs_type`, `satisfaction_class`, "
                 "`value_matrix` (`not_available` when the data lack the signal), `scorecard_class` and "
                 "`score_tier`; `rfm_class_source` is `cut` or the override rule's name; `clv` is NaN when the "
@@ -265,7 +261,7 @@ STAGE = Stage(
             "segment_summary.parquet",
             "customers, revenue and typical R/F/M per RFM class",
             row="RFM class, plus `total`",
-            columns=_columns(["rfm_class", *SUMMARY_COLUMNS]),
+            columns=column_list(["rfm_class", *SUMMARY_COLUMNS]),
         ),
         Output(
             "clv_params",
