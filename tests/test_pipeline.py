@@ -403,3 +403,10 @@ def test_a_manifest_of_an_older_version_reads_as_not_run(tmp_path):
     assert read_manifest(paths.manifest("2025Q4"))["stages"] == {}
     assert context("01", "2025Q4", root=tmp_path).status().state == "missing"
     assert "2025Q4" in write_index(paths).read_text(encoding="utf-8")
+
+
+def test_rule_columns_are_columns_of_the_indicator_table():
+    """Stage 03's rules name stage 02's columns, listed apart (a stage never imports another): kept in step."""
+    from helpers.segmentation.settings import RULE_COLUMNS
+
+    assert set(RULE_COLUMNS) <= set(INDICATOR_COLUMNS)
