@@ -58,9 +58,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import xlsxwriter
 
 from helpers.core.periods import latest_period
+from helpers.io.excel import Cells, open_workbook
 from helpers.segmentation.manual_input import manual_file_name, write_manual_template
 from helpers.segmentation.settings import Scorecard, load_scorecard
 
@@ -1731,17 +1731,14 @@ def _cells(values: pd.Series) -> list[object]:
 
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], formats: dict[str, str]) -> None:
     """Write sheets with xlsxwriter; ``formats`` gives a number format per column (dates need one)."""
-    wb = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    wb.set_properties({"created": XLSX_CREATED, "author": "ERP export"})
-    cell_format = {col: wb.add_format({"num_format": fmt}) for col, fmt in formats.items()}
+    wb = open_workbook(path, created=XLSX_CREATED, author="ERP export")
+    cells = Cells(wb)
     for sheet, df in sheets.items():
         ws = wb.add_worksheet(sheet)
         ws.set_column(0, len(df.columns) - 1, 14)
-        ws.write_row(0, 0, list(df.columns))
+        cells.write_row(ws, 0, 0, list(df.columns))
         for j, col in enumerate(df.columns):
-            ws.write_column(1, j, _cells(df[col]), cell_format.get(col))
+            cells.write_column(ws, 1, j, _cells(df[col]), {"num_format": formats[col]} if col in formats else None)
     wb.close()
 
 

@@ -11,6 +11,8 @@ import re
 
 import pandas as pd
 
+from helpers.core.privacy import mask_email, mask_phone
+
 __all__ = ["mask_emails", "mask_names", "mask_phones"]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -21,20 +23,6 @@ def _mask_name(name: str) -> str:
     if _CJK.search(name):
         return name[0] + "*" * max(len(name) - 1, 1)
     return " ".join(part[0] + "***" for part in name.split() if part)
-
-
-def _mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def _mask_email(email: str) -> str:
-    local, _, domain = email.strip().partition("@")
-    if not domain:
-        return local[:1] + "***"
-    return f"{local[:1]}***@{domain}"
 
 
 def _masked(values: pd.Series, rule) -> pd.Series:
@@ -48,10 +36,10 @@ def mask_names(values: pd.Series) -> pd.Series:
 
 
 def mask_phones(values: pd.Series) -> pd.Series:
-    """Keep the first three and last four digits (``138****5678``)."""
-    return _masked(values, _mask_phone)
+    """Digits only, most hidden (``138****5678``; see :func:`helpers.core.privacy.mask_phone`)."""
+    return _masked(values, mask_phone)
 
 
 def mask_emails(values: pd.Series) -> pd.Series:
     """Keep the first letter and the domain (``z***@hengda.com``)."""
-    return _masked(values, _mask_email)
+    return _masked(values, mask_email)

@@ -17,7 +17,7 @@ from helpers.cleaning.rules import CONTACT_FIELDS, CleaningResult
 from helpers.core.labels import LABELS
 from helpers.core.mapping import Mapping
 from helpers.core.schema import TABLES
-from helpers.reporting.display import Table, note
+from helpers.reporting.display import Table, literal, note
 
 __all__ = [
     "customer_base_preview",
@@ -161,13 +161,13 @@ def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
         for key, label in (("industry_unmatched", "industry"), ("region_unmatched", "region")):
             counts: pd.Series = notes[key]  # type: ignore[assignment]
             if len(counts):
-                note(f"Unmatched {label} spellings: " + ", ".join(f"`{k}` ({v})" for k, v in counts.items()))
+                note(f"Unmatched {label} spellings: " + ", ".join(f"“{literal(k)}” ({v})" for k, v in counts.items()))
     orders = result.tables["orders"]
     countries = orders["country"].value_counts()
     if len(countries):
         note(
             f"**Countries** in the kept orders: {len(countries)} (top: "
-            + ", ".join(f"{k} {v:,}" for k, v in countries.head(5).items())
+            + ", ".join(f"{literal(k)} {v:,}" for k, v in countries.head(5).items())
             + ")."
         )
     rates = dict(mapping.fx_to_reporting)

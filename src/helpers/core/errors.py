@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.core.privacy import mask_personal_data
+
 __all__ = ["ConfigError", "DataValidationError", "GradingError", "PeriodError"]
 
 
@@ -58,6 +60,6 @@ class DataValidationError(GradingError):
             where.append(f"column {column!r}")
         if row is not None:
             where.append(f"row {row}")
-        if value is not None:
-            where.append(f"value {value!r}")
+        if value is not None:  # masked: the bad value may be a phone number typed into the wrong column
+            where.append(f"value {mask_personal_data(repr(value))}")
         super().__init__(message + (f" ({', '.join(where)})" if where else ""))

@@ -12,6 +12,11 @@ Kinds
 ``number``  float
 ``int``     whole number (nullable)
 ``bool``    yes/no (1/0, true/false, 是/否, y/n)
+
+Personal data: the contact columns (``personal=True``) are masked whole by
+cleaning; in every other text column, phone numbers and e-mail addresses typed
+into the text are masked when the file is read
+(:func:`helpers.core.privacy.mask_personal_data`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class Column:
     kind: Kind
     required: bool = False
     description: str = ""
+    personal: bool = False
 
 
 def _cols(*cols: Column) -> dict[str, Column]:
@@ -63,9 +69,9 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("country", "text"),
         Column("company_size", "text"),
         Column("registration_date", "date"),
-        Column("contact_name", "text", description="personal data: masked in every output"),
-        Column("contact_phone", "text", description="personal data: masked in every output"),
-        Column("contact_email", "text", description="personal data: masked in every output"),
+        Column("contact_name", "text", description="personal data: masked in every output", personal=True),
+        Column("contact_phone", "text", description="personal data: masked in every output", personal=True),
+        Column("contact_email", "text", description="personal data: masked in every output", personal=True),
     ),
     "products": _cols(
         Column("product_id", "id", True),

@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from helpers.core.labels import LABELS
 from helpers.reporting.charts import plot_distribution
-from helpers.reporting.style import thousands
+from helpers.reporting.style import chart_text, thousands
 
 __all__ = ["plot_indicator_distributions", "plot_kpi_overview", "plot_kpi_trend", "plot_top_customers"]
 
@@ -37,7 +37,10 @@ def plot_top_customers(ax: Axes, indicators: pd.DataFrame, n: int = 20, *, value
     Axes
     """
     top = indicators[value_col].dropna().nlargest(n).iloc[::-1]
-    ax.barh(top.index.astype(str), top.to_numpy(dtype=float), color=sns.color_palette()[0])
+    # Bars by position, labelled after: equal labels (two ids shortened alike) must not merge into one bar.
+    positions = np.arange(len(top))
+    ax.barh(positions, top.to_numpy(dtype=float), color=sns.color_palette()[0])
+    ax.set_yticks(positions, [chart_text(c) for c in top.index])
     ax.set(
         title=LABELS.format("chart", "top_customers", n=len(top)),
         xlabel=LABELS.text("chart", "net_spend_axis"),

@@ -1,31 +1,134 @@
 """The one Excel writer of the project's workbooks for people.
 
-A :class:`Workbook` is data (sheets of tables, with headers and number formats);
-:meth:`Workbook.write` turns it into an ``.xlsx`` file: bold wrapped headers,
-frozen header row and first column, filters, column widths from the content,
-fixed document properties (the same inputs give a byte-identical file), text
-always stored as text (a value starting with ``=`` is never a formula), and an
-atomic write (a killed run never leaves a half-written workbook).
+Two layers, both used by every workbook the project writes:
+
+- :class:`Cells` writes single values into an ``xlsxwriter`` workbook opened by
+  :func:`open_workbook`: numbers as numbers, dates as dates, and **text always
+  as text**. Text that a spreadsheet would run as a formula once someone edits
+  the cell (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return: OWASP's list for CSV/formula injection) is stored with Excel's
+  quote prefix, the in-file form of the leading ``'`` OWASP recommends: the
+  cell shows the text exactly as it is and stays text when edited.
+- A :class:`Workbook` is data (sheets of tables, with headers and number
+  formats); :meth:`Workbook.write` lays it out: bold wrapped headers, frozen
+  header row and first column, filters, column widths from the content.
+
+Workbooks have fixed document properties (the same inputs give a
+byte-identical file) and are written atomically (a killed run never leaves a
+half-written workbook).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from helpers.io.files import atomic_path
 
-__all__ = ["MONEY", "PERCENT", "Sheet", "Workbook", "WORKBOOK_OPTIONS"]
+__all__ = [
+    "Cells",
+    "FORMULA_STARTS",
+    "MONEY",
+    "PERCENT",
+    "Sheet",
+    "Workbook",
+    "WORKBOOK_OPTIONS",
+    "open_workbook",
+]
 
 #: Number formats.
 PERCENT, MONEY, INTEGER = "0.0%", "#,##0.00", "#,##0"
+DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 #: xlsxwriter options: text stays text (no formulas, URLs or numbers made of strings).
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-_CREATED = pd.Timestamp("2000-01-01").to_pydatetime()
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CREATED = dt.datetime(2000, 1, 1)
 _MAX_WIDTH, _MIN_WIDTH = 48, 12
+
+
+def open_workbook(path: Path, *, created: dt.datetime = CREATED, **properties: str) -> xlsxwriter.Workbook:
+    """An ``xlsxwriter`` workbook with text-stays-text options and fixed document properties.
+
+    ``properties`` (title, author …) go to the file's properties; the creation
+    date is fixed (else xlsxwriter writes the current time), so identical
+    inputs give identical bytes. Close the workbook to write the file.
+    """
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    book.set_properties({"author": "customer-grading", **properties, "created": created})
+    return book
+
+
+class Cells:
+    """Writes values into one workbook's sheets, each as its type, text never as a formula.
+
+    Formats are given as property dicts (``{"bold": True}``) and made once per
+    workbook; a date gets ``yyyy-mm-dd`` (or with the time when it has one)
+    unless the properties carry a ``num_format``.
+    """
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self._formats: dict[tuple[tuple[str, object], ...], Format] = {}
+
+    def format(self, props: Mapping[str, object] | None) -> Format | None:
+        """The workbook's format for ``props`` (None for no properties)."""
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format(dict(props))
+        return self._formats[key]
+
+    def write(
+        self, ws: Worksheet, row: int, col: int, value: object, props: Mapping[str, object] | None = None
+    ) -> None:
+        """Write ``value`` at (``row``, ``col``); a missing value leaves the cell blank (with its format)."""
+        props = dict(props or {})
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            if props:
+                ws.write_blank(row, col, None, self.format(props))
+        elif isinstance(value, str):
+            if value.startswith(FORMULA_STARTS):
+                props["quote_prefix"] = True
+            ws.write_string(row, col, value, self.format(props))
+        elif isinstance(value, (bool, np.bool_)):
+            ws.write_boolean(row, col, bool(value), self.format(props))
+        elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+            stamp = pd.Timestamp(value)
+            props.setdefault("num_format", DATE if stamp == stamp.normalize() else DATETIME)
+            ws.write_datetime(row, col, stamp.tz_localize(None).to_pydatetime(), self.format(props))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+            if math.isfinite(number):
+                ws.write_number(row, col, number, self.format(props))
+            else:  # Excel has no infinity: say it in words rather than leave the cell blank
+                ws.write_string(row, col, "inf" if number > 0 else "-inf", self.format(props))
+        else:
+            self.write(ws, row, col, str(value), props)
+
+    def write_row(
+        self, ws: Worksheet, row: int, col: int, values: Iterable[object], props: Mapping[str, object] | None = None
+    ) -> None:
+        """Write ``values`` across from (``row``, ``col``)."""
+        for j, value in enumerate(values):
+            self.write(ws, row, col + j, value, props)
+
+    def write_column(
+        self, ws: Worksheet, row: int, col: int, values: Iterable[object], props: Mapping[str, object] | None = None
+    ) -> None:
+        """Write ``values`` down from (``row``, ``col``)."""
+        for i, value in enumerate(values):
+            self.write(ws, row + i, col, value, props)
 
 
 @dataclass(frozen=True)
@@ -71,32 +174,34 @@ class Workbook:
 
     def write(self, path: Path) -> Path:
         """Write the workbook to ``path`` (atomically; the folder is created)."""
-        options = {"options": WORKBOOK_OPTIONS}
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs=options) as writer:
-            writer.book.set_properties({"created": _CREATED, "author": "customer-grading"})
+        with atomic_path(path) as tmp:
+            book = open_workbook(tmp)
+            cells = Cells(book)
             for sheet in self.sheets:
-                _write_sheet(writer, sheet)
+                _write_sheet(cells, sheet)
+            book.close()
         return Path(path)
 
 
-def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet) -> None:
+_HEADER = {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
+
+
+def _write_sheet(cells: Cells, sheet: Sheet) -> None:
     frame = sheet.frame.reset_index(drop=True)
+    ws = cells.book.add_worksheet(sheet.name)
     headers = [str(sheet.headers.get(c, c)) for c in frame.columns]
-    frame.set_axis(headers, axis=1).to_excel(writer, sheet_name=sheet.name, index=False)
-    book, ws = writer.book, writer.sheets[sheet.name]
-    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
-    formats: dict[str, object] = {}
+    cells.write_row(ws, 0, 0, headers, _HEADER)
     for i, column in enumerate(frame.columns):
-        ws.write(0, i, headers[i], head)
         fmt = sheet.number_format(column)
-        if fmt is not None and fmt not in formats:
-            formats[fmt] = book.add_format({"num_format": fmt})
+        props = {"num_format": fmt} if fmt else None
+        values = frame[column]
         if column in sheet.width:
             width = sheet.width[column]
         else:
-            lengths = frame[column].map(lambda v: len(str(v)) if pd.notna(v) else 0)
+            lengths = values.map(lambda v: len(str(v)) if pd.notna(v) else 0)
             width = min(max(_MIN_WIDTH, int(lengths.quantile(0.9)) + 2 if len(frame) else _MIN_WIDTH), _MAX_WIDTH)
-        ws.set_column(i, i, width, formats.get(fmt) if fmt else None)
+        ws.set_column(i, i, width, cells.format(props))
+        cells.write_column(ws, 1, i, values.astype(object).tolist(), props)
     ws.set_row(0, 48)
     ws.freeze_panes(1, 1)
     if len(frame):

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
+from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
 from helpers.io.parsing import PARSERS, parse_date
 
@@ -295,6 +296,8 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
             parsed, bad = parse_date(raw, mapping.date_formats)
         else:
             parsed, bad = PARSERS[kind](raw)
+        if kind == "text" and not schema[canonical].personal:
+            parsed = mask_personal_data_in(parsed)  # a phone typed into a name never leaves the loader
         allowed = _ALLOWED_VALUES.get((table, canonical))
         if allowed is not None:
             bad = bad | (parsed.notna() & ~parsed.isin(allowed)).fillna(False).astype(bool)

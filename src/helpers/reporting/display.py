@@ -3,22 +3,30 @@
 Tables render as styled HTML in reports and as plain text in a terminal, and
 both forms are deterministic (no random element ids, no memory addresses), so
 a notebook test can compare them cell by cell.
+
+Everything shown comes from data somewhere (a customer's name, an industry as
+spelled, a sheet name), so nothing here is passed to a browser as markup: table
+cells, headers and captions are HTML-escaped, and notes are escaped first and
+only then given their few marks (``**bold**``, ``*italic*``, `` `code` ``,
+blank-line paragraphs). A name like ``<script>…</script>`` reads as itself.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from helpers.core.labels import LABELS
 
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
 
-__all__ = ["note", "outputs_table", "show_title", "Table"]
+__all__ = ["literal", "note", "Note", "outputs_table", "show_title", "Table"]
 
 
 class Table:
@@ -85,8 +93,8 @@ class Table:
             overwrite=False,
         )
         if self.caption:
-            styler = styler.set_caption(self.caption)
-        return styler.to_html()
+            styler = styler.set_caption(html.escape(self.caption))
+        return styler.format(escape="html").format_index(escape="html", axis=1).to_html()
 
     def __repr__(self) -> str:
         text = self._text_frame().to_string(index=False)
@@ -97,17 +105,72 @@ def show_title(stage: StageContext, data_title: str) -> None:
     """The report's heading: stage number and title, period, as-of date and dataset."""
     spec, period = stage.spec, stage.period
     display(
-        Markdown(
-            f"# {spec.number:02d} · {spec.title} — {period.label}\n\n"
+        Note(
             f"**Period:** {period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) · "
-            f"**As of:** {period.as_of:%Y-%m-%d} · **Data:** {data_title}"
+            f"**As of:** {period.as_of:%Y-%m-%d} · **Data:** {literal(data_title)}",
+            heading=f"{spec.number:02d} · {spec.title} — {period.label}",
         )
     )
 
 
+_MARKS = re.compile(r"\\([\\`*])|`([^`]*)`")
+_STRONG = re.compile(r"\*\*(.+?)\*\*", re.S)
+_EM = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", re.S)
+_HOLD = "\ue000{}\ue001"  # private-use marks: a placeholder no text from data can contain after escaping
+
+
+def literal(value: object) -> str:
+    """``value`` as text a note shows exactly as it is: its ``*``, `` ` `` and ``\\`` are not marks.
+
+    Not for inside a code span (marks are not read there, so neither are escapes).
+    """
+    return re.sub(r"([\\`*])", r"\\\1", str(value))
+
+
+def _inline(text: str) -> str:
+    """One paragraph: escaped, then code spans, backslash escapes, bold and italic as tags."""
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        escaped, code = match.groups()
+        held.append(escaped if escaped is not None else f"<code>{code}</code>")
+        return _HOLD.format(len(held) - 1)
+
+    text = _MARKS.sub(hold, html.escape(text.replace("\ue000", "").replace("\ue001", ""), quote=True))
+    text = _EM.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", text))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: held[int(m.group(1))], text)
+
+
+class Note:
+    """A remark for the reviewer: safe HTML in reports, the text itself in a terminal.
+
+    Parameters
+    ----------
+    text
+        Plain text with a few marks: ``**bold**``, ``*italic*``, `` `code` ``,
+        and blank lines between paragraphs. Put values from data through
+        :func:`literal` so their own ``*`` or `` ` `` are not read as marks;
+        either way, no text becomes markup (everything is HTML-escaped).
+    heading
+        A title shown above the text (a level-1 heading).
+    """
+
+    def __init__(self, text: str, *, heading: str | None = None) -> None:
+        self.text = text
+        self.heading = heading
+
+    def _repr_html_(self) -> str:
+        paragraphs = [p for p in re.split(r"\n\s*\n", self.text.strip()) if p.strip()]
+        body = "".join(f"<p>{_inline(p)}</p>" for p in paragraphs)
+        return (f"<h1>{html.escape(self.heading)}</h1>" if self.heading else "") + body
+
+    def __repr__(self) -> str:
+        return f"{self.heading}\n\n{self.text}" if self.heading else self.text
+
+
 def note(text: str) -> None:
-    """A plain-language remark for the reviewer (Markdown)."""
-    display(Markdown(text))
+    """Show a plain-language remark for the reviewer (see :class:`Note` for its marks)."""
+    display(Note(text))
 
 
 def outputs_table(stage: StageContext) -> Table:

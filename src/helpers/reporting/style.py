@@ -13,7 +13,7 @@ import matplotlib as mpl
 import seaborn as sns
 from matplotlib import font_manager
 
-__all__ = ["compact", "thousands", "use_report_style"]
+__all__ = ["chart_text", "compact", "thousands", "use_report_style"]
 
 # System Noto CJK families to fall back on when the mplfonts package is missing.
 _SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC")
@@ -64,6 +64,19 @@ def use_report_style() -> str | None:
     if family is not None:
         mpl.rcParams["font.sans-serif"] = [family] + [f for f in mpl.rcParams["font.sans-serif"] if f != family]
     return family
+
+
+def chart_text(value: object, limit: int = 32) -> str:
+    """A value from data as a chart label: shown as typed, on one line, at most ``limit`` characters.
+
+    Matplotlib reads text between ``$`` signs as math (a name like ``$x^{$``
+    would stop the run), so ``$`` is escaped; control characters become
+    spaces; a longer text ends in "…".
+    """
+    text = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in str(value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def thousands(x: float, _pos: int) -> str:

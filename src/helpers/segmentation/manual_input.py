@@ -9,7 +9,6 @@ typo names the file, column, row and value instead of silently becoming a level.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from helpers.core.errors import DataValidationError
+from helpers.io.excel import Cells, open_workbook
 from helpers.io.files import atomic_path
 from helpers.io.parsing import parse_id, parse_int
 from helpers.segmentation.settings import LEVELS, Factor, Scorecard
@@ -28,7 +27,6 @@ __all__ = [
     "ID_HEADER",
     "INPUT_SHEET",
     "INSTRUCTIONS_SHEET",
-    "TEMPLATE_CREATED",
     "factor_header",
     "find_manual_input",
     "manual_file_name",
@@ -43,13 +41,12 @@ INSTRUCTIONS_SHEET = "说明 Instructions"
 INPUT_SHEET = "手工评分 Manual input"
 #: Header of the customer id column; columns are recognised by the ``[key]`` at the end of the header.
 ID_HEADER = "客户编号 Customer ID [customer_id]"
-#: The workbook's "created" property: fixed, so identical inputs give byte-identical files.
-TEMPLATE_CREATED = dt.datetime(2000, 1, 1)
 
 _KEY = re.compile(r"\[([^\[\]]+)\](?:\.\d+)?\s*$")  # "[key]" at the end; ".1" is pandas' mark of a repeated header
 _INPUT_FILL = "#FFF2CC"
 _CONTEXT_FILL = "#EDEDED"
 _HEADER_FILL = "#D9E1F2"
+_HEAD = {"bold": True, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"}
 
 
 def manual_file_name(period_label: str) -> str:
@@ -67,18 +64,15 @@ def _manual_factors(scorecard: Scorecard) -> list[Factor]:
 
 
 # --------------------------------------------------------------------------- writing
-def _instructions(wb: xlsxwriter.Workbook, scorecard: Scorecard, period_label: str) -> None:
-    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    title = wb.add_format({"bold": True, "font_size": 14})
-    bold = wb.add_format({"bold": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    head = wb.add_format({"bold": True, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"})
-    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+def _instructions(cells: Cells, scorecard: Scorecard, period_label: str) -> None:
+    ws = cells.book.add_worksheet(INSTRUCTIONS_SHEET)
+    bold, box = {"bold": True}, {"border": 1, "text_wrap": True, "valign": "top"}
     ws.set_column(0, 0, 8)
     ws.set_column(1, 3, 22)
     ws.set_column(4, 4, 8)
     ws.set_column(5, 8, 26)
-    ws.write(0, 0, f"客户分级评分卡 · 手工评分表 — Scorecard manual input, period {period_label}", title)
+    title = f"客户分级评分卡 · 手工评分表 — Scorecard manual input, period {period_label}"
+    cells.write(ws, 0, 0, title, {**bold, "font_size": 14})
     steps = [
         "1. 在「手工评分 Manual input」表中，为每位客户的每个手工因子填写 1–4 的整数（4 = 最好）。"
         "Enter a whole number 1–4 for every customer and manual factor in the sheet 'Manual input' (4 = best).",
@@ -92,10 +86,11 @@ def _instructions(wb: xlsxwriter.Workbook, scorecard: Scorecard, period_label: s
         f"Save as data/manual/{manual_file_name(period_label)} and re-run the grading stage.",
     ]
     for i, text in enumerate(steps):
-        ws.merge_range(2 + i, 0, 2 + i, 8, text, wrap)
+        ws.merge_range(2 + i, 0, 2 + i, 8, "", cells.format({"text_wrap": True, "valign": "top"}))
+        cells.write(ws, 2 + i, 0, text, {"text_wrap": True, "valign": "top"})
         ws.set_row(2 + i, 45)
     row = 3 + len(steps)
-    ws.write(row, 0, "手工因子及等级含义 Manual factors and what each level means", bold)
+    cells.write(ws, row, 0, "手工因子及等级含义 Manual factors and what each level means", bold)
     headers = [
         "编号 No.",
         "因子 Factor",
@@ -107,22 +102,17 @@ def _instructions(wb: xlsxwriter.Workbook, scorecard: Scorecard, period_label: s
         "2",
         "1 (最差 worst)",
     ]
-    ws.write_row(row + 1, 0, headers, head)
+    cells.write_row(ws, row + 1, 0, headers, _HEAD)
     for j, f in enumerate(_manual_factors(scorecard)):
-        r = row + 2 + j
-        ws.write_row(
-            r,
-            0,
-            [f.number, f.name_zh, f.name_en, f.key, f.weight, *(f.levels[k] for k in sorted(LEVELS, reverse=True))],
-            cell,
-        )
+        levels = [f.levels[k] for k in sorted(LEVELS, reverse=True)]
+        cells.write_row(ws, row + 2 + j, 0, [f.number, f.name_zh, f.name_en, f.key, f.weight, *levels], box)
     row = row + 3 + len(_manual_factors(scorecard))
     data = [f for f in scorecard.factors if f.source == "data"]
     if data:
-        ws.write(row, 0, "由数据计算的因子（无需填写）Factors computed from the data (nothing to enter)", bold)
-        ws.write_row(row + 1, 0, ["编号 No.", "因子 Factor", "Factor", "键 Key", "权重 Weight"], head)
+        cells.write(ws, row, 0, "由数据计算的因子（无需填写）Factors computed from the data (nothing to enter)", bold)
+        cells.write_row(ws, row + 1, 0, ["编号 No.", "因子 Factor", "Factor", "键 Key", "权重 Weight"], _HEAD)
         for j, f in enumerate(data):
-            ws.write_row(row + 2 + j, 0, [f.number, f.name_zh, f.name_en, f.key, f.weight], cell)
+            cells.write_row(ws, row + 2 + j, 0, [f.number, f.name_zh, f.name_en, f.key, f.weight], box)
 
 
 def _ids(index: pd.Index) -> pd.Index:
@@ -146,19 +136,6 @@ def _context(customers: pd.DataFrame, context_columns: Mapping[str, str] | Seque
     if clashing:
         raise ValueError(f"context headers must not end in '[...]' (reserved for input columns): {clashing}")
     return chosen
-
-
-def _write_cell(ws, row: int, col: int, value: object, fmt, date_fmt) -> None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        ws.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), date_fmt)
-    elif isinstance(value, (bool, np.bool_)):
-        ws.write_boolean(row, col, bool(value), fmt)
-    elif isinstance(value, (int, float, np.integer, np.floating)):
-        ws.write_number(row, col, float(value), fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
 
 
 def write_manual_template(
@@ -216,39 +193,30 @@ def write_manual_template(
         prefill = existing.set_axis(_ids(existing.index)).reindex(ids)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    wb = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    wb.set_properties(
-        {"title": f"Scorecard manual input {period_label}", "author": "customer-grading", "created": TEMPLATE_CREATED}
-    )
-    _instructions(wb, scorecard, period_label)
-    ws = wb.add_worksheet(INPUT_SHEET)
+    book = open_workbook(path, title=f"Scorecard manual input {period_label}")
+    cells = Cells(book)
+    _instructions(cells, scorecard, period_label)
+    ws = book.add_worksheet(INPUT_SHEET)
     ws.activate()  # the workbook opens on the input sheet: it is what the consultant opens the file for
-    head = wb.add_format({"bold": True, "bg_color": _HEADER_FILL, "border": 1, "text_wrap": True, "valign": "top"})
-    id_fmt = wb.add_format({"bg_color": _CONTEXT_FILL, "bold": True})
-    ctx_fmt = wb.add_format({"bg_color": _CONTEXT_FILL})
-    num_fmt = wb.add_format({"bg_color": _CONTEXT_FILL, "num_format": "#,##0.##"})
-    date_fmt = wb.add_format({"bg_color": _CONTEXT_FILL, "num_format": "yyyy-mm-dd"})
-    input_fmt = wb.add_format({"bg_color": _INPUT_FILL, "align": "center", "border": 1, "border_color": "#BFBFBF"})
+    context_cell = {"bg_color": _CONTEXT_FILL}
+    input_cell = {"bg_color": _INPUT_FILL, "align": "center", "border": 1, "border_color": "#BFBFBF"}
 
     headers = [ID_HEADER, *context.values(), *(factor_header(f) for f in factors)]
-    ws.write_row(0, 0, headers, head)
+    cells.write_row(ws, 0, 0, headers, _HEAD)
     ws.set_row(0, 60)
-    ws.write_column(1, 0, ids.tolist(), id_fmt)
+    cells.write_column(ws, 1, 0, ids.tolist(), {**context_cell, "bold": True})
     ws.set_column(0, 0, 14)
     for j, (column, header) in enumerate(context.items(), start=1):
         values = customers[column]
-        fmt = num_fmt if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else ctx_fmt
-        for i, value in enumerate(values.astype(object).tolist(), start=1):
-            _write_cell(ws, i, j, value, fmt, date_fmt)
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        props = {**context_cell, "num_format": "#,##0.##"} if numeric else context_cell
+        cells.write_column(ws, 1, j, values.astype(object).tolist(), props)
         ws.set_column(j, j, 28 if column == "customer_name" else max(10, min(24, len(header) + 2)))
     first_input = 1 + len(context)
     n = len(ids)
     for j, f in enumerate(factors, start=first_input):
         values = prefill[f.key] if f.key in prefill.columns else pd.Series(pd.NA, index=ids)
-        for i, value in enumerate(values.astype(object).tolist(), start=1):
-            _write_cell(ws, i, j, value, input_fmt, input_fmt)
+        cells.write_column(ws, 1, j, values.astype(object).tolist(), input_cell)
         ws.set_column(j, j, 20)
         if n:
             meaning = "; ".join(f"{k} = {f.levels[k]}" for k in sorted(LEVELS, reverse=True))
@@ -271,7 +239,7 @@ def write_manual_template(
             )
     ws.freeze_panes(1, 2 if next(iter(context), None) == "customer_name" else 1)  # keep id (and name) in view
     ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
-    wb.close()
+    book.close()
     return path
 
 
