@@ -9,7 +9,7 @@ from conftest import CONFIG, SETTINGS, loaded
 from helpers.cleaning.ledger import check_reconciles, reconciliation, summary, to_milli
 from helpers.cleaning.rules import clean_dataset, clean_events, find_test_accounts
 from helpers.cleaning.standardise import Lookups
-from helpers.core.errors import PeriodError
+from helpers.core.errors import GradingError, PeriodError
 from helpers.core.mapping import load_mapping
 from helpers.core.periods import parse_period
 
@@ -216,3 +216,21 @@ def test_every_raw_row_is_kept_or_excluded_and_amounts_reconcile(rows):
     orders = result.tables["orders"]
     assert (orders.loc[orders["line_type"] == "sale", "amount"] > 0).all()
     assert (orders.loc[orders["line_type"] == "return", "amount"] < 0).all()
+
+
+def test_the_reconciliation_is_exact_beyond_int64():
+    """Amounts whose thousandths overflow int64 are summed exactly (no wrap to a negative total)."""
+    amounts = [5e18, 4e18, 3.5, -2.25]
+    ledger = pd.DataFrame(
+        {"table": "orders", "status": ["kept", "kept", "excluded", "kept"], "reason": ["sale"] * 2 + ["x", "sale"]}
+    ).assign(amount=amounts)
+    expected = sum(int(round(a * 1000)) for a in amounts)
+    assert to_milli(ledger["amount"]) == expected > 0
+    recon = reconciliation(ledger)
+    raw = recon[recon["step"] == "raw"].iloc[0]
+    assert raw["amount"] == expected / 1000 and raw["amount_pct"] == 100
+
+
+def test_a_non_finite_amount_cannot_be_reconciled():
+    with pytest.raises(GradingError, match="not finite"):
+        to_milli(pd.Series([1.0, float("inf")]))

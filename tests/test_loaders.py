@@ -80,7 +80,7 @@ def test_chinese_csv_in_gb18030_maps_and_parses(tmp_path):
     "column, bad, expect",
     [
         ("下单日期", ["2024-03-05", "2024-03-06", "31.02.2024"], "unparsable date"),
-        ("单价", ["1", "zwei", "3"], "not a valid number"),
+        ("单价", ["1", "zwei", "3"], "not a number"),
         ("订单状态", ["已完成", "挂起", "已完成"], "unknown value"),
     ],
 )
@@ -182,7 +182,7 @@ def test_nps_scores_outside_0_to_10_are_invalid(tmp_path, score):
         },
     }
     mpath.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(DataValidationError, match="outside 0-10") as err:
+    with pytest.raises(DataValidationError, match="outside the scale 0 to 10") as err:
         load_dataset(resolve_dataset(folder, str(mpath), CONFIG))
     assert (err.value.column, err.value.row) == ("评分", 2)
 

@@ -410,3 +410,15 @@ def test_rule_columns_are_columns_of_the_indicator_table():
     from helpers.segmentation.settings import RULE_COLUMNS
 
     assert set(RULE_COLUMNS) <= set(INDICATOR_COLUMNS)
+
+
+def test_plausible_ranges_name_only_number_columns(tmp_path):
+    """A typo in cleaning.plausible stops the run naming the key, rather than bounding nothing."""
+    from helpers.cleaning.settings import PlausibleRanges
+
+    with pytest.raises(ValueError, match="unknown number column"):
+        PlausibleRanges.model_validate(
+            {"numbers": {"quantitiy": {"max": 5}}, "dates": {"min": "2000-01-01", "max": "2001-01-01"}}
+        )
+    with pytest.raises(ValueError, match="after max"):
+        PlausibleRanges.model_validate({"numbers": {}, "dates": {"min": "2002-01-01", "max": "2001-01-01"}})

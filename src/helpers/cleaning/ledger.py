@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.core.errors import GradingError
 from helpers.core.labels import LABELS
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "reason_label",
     "reconciliation",
     "summary",
+    "milli",
     "to_milli",
 ]
 
@@ -94,9 +96,37 @@ def ledger_entries(table: str, data: pd.DataFrame, reason: pd.Series, amount: pd
     )
 
 
+#: Below this many thousandths per row, int64 sums of up to 2**20 rows cannot overflow; above, Python ints.
+_INT64_SAFE = 2**42
+
+
+def milli(amount: pd.Series) -> pd.Series:
+    """Amounts in integer thousandths (NA counts as 0): exact, whatever their size.
+
+    ``int64`` when no sum of them can overflow, Python integers (unbounded)
+    otherwise, so a 1e15 quantity cannot wrap the reconciliation round to a
+    negative total.
+
+    Raises
+    ------
+    GradingError
+        When an amount is not finite: no exact total exists (the loader refuses
+        such values, so this is a guard against a rule that makes one).
+    """
+    values = amount.fillna(0).to_numpy(dtype="float64")
+    scaled = np.round(values * 1000)
+    finite = np.isfinite(scaled)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite)[0])
+        raise GradingError(f"cannot reconcile exactly: amount {values[i]!r} (ledger row {i + 1}) is not finite")
+    if len(scaled) <= 2**20 and np.abs(scaled).max(initial=0) < _INT64_SAFE:
+        return pd.Series(scaled.astype("int64"), index=amount.index)
+    return pd.Series([int(v) for v in scaled], index=amount.index, dtype=object)
+
+
 def to_milli(amount: pd.Series) -> int:
-    """Sum of amounts in integer thousandths (NA counts as 0)."""
-    return int(np.round(amount.fillna(0).to_numpy(dtype="float64") * 1000).astype("int64").sum())
+    """Sum of amounts in integer thousandths (NA counts as 0), exact."""
+    return int(sum(milli(amount).tolist()))
 
 
 def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
@@ -111,9 +141,9 @@ def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
         excluded reason (most rows first) and the excluded total. ``amount`` is exact to 0.001.
     """
     part = ledger[ledger["table"] == table]
-    milli = pd.Series(np.round(part["amount"].fillna(0).to_numpy() * 1000).astype("int64"), index=part.index)
+    thousandths = milli(part["amount"])
     by_reason = (
-        pd.DataFrame({"status": part["status"], "reason": part["reason"], "milli": milli})
+        pd.DataFrame({"status": part["status"], "reason": part["reason"], "milli": thousandths})
         .groupby(["status", "reason"], observed=True)
         .agg(rows=("milli", "size"), milli=("milli", "sum"))
         .reset_index()
@@ -126,7 +156,7 @@ def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
             rows = rows.sort_values("reason", key=lambda s: s.map(order))
         return rows
 
-    lines = [("raw", "", len(part), int(milli.sum()))]
+    lines = [("raw", "", len(part), int(sum(thousandths.tolist())))]
     for status in ("kept", "excluded"):
         rows = block(status)
         lines += [(status, str(r), int(n), int(m)) for r, n, m in rows[["reason", "rows", "milli"]].to_numpy()]

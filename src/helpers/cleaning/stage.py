@@ -86,7 +86,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> CleaningRun:
     """
     dataset: Dataset = inputs["raw"]
     settings: CleaningSettings = ctx.section
-    loaded = load_dataset(dataset, on_invalid=settings.on_invalid_value)
+    loaded = load_dataset(dataset, on_invalid=settings.on_invalid_value, limits=settings.plausible.limits())
     result = clean_dataset(loaded, dataset.mapping, settings, load_lookups(ctx.config_dir), ctx.period)
     check_reconciles(result.ledger, result.tables["orders"])  # stops the run if the table and the ledger disagree
     record = cleaning_record(dataset, loaded, result, relative=ctx.paths.relative)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -53,6 +54,9 @@ class Mapping(Strict):
     reporting_currency: str = Field(min_length=3, max_length=3)
     fx_to_reporting: dict[str, float] = {}
     date_formats: list[str] = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
+    #: The decimal mark of numbers written as text: "." (1,234.56) or "," (1.234,56). Undeclared, a text
+    #: number whose comma could be either (12,5 · 1,234 · 1.234,56) is invalid rather than guessed.
+    decimal_mark: Literal[".", ","] | None = None
     detect_columns: list[str] = []
     detect_filenames: list[str] = []
     tables: dict[str, TableMapping]

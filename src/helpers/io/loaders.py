@@ -11,6 +11,7 @@ header is row 1, so the first data row is row 2.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
-from helpers.io.parsing import PARSERS, parse_date
+from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, number_problem, parse_date
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -32,6 +33,8 @@ __all__ = [
     "load_dataset",
     "load_table",
     "LoadedTable",
+    "MONEY_COLUMNS",
+    "Plausible",
     "read_file",
     "resolve_dataset",
 ]
@@ -40,6 +43,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese clients' CSVs come in one of these
 _ALLOWED_VALUES = {("orders", "status"): ORDER_STATUSES, ("leads", "outcome"): LEAD_OUTCOMES}
 _RANGES = {("surveys", "nps_score"): (0, 10), ("tickets", "satisfaction"): (1, 5)}
+#: Columns holding money: a currency sign in their text must agree with the line's currency.
+MONEY_COLUMNS = frozenset({"unit_price", "amount", "list_price", "unit_cost", "budget"})
 
 
 @dataclass
@@ -60,6 +65,27 @@ class Dataset:
     @property
     def single_file(self) -> bool:
         return self.path.is_file()
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Plausible ranges (inclusive, either end open): a value outside is invalid like an unparsable one.
+
+    Attributes
+    ----------
+    numbers
+        Canonical number column (``quantity``, ``amount`` …, in any table) -> (min, max).
+    dates
+        (min, max) of every date column.
+    """
+
+    numbers: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    dates: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
+
+    def range_of(self, column: str, kind: str) -> tuple[object, object]:
+        if kind == "date":
+            return self.dates
+        return self.numbers.get(column, (None, None))
 
 
 @dataclass
@@ -99,6 +125,8 @@ def _read_csv(path: Path, table: TableMapping, nrows: int | None = None) -> pd.D
                     f"cannot decode the file as {' or '.join(encodings)}; set tables.<table>.read.encoding",
                     file=path.name,
                 ) from None
+        except pd.errors.EmptyDataError:
+            raise DataValidationError("the file is empty: not even a header line", file=path.name) from None
         except pd.errors.ParserError as exc:
             raise DataValidationError(f"cannot read as delimited text: {exc}", file=path.name) from None
     raise AssertionError("unreachable")
@@ -228,7 +256,67 @@ def _apply_value_map(raw: pd.Series, value_map: dict[str, str]) -> pd.Series:
     return as_text.map(value_map).astype("string").fillna(as_text)
 
 
-def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> LoadedTable:
+def _refuse_duplicate_headers(headers: list[str], tm: TableMapping, label: str, header_row: int) -> None:
+    """Raise when a mapped header appears twice: which of the columns holds the data cannot be known.
+
+    The readers rename a repeated header ``name.1``, ``name.2``; a header
+    repeated once stripped of spaces stays a plain duplicate.
+    """
+    for source in tm.columns.values():
+        places = [i + 1 for i, h in enumerate(headers) if h == source or re.fullmatch(rf"{re.escape(source)}\.\d+", h)]
+        if len(places) > 1:
+            raise DataValidationError(
+                f"the header appears {len(places)} times (columns {', '.join(map(str, places))}): which one holds "
+                "the data cannot be known; rename or delete the others in the file",
+                file=label,
+                column=source,
+                row=header_row,
+            )
+
+
+def _shown(bound: object) -> str:
+    if bound is None:
+        return "…"
+    if isinstance(bound, pd.Timestamp):
+        return f"{bound:%Y-%m-%d}"
+    return f"{bound:,.10g}"
+
+
+def _currency_sign_conflicts(
+    table: str, data: pd.DataFrame, raw: pd.DataFrame, mapping: Mapping
+) -> dict[str, tuple[pd.Series, str]]:
+    """Money columns whose text carries a currency sign the line's currency contradicts (``$12.00`` on CNY).
+
+    The line's currency is its ``currency`` column on order lines, else the
+    mapping's currency.
+    """
+    if "currency" in data and table == "orders":
+        currency = data["currency"].fillna(mapping.currency).astype("string").str.upper()
+    else:
+        currency = pd.Series(mapping.currency, index=data.index, dtype="string")
+    conflicts = {}
+    for canonical in [c for c in raw.columns if c in MONEY_COLUMNS]:
+        texts = raw[canonical]
+        if not (texts.dtype == object or pd.api.types.is_string_dtype(texts)):
+            continue
+        signs = pd.Series([currency_sign(v) for v in texts], index=texts.index, dtype=object)
+        signed = signs.notna()
+        if not signed.any():
+            continue
+        clash = pd.Series(False, index=texts.index)
+        clash[signed] = [cur not in CURRENCY_SIGNS[sign] for sign, cur in zip(signs[signed], currency[signed])]
+        if clash.any():
+            i = clash.to_numpy().nonzero()[0][0]
+            conflicts[canonical] = (
+                clash,
+                f"the currency sign {signs.iat[i]} contradicts the line's currency {currency.iat[i]}",
+            )
+    return conflicts
+
+
+def load_table(
+    dataset: Dataset, table: str, *, on_invalid: str = "error", limits: Plausible | None = None
+) -> LoadedTable:
     """Read every file of one table, map its columns and parse them.
 
     Parameters
@@ -238,8 +326,13 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
     table
         A canonical table name present in ``dataset.files``.
     on_invalid
-        ``error``: raise at the first unparsable value; ``exclude``: return the
-        rows in ``LoadedTable.invalid`` so cleaning can ledger them.
+        ``error``: raise at the first invalid value; ``exclude``: return the
+        rows in ``LoadedTable.invalid`` so cleaning can ledger them. Invalid
+        means unparsable (or, for numbers, readable two ways, or not finite),
+        outside the plausible range of ``limits``, or a money text whose
+        currency sign contradicts the line's currency.
+    limits
+        Plausible ranges of numbers and dates (none when omitted).
 
     Raises
     ------
@@ -250,10 +343,12 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
     mapping = dataset.mapping
     tm = mapping.tables[table]
     schema = TABLES[table]
+    limits = limits or Plausible()
     frames, file_info = [], []
     for path in dataset.files[table]:
         for label, raw, first_row in read_file(path, tm):
             raw.columns = [str(c).strip() for c in raw.columns]
+            _refuse_duplicate_headers(list(raw.columns), tm, label, first_row - 1)
             missing = [src for src in tm.columns.values() if src not in raw.columns]
             if path.suffix.lower() in EXCEL_SUFFIXES and len(missing) == len(tm.columns):
                 # A workbook sheet with none of the table's columns (a notes or pivot sheet) holds no rows of it.
@@ -285,46 +380,80 @@ def load_table(dataset: Dataset, table: str, *, on_invalid: str = "error") -> Lo
             file=", ".join(p.name for p in dataset.files[table]),
         )
     data = pd.concat(frames, ignore_index=True)
+    if table == "orders" and data.empty:
+        raise DataValidationError(
+            "the order lines hold a header but no rows: there is nothing to grade",
+            file=", ".join(str(f["file"]) for f in file_info),
+        )
 
-    invalid = pd.Series(pd.NA, index=data.index, dtype="string")
-    for canonical, source in tm.columns.items():
+    raw_data = data[list(tm.columns)].copy()  # the values as read, for messages and currency signs
+    problems: dict[str, list[tuple[pd.Series, str]]] = {}  # column -> (invalid rows, why), in the mapping's order
+    for canonical in tm.columns:
         kind = schema[canonical].kind
         raw = data[canonical]
         if canonical in tm.values:
             raw = _apply_value_map(raw, tm.values[canonical])
         if kind == "date":
             parsed, bad = parse_date(raw, mapping.date_formats)
+            why = f"unparsable date (formats tried: {mapping.date_formats})"
+        elif kind in ("number", "int"):
+            parsed, bad = PARSERS[kind](raw, mapping.decimal_mark)
+            why = "number"  # worded per value by number_problem
         else:
             parsed, bad = PARSERS[kind](raw)
+            why = f"not a valid {kind}"
         if kind == "text" and not schema[canonical].personal:
             parsed = mask_personal_data_in(parsed)  # a phone typed into a name never leaves the loader
+        found = [(bad, why)]
         allowed = _ALLOWED_VALUES.get((table, canonical))
         if allowed is not None:
-            bad = bad | (parsed.notna() & ~parsed.isin(allowed)).fillna(False).astype(bool)
-        bounds = _RANGES.get((table, canonical))
-        if bounds is not None:
-            bad = bad | (parsed.notna() & ~parsed.between(*bounds)).fillna(False).astype(bool)
-        if bad.any():
-            if on_invalid == "error":
-                i = bad.to_numpy().nonzero()[0][0]
-                what = {"date": f"unparsable date (formats tried: {mapping.date_formats})"}.get(
-                    kind, f"not a valid {kind}"
+            found.append(
+                (
+                    parsed.notna() & ~parsed.isin(allowed),
+                    f"unknown value (expected one of {list(allowed)}; add it to tables.{table}.values.{canonical})",
                 )
-                if allowed is not None:
-                    what = (
-                        f"unknown value (expected one of {list(allowed)}; add it to tables.{table}.values.{canonical})"
-                    )
-                if bounds is not None:
-                    what = f"value outside {bounds[0]}-{bounds[1]}"
-                raise DataValidationError(
-                    f"{table}: {what}; {int(bad.sum())} such row(s)",
-                    file=str(data["source_file"].iat[i]),
-                    column=source,
-                    row=int(data["source_row"].iat[i]),
-                    value=data[canonical].iat[i],
+            )
+        low, high = _RANGES.get((table, canonical), limits.range_of(canonical, kind))
+        if low is not None or high is not None:
+            outside = pd.Series(False, index=parsed.index)
+            if low is not None:
+                outside |= (parsed < low).fillna(False).astype(bool)
+            if high is not None:
+                outside |= (parsed > high).fillna(False).astype(bool)
+            span = f"{_shown(low)} to {_shown(high)}"
+            found.append(
+                (
+                    outside,
+                    f"outside the scale {span}"
+                    if (table, canonical) in _RANGES
+                    else f"outside the plausible range {span} (cleaning.plausible in config/settings.yaml)",
                 )
-            invalid = invalid.mask(invalid.isna() & bad, canonical)
-        data[canonical] = parsed.where(~bad) if bad.any() else parsed
+            )
+        problems[canonical] = [(mask.fillna(False).astype(bool), text) for mask, text in found]
+        data[canonical] = parsed
+    for canonical, conflict in _currency_sign_conflicts(table, data, raw_data, mapping).items():
+        problems[canonical].append(conflict)
+
+    invalid = pd.Series(pd.NA, index=data.index, dtype="string")
+    for canonical, found in problems.items():
+        bad = pd.concat([mask for mask, _ in found], axis=1).any(axis=1)
+        if not bad.any():
+            continue
+        if on_invalid == "error":
+            mask, why = next((m, w) for m, w in found if m.any())
+            i = mask.to_numpy().nonzero()[0][0]
+            value = raw_data[canonical].iat[i]
+            if why == "number":
+                why = number_problem(value, mapping.decimal_mark)
+            raise DataValidationError(
+                f"{table}: {why}; {int(mask.sum())} such row(s)",
+                file=str(data["source_file"].iat[i]),
+                column=tm.columns[canonical],
+                row=int(data["source_row"].iat[i]),
+                value=value,
+            )
+        invalid = invalid.mask(invalid.isna() & bad, canonical)
+        data[canonical] = data[canonical].where(~bad)
     return LoadedTable(data=data, invalid=invalid, files=file_info)
 
 
@@ -356,8 +485,10 @@ def check_fx(orders: pd.DataFrame, mapping: Mapping) -> None:
             )
 
 
-def load_dataset(dataset: Dataset, *, on_invalid: str = "error") -> dict[str, LoadedTable]:
+def load_dataset(
+    dataset: Dataset, *, on_invalid: str = "error", limits: Plausible | None = None
+) -> dict[str, LoadedTable]:
     """Load every table the dataset has files for (see :func:`load_table`)."""
-    loaded = {table: load_table(dataset, table, on_invalid=on_invalid) for table in dataset.files}
+    loaded = {table: load_table(dataset, table, on_invalid=on_invalid, limits=limits) for table in dataset.files}
     check_fx(loaded["orders"].data, dataset.mapping)
     return loaded

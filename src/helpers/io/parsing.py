@@ -16,12 +16,38 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["PARSERS", "parse_bool", "parse_date", "parse_id", "parse_int", "parse_number", "parse_text"]
+__all__ = [
+    "CURRENCY_SIGNS",
+    "PARSERS",
+    "currency_sign",
+    "number_problem",
+    "parse_bool",
+    "parse_date",
+    "parse_id",
+    "parse_int",
+    "parse_number",
+    "parse_text",
+]
 
 _BLANK = {"", "nan", "none", "null", "na", "n/a", "nat", "-"}
 _TRUE = {"1", "true", "yes", "y", "是", "有", "t", "x", "√"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "f"}
-_NUMBER_JUNK = re.compile(r"[,\s¥￥$£€]|(?<=\d)元$")
+#: A currency sign in a number's text, and the currencies it can stand for.
+CURRENCY_SIGNS: dict[str, frozenset[str]] = {
+    "¥": frozenset({"CNY", "JPY"}),
+    "￥": frozenset({"CNY", "JPY"}),
+    "元": frozenset({"CNY"}),
+    "$": frozenset({"USD", "HKD", "SGD", "AUD", "CAD", "NZD", "TWD", "MXN"}),
+    "£": frozenset({"GBP"}),
+    "€": frozenset({"EUR"}),
+}
+_SIGN = re.compile(r"^\s*([-+]?)\s*(?:US|HK|S|A|C|NZ|NT)?([¥￥$£€])\s*|(?<=\d)\s*(元)\s*$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+# Plain digits with an optional decimal part and exponent: what is left once grouping is understood.
+_PLAIN = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_GROUPED_DOT = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")  # 1,234,567.89
+_GROUPED_COMMA = re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?")  # 1.234.567,89
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")  # 12,5
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -82,23 +108,86 @@ def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, pd.Series(False, index=values.index)
 
 
-def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Floats; text may carry thousands separators and currency signs (``¥1,200.50``)."""
+def currency_sign(text: object) -> str | None:
+    """The currency sign a number's text carries (``"$12.00"`` -> ``"$"``), else None."""
+    if not isinstance(text, str):
+        return None
+    match = _SIGN.search(text)
+    return (match.group(2) or match.group(3)) if match else None
+
+
+def _number_text(text: str, decimal: str | None) -> float | None:
+    """The number a text holds under the decimal mark ``decimal`` (None: undeclared), or None.
+
+    Currency signs and spaces go first. With ``.`` commas group thousands
+    (``1,234.5``); with ``,`` dots or spaces do (``1.234,5``). Undeclared, a
+    comma is only accepted where it cannot be a decimal comma (``1,234.50``),
+    so ``12,5``, ``1,234`` and ``1.234,56`` are refused rather than guessed.
+    """
+    body = _SPACES.sub("", _SIGN.sub(r"\1", text))
+    if _PLAIN.fullmatch(body) and not (decimal == "," and "." in body):
+        return float(body)
+    if decimal in (".", None) and _GROUPED_DOT.fullmatch(body) and (decimal == "." or "." in body):
+        return float(body.replace(",", ""))
+    if decimal == "," and (_GROUPED_COMMA.fullmatch(body) or _DECIMAL_COMMA.fullmatch(body)):
+        return float(body.replace(".", "").replace(",", "."))
+    return None
+
+
+def number_problem(value: object, decimal: str | None) -> str:
+    """Why ``value`` is not a usable number, in words for an error message."""
+    body = _SPACES.sub("", _SIGN.sub(r"\1", str(value)))
+    try:
+        infinite = not np.isfinite(float(body))
+    except ValueError:
+        infinite = False
+    if infinite or (isinstance(value, str) and _number_text(value, decimal) is not None):
+        return "not a finite number"
+    if decimal is None and "," in body and re.fullmatch(r"[-+]?[\d.,]+", body):
+        readings = [f"{r:,.10g}" for r in (_number_text(body, "."), _number_text(body, ",")) if r is not None]
+        return (
+            "the comma may be a decimal mark or a thousands separator"
+            + (f" (read as {' or '.join(readings)})" if readings else "")
+            + "; declare the decimal mark in the mapping (decimal_mark: '.' or ',')"
+        )
+    return "not a number" + (f" (the mapping's decimal mark is '{decimal}')" if decimal else "")
+
+
+def parse_number(values: pd.Series, decimal: str | None = ".") -> tuple[pd.Series, pd.Series]:
+    """Floats; text may carry thousands separators and a currency sign (``¥1,200.50``).
+
+    ``decimal`` is the decimal mark of text values (native numbers pass as
+    they are): ``.``, ``,``, or None when the mapping does not say, in which
+    case a text that reads differently under the two marks is invalid. A
+    non-finite value (``inf``, ``1e309``, ``NaN`` typed as text) is invalid
+    too: it would poison every sum it enters.
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
+        parsed = values.astype("float64")
+        present = ~values.isna() if not pd.api.types.is_float_dtype(values) else pd.Series(True, index=values.index)
+        bad = present & ~np.isfinite(parsed) & ~(values.isna() & pd.api.types.is_float_dtype(values))
+        return parsed.where(~bad), bad
     blank = _blank(values)
 
     def convert(u: pd.Series) -> pd.Series:
-        text = u.astype(str).str.replace(_NUMBER_JUNK, "", regex=True)
-        return pd.to_numeric(text, errors="coerce")
+        def one(v: object) -> float:
+            if isinstance(v, (bool, np.bool_)):
+                return np.nan
+            if isinstance(v, (int, float, np.integer, np.floating)):
+                return float(v)
+            number = _number_text(str(v), decimal)
+            return np.nan if number is None else number
+
+        return pd.Series([one(v) for v in u], index=u.index, dtype="float64")
 
     parsed = _by_unique(values.where(~blank), convert, "float64")
-    return parsed, parsed.isna() & ~blank
+    finite = pd.Series(np.isfinite(parsed.to_numpy()), index=parsed.index)
+    return parsed.where(finite), ~finite & ~blank
 
 
-def parse_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_int(values: pd.Series, decimal: str | None = ".") -> tuple[pd.Series, pd.Series]:
     """Whole numbers (nullable ``Int64``); 4.0 is fine, 4.5 is invalid."""
-    numbers, invalid = parse_number(values)
+    numbers, invalid = parse_number(values, decimal)
     fractional = numbers.notna() & (numbers != np.round(numbers))
     invalid = invalid | fractional
     return numbers.where(~fractional).round().astype("Int64"), invalid
@@ -117,6 +206,12 @@ def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, parsed.isna() & ~blank
 
 
+def _nanoseconds(stamps: pd.Series) -> pd.Series:
+    """Timestamps at nanosecond resolution; one outside its range (year 1500, 2300) becomes NaT (invalid)."""
+    inside = (stamps >= pd.Timestamp.min) & (stamps <= pd.Timestamp.max)
+    return stamps.where(inside).astype("datetime64[ns]")
+
+
 def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Series]:
     """Timestamps from native dates or text in any of ``formats`` (tried in order).
 
@@ -126,14 +221,15 @@ def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Ser
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
-        return parsed.astype("datetime64[ns]"), pd.Series(False, index=values.index)
+        parsed_ns = _nanoseconds(parsed)
+        return parsed_ns, parsed_ns.isna() & parsed.notna()
     blank = _blank(values)
 
     def convert(u: pd.Series) -> pd.Series:
         out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
         native = u.map(lambda v: isinstance(v, (dt.date, pd.Timestamp, np.datetime64)))
         if native.any():
-            out[native] = pd.to_datetime(u[native].astype(object)).astype("datetime64[ns]")
+            out[native] = _nanoseconds(pd.to_datetime(u[native].astype(object), errors="coerce"))
         text = u[~native].map(
             lambda v: (
                 str(int(v))
@@ -145,7 +241,7 @@ def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Ser
             todo = out.loc[text.index].isna()
             if not todo.any():
                 break
-            attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            attempt = _nanoseconds(pd.to_datetime(text[todo], format=fmt, errors="coerce"))
             out.loc[attempt.index] = out.loc[attempt.index].fillna(attempt)
         return out
 

@@ -1,0 +1,551 @@
+"""The hostile-input corpus: small client exports, each wrong in one way a real export is.
+
+Each :class:`Case` starts from the same clean export (order lines, customers,
+products) and changes one thing: a repeated header, a decimal comma, a
+contradicting currency sign, a 1e15 quantity, a date in 2199, an empty file …
+:func:`run_case` writes it, runs stage 01 through the real command and returns
+what a user would see. ``tests/test_hostile_inputs.py`` checks every case;
+``python tests/hostile_corpus.py`` prints the corpus's summary table.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "2025Q4"
+
+MAPPING = {
+    "name": "hostile",
+    "title": "A client's export",
+    "currency": "CNY",
+    "reporting_currency": "CNY",
+    "fx_to_reporting": {"USD": 7.1},
+    "date_formats": ["%Y-%m-%d"],
+    "decimal_mark": ".",
+    "tables": {
+        "orders": {
+            "files": ["orders.*"],
+            "columns": {
+                "order_id": "订单号",
+                "customer_id": "客户编号",
+                "order_date": "下单日期",
+                "product_id": "产品编码",
+                "quantity": "数量",
+                "unit_price": "单价",
+                "currency": "币种",
+                "status": "订单状态",
+            },
+            "values": {"status": {"已完成": "completed", "已取消": "cancelled", "退货": "returned"}},
+        },
+        "customers": {
+            "files": ["customers.*"],
+            "columns": {
+                "customer_id": "客户编号",
+                "customer_name": "客户名称",
+                "registration_date": "注册日期",
+                "contact_phone": "联系电话",
+            },
+        },
+        "products": {
+            "files": ["products.*"],
+            "columns": {"product_id": "产品编码", "product_name": "产品名称", "list_price": "标准单价"},
+        },
+    },
+}
+
+
+def _orders() -> pd.DataFrame:
+    n = 24
+    return pd.DataFrame(
+        {
+            "订单号": [f"SO{1000 + i // 2}" for i in range(n)],
+            "客户编号": [f"C{1 + i % 4:03d}" for i in range(n)],
+            "下单日期": [f"2025-{10 + i % 3:02d}-{1 + i:02d}" for i in range(n)],
+            "产品编码": [f"P{1 + i % 3}" for i in range(n)],
+            "数量": [str(1 + i % 5) for i in range(n)],
+            "单价": [f"{100 + 10 * i:.2f}" for i in range(n)],
+            "币种": ["CNY"] * n,
+            "订单状态": ["已完成"] * (n - 2) + ["已取消", "退货"],
+        }
+    )
+
+
+def _customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "客户编号": ["C001", "C002", "C003", "C004"],
+            "客户名称": ["上海恒达机械有限公司", "苏州精工五金", "杭州海川贸易", "南京远航物流"],
+            "注册日期": ["2020-01-05", "2021-03-09", "2022-07-15", "2023-11-30"],
+            "联系电话": ["13812345678", "13987654321", "021-64381234", ""],
+        }
+    )
+
+
+def _products() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "产品编码": ["P1", "P2", "P3"],
+            "产品名称": ["液压油缸", "轴承 6205", "密封圈"],
+            "标准单价": ["120", "35.5", "8"],
+        }
+    )
+
+
+@dataclass
+class Export:
+    """A client export being built: tables as text, how each file is written, and the mapping."""
+
+    tables: dict[str, pd.DataFrame] = field(
+        default_factory=lambda: {"orders": _orders(), "customers": _customers(), "products": _products()}
+    )
+    mapping: dict = field(default_factory=lambda: copy.deepcopy(MAPPING))
+    #: table -> how its file is written: "csv" (UTF-8 with BOM) or "xlsx"
+    formats: dict[str, str] = field(default_factory=dict)
+    #: file name -> raw bytes written as they are (instead of the table's own file)
+    raw_files: dict[str, bytes] = field(default_factory=dict)
+    #: rows of each table's file as a spreadsheet counts them (data rows, no header)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        for table, frame in self.tables.items():
+            kind = self.formats.get(table, "csv")
+            name = f"{table}.{kind}"
+            if name in self.raw_files or any(f.startswith(f"{table}.") for f in self.raw_files):
+                continue
+            if kind == "xlsx":
+                frame.to_excel(folder / name, index=False, engine="openpyxl")
+            else:
+                frame.to_csv(folder / name, index=False, encoding="utf-8-sig")
+            self.rows[table] = len(frame)
+        for name, data in self.raw_files.items():
+            (folder / name).write_bytes(data)
+        path = folder.parent / "mapping.yaml"
+        path.write_text(yaml.safe_dump(self.mapping, allow_unicode=True), encoding="utf-8")
+        return path
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile export and what must come of it.
+
+    ``says`` are fragments the error message must hold (file, column, row,
+    value, the cause); ``ledger`` the exclusion reasons a run with
+    ``exclude`` must record; ``settings`` changes to the ``cleaning`` section.
+    """
+
+    name: str
+    what: str
+    change: Callable[[Export], None]
+    exit: int
+    says: tuple[str, ...] = ()
+    ledger: dict[str, int] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    check: Callable[[Path], None] | None = None
+
+
+def _cell(table: str, column: str, row: int, value: object) -> Callable[[Export], None]:
+    """Set one cell (``row`` as a spreadsheet counts it: header = 1)."""
+
+    def change(export: Export) -> None:
+        export.tables[table].loc[row - 2, column] = value
+
+    return change
+
+
+def _both(*changes: Callable[[Export], None]) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        for c in changes:
+            c(export)
+
+    return change
+
+
+def _decimal(mark: str | None) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        if mark is None:
+            export.mapping.pop("decimal_mark")
+        else:
+            export.mapping["decimal_mark"] = mark
+
+    return change
+
+
+def _comma_prices(export: Export) -> None:
+    """Every price written with a decimal comma, as a European export has them (``110,00``)."""
+    for table, column in (("orders", "单价"), ("products", "标准单价")):
+        export.tables[table][column] = export.tables[table][column].str.replace(".", ",", regex=False)
+
+
+def _duplicate_header(table: str, column: str, header: str, fmt: str = "csv") -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        frame = export.tables[table]
+        values = frame[column].tolist()
+        frame.insert(len(frame.columns), "__dup__", ["999"] * len(frame))
+        export.tables[table] = frame.rename(columns={"__dup__": header})
+        export.formats[table] = fmt
+        assert values == export.tables[table].iloc[:, list(frame.columns).index(column)].tolist()
+
+    return change
+
+
+def _raw(name: str, data: bytes) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        export.raw_files[name] = data
+
+    return change
+
+
+def _header_only(table: str) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        export.tables[table] = export.tables[table].iloc[0:0]
+
+    return change
+
+
+def _customer_name_is(pattern: str) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        names = pd.read_parquet(root / "data" / "processed" / PERIOD / "customers.parquet")["customer_name"]
+        assert names.astype(str).str.contains(pattern, regex=False).any(), names.tolist()
+
+    return check
+
+
+def _kept_amount(expected: float) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        orders = pd.read_parquet(root / "data" / "processed" / PERIOD / "orders.parquet")
+        assert abs(orders["amount"].sum() - expected) < 1e-6, orders["amount"].sum()
+
+    return check
+
+
+_BASE_AMOUNT = float((_orders()["数量"].astype(float) * _orders()["单价"].astype(float))[:-2].sum())
+_RETURN = float(_orders()["数量"].astype(float).iloc[-1] * _orders()["单价"].astype(float).iloc[-1])
+_CLEAN_TOTAL = _BASE_AMOUNT - _RETURN  # the cancelled line is excluded, the return nets
+
+CASES: list[Case] = [
+    Case("clean", "the clean export", lambda e: None, 0, check=_kept_amount(_CLEAN_TOTAL)),
+    # --- headers
+    Case(
+        "duplicate_header_csv",
+        "a mapped header twice in a CSV",
+        _duplicate_header("orders", "单价", "单价"),
+        1,
+        ("orders.csv", "'单价'", "row 1", "appears 2 times"),
+    ),
+    Case(
+        "duplicate_header_spaces",
+        "a mapped header repeated with a trailing space",
+        _duplicate_header("orders", "数量", "数量 "),
+        1,
+        ("orders.csv", "'数量'", "row 1", "appears 2 times"),
+    ),
+    Case(
+        "duplicate_header_xlsx",
+        "a mapped header twice in a workbook sheet",
+        _duplicate_header("orders", "单价", "单价", fmt="xlsx"),
+        1,
+        ("orders.xlsx#Sheet1", "'单价'", "row 1", "appears 2 times"),
+    ),
+    Case(
+        "missing_column",
+        "a mapped column absent",
+        lambda e: e.tables.update(orders=e.tables["orders"].drop(columns=["数量"])),
+        1,
+        ("orders.csv", "'数量'", "not found"),
+    ),
+    # --- decimal marks
+    Case(
+        "decimal_comma_undeclared",
+        "12,5 with no decimal mark declared",
+        _both(_decimal(None), _cell("orders", "单价", 5, "12,5")),
+        1,
+        ("orders.csv", "'单价'", "row 5", "'12,5'", "decimal mark"),
+    ),
+    Case(
+        "european_number_undeclared",
+        "1.234,56 with no decimal mark declared",
+        _both(_decimal(None), _cell("orders", "单价", 6, "1.234,56")),
+        1,
+        ("orders.csv", "'单价'", "row 6", "'1.234,56'", "decimal mark"),
+    ),
+    Case(
+        "thousands_comma_undeclared",
+        "1,234 with no decimal mark declared",
+        _both(_decimal(None), _cell("orders", "单价", 7, "1,234")),
+        1,
+        ("orders.csv", "'单价'", "row 7", "'1,234'", "1,234 or 1.234"),
+    ),
+    Case(
+        "decimal_comma_declared",
+        "12,5 with decimal_mark ','",
+        _both(_decimal(","), _comma_prices, _cell("orders", "单价", 2, "12,5")),
+        0,
+        check=_kept_amount(_CLEAN_TOTAL - 100 * 1 + 12.5 * 1),
+    ),
+    Case(
+        "decimal_comma_under_dot",
+        "12,5 with decimal_mark '.'",
+        _cell("orders", "单价", 5, "12,5"),
+        1,
+        ("orders.csv", "'单价'", "row 5", "'12,5'", "not a number"),
+    ),
+    Case(
+        "thousands_comma_declared",
+        "1,234.50 with decimal_mark '.'",
+        _cell("orders", "单价", 2, "1,234.50"),
+        0,
+        check=_kept_amount(_CLEAN_TOTAL - 100 + 1234.5),
+    ),
+    # --- currency signs
+    Case(
+        "dollar_on_cny_line",
+        "$12.00 on a CNY line",
+        _cell("orders", "单价", 4, "$12.00"),
+        1,
+        ("orders.csv", "'单价'", "row 4", "'$12.00'", "contradicts the line's currency CNY"),
+    ),
+    Case(
+        "dollar_on_usd_line",
+        "$12.00 on a USD line",
+        _both(_cell("orders", "单价", 2, "$12.00"), _cell("orders", "币种", 2, "USD")),
+        0,
+        check=_kept_amount(_CLEAN_TOTAL - 100 + 12 * 7.1),
+    ),
+    Case(
+        "yuan_sign_on_cny_line",
+        "¥1,200.50 and 100元 on CNY lines",
+        _both(_cell("orders", "单价", 2, "¥1,200.50"), _cell("orders", "单价", 3, "100元")),
+        0,
+        check=_kept_amount(_CLEAN_TOTAL - 100 + 1200.5 - 110 * 2 + 100 * 2),
+    ),
+    Case(
+        "euro_on_product_price",
+        "€8 as a CNY list price",
+        _cell("products", "标准单价", 3, "€8"),
+        1,
+        ("products.csv", "'标准单价'", "row 3", "'€8'", "contradicts"),
+    ),
+    # --- non-finite and implausible numbers
+    Case(
+        "inf_price", "inf as a unit price", _cell("orders", "单价", 3, "inf"), 1, ("'单价'", "row 3", "'inf'", "finite")
+    ),
+    Case(
+        "overflowing_price",
+        "1e309 as a unit price",
+        _cell("orders", "单价", 3, "1e309"),
+        1,
+        ("'单价'", "row 3", "'1e309'", "finite"),
+    ),
+    Case(
+        "huge_quantity",
+        "a quantity of 1e15",
+        _cell("orders", "数量", 8, "1e15"),
+        1,
+        ("orders.csv", "'数量'", "row 8", "'1e15'", "plausible range"),
+    ),
+    Case(
+        "huge_quantity_excluded",
+        "a quantity of 1e15, invalid rows excluded",
+        _cell("orders", "数量", 8, "1e15"),
+        0,
+        ledger={"invalid_quantity": 1},
+        settings={"on_invalid_value": "exclude"},
+    ),
+    Case(
+        "negative_list_price",
+        "a negative list price",
+        _cell("products", "标准单价", 2, "-120"),
+        1,
+        ("products.csv", "'标准单价'", "row 2", "'-120'", "plausible range"),
+    ),
+    Case(
+        "text_in_quantity",
+        "text in a quantity",
+        _cell("orders", "数量", 9, "three"),
+        1,
+        ("orders.csv", "'数量'", "row 9", "'three'", "not a number"),
+    ),
+    # --- dates
+    Case(
+        "date_2199",
+        "an order dated 2199",
+        _cell("orders", "下单日期", 10, "2199-01-01"),
+        1,
+        ("orders.csv", "'下单日期'", "row 10", "'2199-01-01'", "plausible range"),
+    ),
+    Case(
+        "date_1900",
+        "a registration date in 1900",
+        _cell("customers", "注册日期", 3, "1900-01-01"),
+        1,
+        ("customers.csv", "'注册日期'", "row 3", "'1900-01-01'", "plausible range"),
+    ),
+    Case(
+        "date_beyond_pandas",
+        "an order dated 2300 (beyond pandas' dates)",
+        _cell("orders", "下单日期", 4, "2300-01-01"),
+        1,
+        ("orders.csv", "'下单日期'", "row 4", "'2300-01-01'"),
+    ),
+    Case(
+        "unparsable_date",
+        "an order date in no declared format",
+        _cell("orders", "下单日期", 11, "11/05/2025"),
+        1,
+        ("orders.csv", "'下单日期'", "row 11", "'11/05/2025'", "formats tried"),
+    ),
+    Case(
+        "bad_dates_excluded",
+        "a date in 2199 and a garbled date, invalid rows excluded",
+        _both(_cell("orders", "下单日期", 10, "2199-01-01"), _cell("orders", "下单日期", 11, "soon")),
+        0,
+        ledger={"invalid_order_date": 2},
+        settings={"on_invalid_value": "exclude"},
+    ),
+    # --- empty and header-only files
+    Case("empty_orders", "an empty order file", _raw("orders.csv", b""), 1, ("orders.csv", "empty")),
+    Case("empty_customers", "an empty customer file", _raw("customers.csv", b""), 1, ("customers.csv", "empty")),
+    Case(
+        "header_only_orders",
+        "an order file with a header and no rows",
+        _header_only("orders"),
+        1,
+        ("orders.csv", "no rows"),
+    ),
+    Case("header_only_customers", "a customer file with a header and no rows", _header_only("customers"), 0),
+    # --- values a reader must never act on
+    Case(
+        "unknown_status",
+        "an order status the mapping does not know",
+        _cell("orders", "订单状态", 12, "挂起"),
+        1,
+        ("orders.csv", "'订单状态'", "row 12", "'挂起'", "unknown value"),
+    ),
+    Case(
+        "phone_in_name",
+        "a mobile number typed into a customer name",
+        _cell("customers", "客户名称", 2, "上海恒达机械 王经理13812345678"),
+        0,
+        check=_customer_name_is("王经理138****5678"),
+    ),
+    Case(
+        "phone_in_bad_value",
+        "a phone number typed into a quantity",
+        _cell("orders", "数量", 5, "13812345678"),
+        1,
+        ("orders.csv", "'数量'", "row 5", "138****5678"),
+    ),
+    Case(
+        "script_in_name",
+        "markup in a customer name",
+        _cell("customers", "客户名称", 3, "<script>alert(1)</script>"),
+        0,
+        check=_customer_name_is("<script>alert(1)</script>"),
+    ),
+    Case(
+        "formula_in_name",
+        "a formula as a customer name",
+        _cell("customers", "客户名称", 4, '=HYPERLINK("http://x","y")'),
+        0,
+        check=_customer_name_is("=HYPERLINK"),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a user saw: the exit code, the message, and the row accounting of a good run."""
+
+    exit: int
+    message: str
+    traceback: bool
+    rows: dict[str, dict] = field(default_factory=dict)
+
+
+def project(tmp: Path, settings: dict) -> Path:
+    """A scratch project: the repository's notebooks, a copy of its config with ``cleaning`` changes."""
+    root = tmp / "project"
+    root.mkdir(parents=True)
+    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    shutil.copytree(ROOT / "config", root / "config")
+    if settings:
+        path = root / "config" / "settings.yaml"
+        text = path.read_text(encoding="utf-8")
+        for key, value in settings.items():
+            text, n = re.subn(rf"(?m)^(  {key}:) *\S+", rf"\g<1> {value}", text)
+            assert n == 1, key
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def run_case(case: Case, tmp: Path) -> tuple[Outcome, Export]:
+    """Write the case's export, run stage 01 on it through the command line, and say what came out."""
+    export = Export()
+    case.change(export)
+    root = project(tmp, case.settings)
+    folder = tmp / "export"
+    mapping = export.write(folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers", "run", "--root", str(root), "--period", PERIOD]
+        + ["--data", str(folder), "--mapping", str(mapping), "--stages", "01"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=600,
+    )
+    message = (done.stderr.strip().splitlines() or [""])[-1]
+    rows = {}
+    record = root / "data" / "processed" / PERIOD / "cleaning.json"
+    if done.returncode == 0 and record.exists():
+        rows = json.loads(record.read_text(encoding="utf-8"))["tables"]
+    return Outcome(done.returncode, message, "Traceback" in done.stderr + done.stdout, rows), export
+
+
+def quality(case: Case, outcome: Outcome) -> str:
+    """How well the message serves the user: which of file, column, row and value it names."""
+    if outcome.exit == 0:
+        return "runs; rows accounted for" if outcome.rows else "runs"
+    named = [
+        part
+        for part, pattern in (
+            ("file", r"\bfile "),
+            ("column", r"\bcolumn '"),
+            ("row", r"\brow \d+"),
+            ("value", r"\bvalue "),
+        )
+        if re.search(pattern, outcome.message)
+    ]
+    return "names " + ", ".join(named) if named else "no location"
+
+
+def main() -> None:
+    """Print the corpus's summary table (Markdown): case, exit code, message quality, message."""
+    import tempfile
+
+    print("| case | what | exit | expected | message names | message |")
+    print("|---|---|---|---|---|---|")
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            outcome, _ = run_case(case, Path(tmp))
+        shown = outcome.message.replace("|", "\\|")[:160]
+        print(
+            f"| {case.name} | {case.what} | {outcome.exit} | {case.exit} | {quality(case, outcome)} | "
+            f"{shown if outcome.exit else ''} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

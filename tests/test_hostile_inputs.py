@@ -1,0 +1,43 @@
+"""The hostile-input corpus through the real command: nothing silent, nothing unexplained.
+
+For every case of :mod:`hostile_corpus`: the exit code, no traceback, a
+message naming what it must (file, column, row, value, the cause), and for a
+run that succeeds, every raw row accounted for: ``input_rows = kept +
+excluded`` against the rows the test wrote.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hostile_corpus import CASES, run_case
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+def test_the_corpus_is_large_and_named_uniquely():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case, tmp_path):
+    outcome, export = run_case(case, tmp_path)
+    assert not outcome.traceback, outcome.message
+    assert outcome.exit == case.exit, outcome.message
+    for fragment in case.says:
+        assert fragment in outcome.message, f"{fragment!r} not in: {outcome.message}"
+    if case.exit:
+        return
+    for table, written in export.rows.items():
+        figures = outcome.rows.get(table)
+        if written == 0 and figures is None:
+            continue
+        assert figures["input_rows"] == written, (table, figures)
+        assert figures["kept_rows"] + sum(figures["excluded_rows"].values()) == written, (table, figures)
+    excluded = outcome.rows["orders"]["excluded_rows"]
+    for reason, count in case.ledger.items():
+        assert excluded.get(reason) == count, excluded
+    if case.check is not None:
+        case.check(tmp_path / "project")
