@@ -117,13 +117,15 @@ class Export:
     raw_files: dict[str, bytes] = field(default_factory=dict)
     #: rows of each table's file as a spreadsheet counts them (data rows, no header)
     rows: dict[str, int] = field(default_factory=dict)
+    #: file name -> where a symbolic link in the folder points (instead of the file)
+    links: dict[str, str] = field(default_factory=dict)
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         for table, frame in self.tables.items():
             kind = self.formats.get(table, "csv")
             name = f"{table}.{kind}"
-            if name in self.raw_files or any(f.startswith(f"{table}.") for f in self.raw_files):
+            if any(f.startswith(f"{table}.") for f in [*self.raw_files, *self.links]):
                 continue
             if kind == "xlsx":
                 frame.to_excel(folder / name, index=False, engine="openpyxl")
@@ -132,6 +134,8 @@ class Export:
             self.rows[table] = len(frame)
         for name, data in self.raw_files.items():
             (folder / name).write_bytes(data)
+        for name, target in self.links.items():
+            (folder / name).symlink_to(target)
         path = folder.parent / "mapping.yaml"
         path.write_text(yaml.safe_dump(self.mapping, allow_unicode=True), encoding="utf-8")
         return path
@@ -215,10 +219,70 @@ def _header_only(table: str) -> Callable[[Export], None]:
     return change
 
 
+def _workbook(sheets: list[tuple[str, list[list[object]], str]], merged: tuple[str, ...] = ()) -> bytes:
+    """An .xlsx as openpyxl writes it: ``(name, rows, state)`` per sheet; ``=…`` cells are formulas without values."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows, state in sheets:
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        ws.sheet_state = state
+    for spec in merged:
+        book.worksheets[0].merge_cells(spec)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _orders_workbook(
+    title_rows: int = 0, extra: tuple[tuple[str, list[list[object]], str], ...] = (), change=None
+) -> Callable[[Export], None]:
+    """The order lines as a workbook: ``title_rows`` rows of titles (a merged heading) above the header."""
+
+    def build(export: Export) -> None:
+        frame = export.tables["orders"]
+        if change is not None:
+            change(frame)
+        rows: list[list[object]] = []
+        if title_rows:
+            rows += [["订单明细 2025年第四季度"]] + [[] for _ in range(title_rows - 1)]
+        rows += [list(frame.columns)] + frame.astype(object).to_numpy().tolist()
+        merged = ("A1:H1",) if title_rows else ()
+        sheets = [("订单", rows, "visible"), *extra]
+        export.raw_files["orders.xlsx"] = _workbook(sheets, merged)
+        export.rows["orders"] = len(frame)
+        export.tables.pop("orders")
+
+    return build
+
+
+def _blank_lines_csv(export: Export) -> None:
+    """Blank lines above and between the order lines, and a bad value below them."""
+    frame = export.tables.pop("orders")
+    frame.loc[9, "数量"] = "x9"
+    lines = frame.to_csv(index=False).splitlines()
+    text = "\n".join([lines[0], "", *lines[1:6], "", "", *lines[6:]]) + "\n"
+    export.raw_files["orders.csv"] = text.encode("utf-8-sig")
+
+
 def _customer_name_is(pattern: str) -> Callable[[Path], None]:
     def check(root: Path) -> None:
         names = pd.read_parquet(root / "data" / "processed" / PERIOD / "customers.parquet")["customer_name"]
         assert names.astype(str).str.contains(pattern, regex=False).any(), names.tolist()
+
+    return check
+
+
+def _skipped_sheet(label: str, why: str) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        record = json.loads((root / "data" / "processed" / PERIOD / "cleaning.json").read_text(encoding="utf-8"))
+        skipped = {k: v for f in record["inputs"] for k, v in f["skipped_sheets"].items()}
+        assert why in skipped.get(label, ""), skipped
 
     return check
 
@@ -234,6 +298,19 @@ def _kept_amount(expected: float) -> Callable[[Path], None]:
 _BASE_AMOUNT = float((_orders()["数量"].astype(float) * _orders()["单价"].astype(float))[:-2].sum())
 _RETURN = float(_orders()["数量"].astype(float).iloc[-1] * _orders()["单价"].astype(float).iloc[-1])
 _CLEAN_TOTAL = _BASE_AMOUNT - _RETURN  # the cancelled line is excluded, the return nets
+
+
+def _bad_cell(row: int, column: str, value: object) -> Callable[[pd.DataFrame], None]:
+    def change(frame: pd.DataFrame) -> None:
+        frame.loc[row, column] = value
+
+    return change
+
+
+_TEST_LINES = [list(_orders().columns), ["T1", "C001", "2025-11-01", "P1", "1000", "99999", "CNY", "已完成"]]
+_NOTES = [["说明"], ["本表为2025年订单导出"], ["金额单位：元"]]
+_PARTIAL = [["订单号", "客户编号", "日期"], ["SO1", "C001", "2025-10-01"]]
+_ENCRYPTED = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(512)
 
 CASES: list[Case] = [
     Case("clean", "the clean export", lambda e: None, 0, check=_kept_amount(_CLEAN_TOTAL)),
@@ -426,6 +503,97 @@ CASES: list[Case] = [
         ("orders.csv", "no rows"),
     ),
     Case("header_only_customers", "a customer file with a header and no rows", _header_only("customers"), 0),
+    # --- workbooks as clients make them
+    Case("header_below_titles", "the header on row 4, under a merged title", _orders_workbook(title_rows=3), 0),
+    Case(
+        "header_below_titles_bad_value",
+        "a bad value under a header on row 4: the row as the sheet numbers it",
+        _orders_workbook(title_rows=3, change=_bad_cell(5, "数量", "x9")),
+        1,
+        ("orders.xlsx#订单", "'数量'", "row 10", "'x9'"),
+    ),
+    Case(
+        "notes_sheet",
+        "a notes sheet beside the order lines: listed as skipped",
+        _orders_workbook(extra=(("说明", _NOTES, "visible"),)),
+        0,
+        check=_skipped_sheet("orders.xlsx#说明", "3 rows, none of the mapped columns"),
+    ),
+    Case(
+        "sheet_with_some_headers",
+        "a sheet with some of the mapped headers: named, not skipped",
+        _orders_workbook(extra=(("补录", _PARTIAL, "visible"),)),
+        1,
+        ("orders.xlsx#补录", "not found", "row 1"),
+    ),
+    Case(
+        "hidden_test_sheet",
+        "a hidden sheet of test lines: skipped and listed",
+        _orders_workbook(extra=(("测试", _TEST_LINES, "hidden"),)),
+        0,
+        check=_skipped_sheet("orders.xlsx#测试", "hidden sheet"),
+    ),
+    Case(
+        "hidden_sheet_read",
+        "a hidden sheet read because the mapping says so",
+        _both(
+            _orders_workbook(extra=(("补录", _TEST_LINES, "hidden"),)),
+            lambda e: e.mapping["tables"]["orders"].update(read={"hidden_sheets": True}),
+            lambda e: e.rows.update(orders=e.rows["orders"] + 1),
+        ),
+        0,
+    ),
+    Case(
+        "formula_without_value",
+        "formula cells without a saved value",
+        _orders_workbook(change=_bad_cell(3, "单价", "=100*1.1")),
+        1,
+        ("orders.xlsx#订单", "formula cell(s) without a saved value", "F5"),
+    ),
+    Case(
+        "password_protected",
+        "a password-protected workbook",
+        _raw("orders.xlsx", _ENCRYPTED),
+        1,
+        ("orders.xlsx", "password-protected"),
+    ),
+    Case(
+        "corrupt_workbook",
+        "a workbook that is not one",
+        _raw("orders.xlsx", b"PK\x03\x04 not really a zip"),
+        1,
+        ("orders.xlsx", "cannot read the workbook"),
+    ),
+    # --- files
+    Case(
+        "broken_link",
+        "the customer file a broken link",
+        lambda e: e.links.update({"customers.csv": "/nonexistent/customers.csv"}),
+        1,
+        ("customers.csv", "broken link"),
+    ),
+    Case(
+        "link_outside_folder",
+        "the customer file a link to a file outside the data folder",
+        lambda e: e.links.update({"customers.csv": str(ROOT / "README.md")}),
+        1,
+        ("customers.csv", "outside the data folder"),
+    ),
+    Case(
+        "pattern_outside_folder",
+        "a mapping pattern reaching outside the data folder",
+        lambda e: e.mapping["tables"]["customers"].update(files=["../*.yaml"]),
+        1,
+        ("outside the data folder",),
+    ),
+    # --- text files
+    Case(
+        "blank_lines",
+        "blank lines in a CSV: row numbers as the file has them",
+        _blank_lines_csv,
+        1,
+        ("orders.csv", "'数量'", "row 14", "'x9'"),
+    ),
     # --- values a reader must never act on
     Case(
         "unknown_status",

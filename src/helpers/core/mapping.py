@@ -26,6 +26,8 @@ class ReadOptions(Strict):
     header: bool = True
     names: list[str] | None = None
     skiprows: int = Field(0, ge=0)
+    #: Workbooks: read hidden sheets too (by default they are skipped and listed: they often hold test lines).
+    hidden_sheets: bool = False
 
 
 class TableMapping(Strict):

@@ -11,36 +11,32 @@ header is row 1, so the first data row is row 2.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
 from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, number_problem, parse_date
+from helpers.io.sources import HEADER_SEARCH_ROWS, file_columns, read_file
 
 __all__ = [
-    "EXCEL_SUFFIXES",
     "check_fx",
     "Dataset",
-    "file_columns",
     "line_currency",
     "load_dataset",
     "load_table",
     "LoadedTable",
     "MONEY_COLUMNS",
     "Plausible",
-    "read_file",
     "resolve_dataset",
 ]
 
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
-_ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese clients' CSVs come in one of these
 _ALLOWED_VALUES = {("orders", "status"): ORDER_STATUSES, ("leads", "outcome"): LEAD_OUTCOMES}
 _RANGES = {("surveys", "nps_score"): (0, 10), ("tickets", "satisfaction"): (1, 5)}
 #: Columns holding money: a currency sign in their text must agree with the line's currency.
@@ -97,86 +93,28 @@ class LoadedTable:
     files: list[dict[str, object]]
 
 
-# --------------------------------------------------------------------------- reading files
-def _csv_kwargs(path: Path, table: TableMapping) -> dict[str, object]:
-    opts = table.read
-    sep = opts.sep if opts.sep is not None else (r"\s+" if path.suffix.lower() == ".txt" else ",")
-    kwargs: dict[str, object] = {"sep": sep, "dtype": str, "keep_default_na": False, "skiprows": opts.skiprows}
-    if not opts.header:
-        kwargs["header"] = None
-        kwargs["names"] = opts.names
-    elif opts.names:
-        kwargs["header"] = 0
-        kwargs["names"] = opts.names
-    if sep != r"\s+":
-        kwargs["engine"] = "c"
-    return kwargs
-
-
-def _read_csv(path: Path, table: TableMapping, nrows: int | None = None) -> pd.DataFrame:
-    kwargs = _csv_kwargs(path, table)
-    encodings = [table.read.encoding] if table.read.encoding else list(_ENCODINGS)
-    for i, enc in enumerate(encodings):
-        try:
-            return pd.read_csv(path, encoding=enc, nrows=nrows, **kwargs)
-        except UnicodeDecodeError:
-            if i == len(encodings) - 1:
-                raise DataValidationError(
-                    f"cannot decode the file as {' or '.join(encodings)}; set tables.<table>.read.encoding",
-                    file=path.name,
-                ) from None
-        except pd.errors.EmptyDataError:
-            raise DataValidationError("the file is empty: not even a header line", file=path.name) from None
-        except pd.errors.ParserError as exc:
-            raise DataValidationError(f"cannot read as delimited text: {exc}", file=path.name) from None
-    raise AssertionError("unreachable")
-
-
-def read_file(path: Path, table: TableMapping, nrows: int | None = None) -> list[tuple[str, pd.DataFrame, int]]:
-    """Read one file into raw frames.
-
-    Returns
-    -------
-    list of (source label, frame, row number of the first data row)
-        One entry per Excel sheet (label ``file.xlsx#Sheet``), one for other formats.
-    """
-    suffix = path.suffix.lower()
-    first_row = table.read.skiprows + (2 if table.read.header else 1)
-    if suffix == ".parquet":
-        frame = pd.read_parquet(path)
-        return [(path.name, frame.head(nrows) if nrows is not None else frame, 2)]
-    if suffix in EXCEL_SUFFIXES:
-        try:
-            sheets = pd.read_excel(
-                path,
-                sheet_name=None,
-                engine="calamine",
-                dtype=object,
-                nrows=nrows,
-                header=0 if table.read.header else None,
-                names=table.read.names,
-                skiprows=table.read.skiprows,
-            )
-        except Exception as exc:  # calamine raises its own types for corrupt workbooks
-            raise DataValidationError(f"cannot read the workbook: {exc}", file=path.name) from None
-        return [(f"{path.name}#{name}", frame, first_row) for name, frame in sheets.items() if len(frame.columns)]
-    if suffix in {".csv", ".txt", ".tsv"}:
-        return [(path.name, _read_csv(path, table, nrows), first_row)]
-    raise DataValidationError(
-        "unsupported file type (use CSV, TXT, Excel or Parquet)", file=path.name, value=path.suffix
-    )
-
-
-def file_columns(path: Path, table: TableMapping) -> list[str]:
-    """Column names of a file without reading its rows (of every sheet, for a workbook)."""
-    if path.suffix.lower() == ".parquet":
-        return list(pq.read_schema(path).names)
-    return [str(c) for _, frame, _ in read_file(path, table, nrows=0) for c in frame.columns]
-
-
 # --------------------------------------------------------------------------- resolving a dataset
 def _matches(pattern: str, folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith((".", "~$")))
+    """The files of ``folder`` a mapping's pattern names; never one outside the folder, never a broken link."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ConfigError(f"the file pattern {pattern!r} reaches outside the data folder; name files inside it")
+    root = folder.resolve()
+    found = []
+    for path in sorted(folder.glob(pattern)):
+        if path.name.startswith((".", "~$")):  # hidden files and Office's lock files
+            continue
+        if not path.exists():
+            raise DataValidationError(
+                f"a broken link: it points to {os.readlink(path)}, which does not exist", file=path.name
+            )
+        if not path.resolve().is_relative_to(root):
+            raise DataValidationError(
+                f"a link to a file outside the data folder ({path.resolve()}): copy the file into the folder",
+                file=path.name,
+            )
+        if path.is_file():
+            found.append(path)
+    return found
 
 
 def _files_for(mapping: Mapping, folder: Path) -> dict[str, list[Path]]:
@@ -346,37 +284,36 @@ def load_table(
     limits = limits or Plausible()
     frames, file_info = [], []
     for path in dataset.files[table]:
-        for label, raw, first_row in read_file(path, tm):
-            raw.columns = [str(c).strip() for c in raw.columns]
-            _refuse_duplicate_headers(list(raw.columns), tm, label, first_row - 1)
-            missing = [src for src in tm.columns.values() if src not in raw.columns]
-            if path.suffix.lower() in EXCEL_SUFFIXES and len(missing) == len(tm.columns):
-                # A workbook sheet with none of the table's columns (a notes or pivot sheet) holds no rows of it.
-                file_info.append(
-                    {
-                        "file": label,
-                        "table": table,
-                        "rows": 0,
-                        "skipped_rows": len(raw),
-                        "skipped": "none of the mapped columns",
-                    }
-                )
+        for part in read_file(path, tm):
+            info: dict[str, object] = {"file": part.label, "table": table, "rows": len(part.source_rows)}
+            if part.blank_rows:
+                info["blank_rows"] = part.blank_rows
+            if part.frame is None:
+                # A sheet with none of the table's headers (a notes or pivot sheet), or a hidden one: listed, not read.
+                file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": part.skipped})
                 continue
+            raw = part.frame
+            raw.columns = [str(c).strip() for c in raw.columns]
+            _refuse_duplicate_headers(list(raw.columns), tm, part.label, part.header_row)
+            missing = [src for src in tm.columns.values() if src not in raw.columns]
             if missing:
                 raise DataValidationError(
                     f"mapped column(s) {missing} not found in the {table} file; it has: {list(raw.columns)[:20]} "
                     f"(is mapping {mapping.name} the one for these files?)",
-                    file=label,
+                    file=part.label,
                     column=missing[0],
+                    row=part.header_row or None,
                 )
             out = pd.DataFrame({canonical: raw[src].to_numpy() for canonical, src in tm.columns.items()})
-            out["source_file"] = label
-            out["source_row"] = pd.RangeIndex(first_row, first_row + len(raw))
+            out["source_file"] = part.label
+            out["source_row"] = part.source_rows.astype("int64")
             frames.append(out)
-            file_info.append({"file": label, "table": table, "rows": len(raw)})
+            file_info.append(info)
     if not frames:
+        skipped = "; ".join(f"{f['file']}: {f['skipped']}" for f in file_info)
         raise DataValidationError(
-            f"no sheet has the mapped {table} columns {list(tm.columns.values())} (is the header in row 1?)",
+            f"no sheet holds the mapped {table} headers {list(tm.columns.values())} in its first "
+            f"{HEADER_SEARCH_ROWS} rows ({skipped})",
             file=", ".join(p.name for p in dataset.files[table]),
         )
     data = pd.concat(frames, ignore_index=True)

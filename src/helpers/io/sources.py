@@ -1,0 +1,306 @@
+"""Read one client file into raw parts: a CSV or text file, each sheet of a workbook, a Parquet file.
+
+Data contract
+-------------
+:func:`read_file` returns one :class:`Part` per file, or per workbook sheet:
+the raw frame (every value as read, headers as typed), and the row number a
+user sees for its first data row, so any later message can point at the cell.
+A part that holds no rows of the table (a notes sheet, a hidden sheet) comes
+back with ``frame=None`` and the reason, to be listed, never dropped silently.
+
+Workbooks are read as clients make them: the header may sit below title rows
+and merged group headings (the first row holding the mapped headers is the
+header); hidden sheets are skipped unless the mapping reads them
+(``read: {hidden_sheets: true}``); a formula cell without a saved value, and
+a password-protected file, are errors that say so.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import python_calamine
+
+from helpers.core.errors import DataValidationError
+from helpers.core.mapping import TableMapping
+
+__all__ = ["EXCEL_SUFFIXES", "HEADER_SEARCH_ROWS", "Part", "file_columns", "read_file"]
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+#: Rows of a sheet searched for the header (title rows and merged headings sit above it).
+HEADER_SEARCH_ROWS = 30
+_ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese clients' CSVs come in one of these
+_CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # an OLE container: old .xls, or an encrypted OOXML workbook
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file, or one sheet of a workbook, as read.
+
+    Attributes
+    ----------
+    label
+        ``file.csv``, or ``file.xlsx#Sheet`` for a sheet.
+    frame
+        The raw rows (headers as typed; blank rows left out), or None for a skipped part.
+    source_rows
+        The row number a spreadsheet (or a text editor) shows for each row of ``frame``.
+    header_row
+        The row number of the header (0 when the file has none).
+    blank_rows
+        Rows between the header and the last row that hold nothing (not data, so not counted).
+    skipped
+        Why the part holds no rows of the table (None when it does).
+    skipped_rows
+        The non-blank rows of a skipped part.
+    """
+
+    label: str
+    frame: pd.DataFrame | None
+    source_rows: np.ndarray
+    header_row: int
+    blank_rows: int = 0
+    skipped: str | None = None
+    skipped_rows: int = 0
+
+    @classmethod
+    def of_rows(cls, label: str, frame: pd.DataFrame, first_row: int, header_row: int) -> Part:
+        """A part from consecutive rows starting at ``first_row``; rows with nothing in them are dropped."""
+        rows = np.arange(first_row, first_row + len(frame))
+        if not frame.shape[1]:
+            return cls(label, frame.reset_index(drop=True), rows, header_row)
+        blank = (frame.isna().to_numpy() | (frame == "").to_numpy()).all(axis=1)
+        if not blank.any():
+            return cls(label, frame.reset_index(drop=True), rows, header_row)
+        kept = frame.loc[~blank].reset_index(drop=True)
+        return cls(label, kept, rows[~blank], header_row, blank_rows=int(blank.sum()))
+
+    @classmethod
+    def skip(cls, label: str, why: str, rows: int) -> Part:
+        return cls(label, None, np.empty(0, dtype=np.int64), 0, skipped=why, skipped_rows=rows)
+
+
+# --------------------------------------------------------------------------- text files
+def _csv_kwargs(path: Path, table: TableMapping) -> dict[str, object]:
+    opts = table.read
+    sep = opts.sep if opts.sep is not None else (r"\s+" if path.suffix.lower() == ".txt" else ",")
+    kwargs: dict[str, object] = {
+        "sep": sep,
+        "dtype": str,
+        "keep_default_na": False,
+        "skiprows": opts.skiprows,
+        "skip_blank_lines": False,  # so row numbers match the file; blank rows are dropped after numbering
+    }
+    if not opts.header:
+        kwargs["header"] = None
+        kwargs["names"] = opts.names
+    elif opts.names:
+        kwargs["header"] = 0
+        kwargs["names"] = opts.names
+    if sep != r"\s+":
+        kwargs["engine"] = "c"
+    return kwargs
+
+
+def _read_csv(path: Path, table: TableMapping, nrows: int | None = None) -> pd.DataFrame:
+    kwargs = _csv_kwargs(path, table)
+    encodings = [table.read.encoding] if table.read.encoding else list(_ENCODINGS)
+    for i, enc in enumerate(encodings):
+        try:
+            return pd.read_csv(path, encoding=enc, nrows=nrows, **kwargs)
+        except UnicodeDecodeError:
+            if i == len(encodings) - 1:
+                raise DataValidationError(
+                    f"cannot decode the file as {' or '.join(encodings)}; set tables.<table>.read.encoding",
+                    file=path.name,
+                ) from None
+        except pd.errors.EmptyDataError:
+            raise DataValidationError("the file is empty: not even a header line", file=path.name) from None
+        except pd.errors.ParserError as exc:
+            raise DataValidationError(f"cannot read as delimited text: {exc}", file=path.name) from None
+    raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- workbooks
+def _refuse_encrypted(path: Path) -> None:
+    """A password-protected .xlsx is an OLE container holding an ``EncryptedPackage`` stream."""
+    with path.open("rb") as f:
+        head = f.read(8)
+        if head != _CFB_MAGIC or path.suffix.lower() == ".xls":
+            return
+        body = f.read(4_000_000)
+    if "EncryptedPackage".encode("utf-16-le") in body or path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise DataValidationError(
+            "the workbook is password-protected: open it, remove the password (File > Info > Protect Workbook) "
+            "and save it, or export the data without one",
+            file=path.name,
+        )
+
+
+def _sheet_xml_paths(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in an .xlsx/.xlsm package."""
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    paths = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+        paths[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+def _formulas_without_values(path: Path, sheets: list[str]) -> dict[str, list[str]]:
+    """Sheet -> cells holding a formula but no saved value (read as empty, they would lose data silently).
+
+    Only .xlsx/.xlsm packages store formulas readably; a sheet without any
+    formula is recognised from its bytes without parsing it.
+    """
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    found: dict[str, list[str]] = {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = _sheet_xml_paths(book)
+            for sheet in sheets:
+                part = parts.get(sheet)
+                if part is None or part not in book.namelist():
+                    continue
+                with book.open(part) as f:
+                    if not any(b"<f" in chunk for chunk in iter(lambda f=f: f.read(1 << 20), b"")):
+                        continue
+                cells = []
+                with book.open(part) as f:
+                    for _, cell in ElementTree.iterparse(f):
+                        if cell.tag != f"{_MAIN_NS}c":
+                            continue
+                        formula, value = cell.find(f"{_MAIN_NS}f"), cell.find(f"{_MAIN_NS}v")
+                        inline = cell.find(f"{_MAIN_NS}is")
+                        if formula is not None and (value is None or not (value.text or "")) and inline is None:
+                            cells.append(cell.get("r", "?"))
+                        cell.clear()
+                if cells:
+                    found[sheet] = cells
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return {}  # not a package we can inspect: calamine reports what it can read
+    return found
+
+
+def _header_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _header_row(grid: pd.DataFrame, wanted: set[str], start: int) -> tuple[int | None, int]:
+    """The first row from ``start`` (within :data:`HEADER_SEARCH_ROWS`) holding the most mapped headers."""
+    best, best_hits = None, 0
+    for i in range(start, min(len(grid), start + HEADER_SEARCH_ROWS)):
+        hits = len(wanted & {_header_text(v) for v in grid.iloc[i]})
+        if hits > best_hits:
+            best, best_hits = i, hits
+            if hits == len(wanted):
+                break
+    return best, best_hits
+
+
+def _read_workbook(path: Path, table: TableMapping, nrows: int | None) -> list[Part]:
+    _refuse_encrypted(path)
+    opts = table.read
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = book.sheets_metadata
+    except python_calamine.PasswordError:
+        raise DataValidationError("the workbook is password-protected: remove the password", file=path.name) from None
+    except Exception as exc:  # calamine raises its own types for corrupt workbooks
+        raise DataValidationError(f"cannot read the workbook: {exc}", file=path.name) from None
+    wanted = set(table.columns.values())
+    parts: list[Part] = []
+    readable = []
+    for meta in sheets:
+        label = f"{path.name}#{meta.name}"
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue  # chart sheets hold no cells
+        if meta.visible != python_calamine.SheetVisibleEnum.Visible and not opts.hidden_sheets:
+            height = book.get_sheet_by_name(meta.name).height
+            parts.append(Part.skip(label, "hidden sheet", height))  # read with read: {hidden_sheets: true}
+            continue
+        readable.append(meta.name)
+    unsaved = _formulas_without_values(path, readable)
+    for name in readable:
+        label = f"{path.name}#{name}"
+        if name in unsaved:
+            cells = unsaved[name]
+            raise DataValidationError(
+                f"{len(cells)} formula cell(s) without a saved value ({', '.join(cells[:8])}"
+                f"{' …' if len(cells) > 8 else ''}): read as empty they would lose data; open the file in "
+                "Excel or LibreOffice and save it (which calculates them), or export values",
+                file=label,
+                row=int(re.sub(r"\D", "", cells[0]) or 0) or None,
+            )
+        limit = None if nrows is None else opts.skiprows + HEADER_SEARCH_ROWS + nrows + 1
+        try:
+            grid = pd.read_excel(path, sheet_name=name, header=None, dtype=object, engine="calamine", nrows=limit)
+        except Exception as exc:
+            raise DataValidationError(f"cannot read the sheet: {exc}", file=label) from None
+        parts.append(_sheet_part(label, grid, table, wanted, nrows))
+    return parts
+
+
+def _sheet_part(label: str, grid: pd.DataFrame, table: TableMapping, wanted: set[str], nrows: int | None) -> Part:
+    """One sheet's rows under its header; a sheet without any mapped header is a skipped part.
+
+    ``grid`` is the sheet from cell A1 (row ``i`` of it is spreadsheet row ``i + 1``).
+    """
+    opts = table.read
+    if opts.header:
+        at, _hits = _header_row(grid, wanted, opts.skiprows)
+        if at is None:
+            return Part.skip(label, "none of the mapped columns", int(grid.notna().any(axis=1).sum()))
+        headers = [_header_text(v) for v in grid.iloc[at]]
+    else:
+        at = opts.skiprows - 1
+        headers = [str(n) for n in (opts.names or range(grid.shape[1]))]
+    body = grid.iloc[at + 1 :, : len(headers)]
+    body = body.set_axis(headers[: body.shape[1]], axis=1)
+    part = Part.of_rows(label, body, first_row=at + 2, header_row=at + 1)
+    if nrows is not None and part.frame is not None:
+        return Part(label, part.frame.head(nrows), part.source_rows[:nrows], part.header_row, part.blank_rows)
+    return part
+
+
+def read_file(path: Path, table: TableMapping, nrows: int | None = None) -> list[Part]:
+    """Read one file into raw parts: one per workbook sheet, one for any other file.
+
+    ``nrows`` reads only the first rows (to look at the columns).
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        frame = frame.head(nrows) if nrows is not None else frame
+        return [Part(path.name, frame, np.arange(2, len(frame) + 2), header_row=1)]
+    if suffix in EXCEL_SUFFIXES:
+        return _read_workbook(path, table, nrows)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        header = table.read.skiprows + 1 if table.read.header else 0
+        return [Part.of_rows(path.name, _read_csv(path, table, nrows), first_row=header + 1, header_row=header)]
+    raise DataValidationError(
+        "unsupported file type (use CSV, TXT, Excel or Parquet)", file=path.name, value=path.suffix
+    )
+
+
+def file_columns(path: Path, table: TableMapping) -> list[str]:
+    """Column names of a file without reading its rows (of every sheet, for a workbook)."""
+    if path.suffix.lower() == ".parquet":
+        return list(pq.read_schema(path).names)
+    return [str(c) for part in read_file(path, table, nrows=0) if part.frame is not None for c in part.frame.columns]
