@@ -119,6 +119,8 @@ class Export:
     rows: dict[str, int] = field(default_factory=dict)
     #: file name -> where a symbolic link in the folder points (instead of the file)
     links: dict[str, str] = field(default_factory=dict)
+    #: table -> options of its CSV file (encoding, sep), UTF-8 with BOM and commas by default
+    csv: dict[str, dict] = field(default_factory=dict)
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -130,7 +132,7 @@ class Export:
             if kind == "xlsx":
                 frame.to_excel(folder / name, index=False, engine="openpyxl")
             else:
-                frame.to_csv(folder / name, index=False, encoding="utf-8-sig")
+                frame.to_csv(folder / name, index=False, **{"encoding": "utf-8-sig", **self.csv.get(table, {})})
             self.rows[table] = len(frame)
         for name, data in self.raw_files.items():
             (folder / name).write_bytes(data)
@@ -270,6 +272,32 @@ def _blank_lines_csv(export: Export) -> None:
     export.raw_files["orders.csv"] = text.encode("utf-8-sig")
 
 
+def _csv(table: str, **options: str) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        export.csv[table] = options
+
+    return change
+
+
+def _western_names(export: Export) -> None:
+    """A European client's customer file: Latin headers and accented names."""
+    english = {"客户编号": "Kunde", "客户名称": "Name", "注册日期": "Seit", "联系电话": "Telefon"}
+    frame = export.tables["customers"].rename(columns=english)
+    frame["Name"] = ["Müller GmbH", "Café Crème SARL", "Zürich Präzision AG", "Señor Peña SL"]
+    export.tables["customers"] = frame
+    columns = export.mapping["tables"]["customers"]["columns"]
+    export.mapping["tables"]["customers"]["columns"] = {k: english[v] for k, v in columns.items()}
+
+
+def _read_as(label: str, expected: str) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        record = json.loads((root / "data" / "processed" / PERIOD / "cleaning.json").read_text(encoding="utf-8"))
+        read_as = {Path(f["file"]).name: f["read_as"] for f in record["inputs"]}
+        assert read_as[label].startswith(expected), read_as
+
+    return check
+
+
 def _customer_name_is(pattern: str) -> Callable[[Path], None]:
     def check(root: Path) -> None:
         names = pd.read_parquet(root / "data" / "processed" / PERIOD / "customers.parquet")["customer_name"]
@@ -283,6 +311,14 @@ def _skipped_sheet(label: str, why: str) -> Callable[[Path], None]:
         record = json.loads((root / "data" / "processed" / PERIOD / "cleaning.json").read_text(encoding="utf-8"))
         skipped = {k: v for f in record["inputs"] for k, v in f["skipped_sheets"].items()}
         assert why in skipped.get(label, ""), skipped
+
+    return check
+
+
+def _both_checks(*checks: Callable[[Path], None]) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        for c in checks:
+            c(root)
 
     return check
 
@@ -475,7 +511,7 @@ CASES: list[Case] = [
         "an order dated 2300 (beyond pandas' dates)",
         _cell("orders", "下单日期", 4, "2300-01-01"),
         1,
-        ("orders.csv", "'下单日期'", "row 4", "'2300-01-01'"),
+        ("orders.csv", "'下单日期'", "row 4", "'2300-01-01'", "far outside any plausible range"),
     ),
     Case(
         "unparsable_date",
@@ -588,6 +624,58 @@ CASES: list[Case] = [
     ),
     # --- text files
     Case(
+        "latin1_customers",
+        "customer names in Windows-1252 (a European export)",
+        _both(_western_names, _csv("customers", encoding="cp1252")),
+        0,
+        check=_both_checks(_customer_name_is("Zürich Präzision AG"), _read_as("customers.csv", "Windows-1252")),
+    ),
+    Case(
+        "gb18030_customers",
+        "customer names in GB18030 (a Chinese Excel's CSV)",
+        _csv("customers", encoding="gb18030"),
+        0,
+        check=_both_checks(_customer_name_is("苏州精工五金"), _read_as("customers.csv", "GB18030")),
+    ),
+    Case(
+        "utf16_customers",
+        "customer names in UTF-16 (Excel's Unicode text)",
+        _csv("customers", encoding="utf-16"),
+        0,
+        check=_both_checks(_customer_name_is("杭州海川贸易"), _read_as("customers.csv", "UTF-16")),
+    ),
+    Case(
+        "semicolon_orders",
+        "order lines separated by semicolons",
+        _csv("orders", sep=";"),
+        0,
+        check=_both_checks(_kept_amount(_CLEAN_TOTAL), _read_as("orders.csv", "UTF-8, semicolon")),
+    ),
+    Case(
+        "tab_orders",
+        "order lines separated by tabs",
+        _csv("orders", sep="\t"),
+        0,
+        check=_both_checks(_kept_amount(_CLEAN_TOTAL), _read_as("orders.csv", "UTF-8, tab")),
+    ),
+    Case(
+        "declared_wrong_encoding",
+        "a file declared UTF-8 that is GB18030",
+        _both(
+            _csv("customers", encoding="gb18030"),
+            lambda e: e.mapping["tables"]["customers"].update(read={"encoding": "utf-8"}),
+        ),
+        1,
+        ("customers.csv", "cannot decode the file as utf-8"),
+    ),
+    Case(
+        "binary_as_csv",
+        "a binary file named .csv",
+        _raw("customers.csv", bytes(range(256)) * 40),
+        1,
+        ("customers.csv",),
+    ),
+    Case(
         "blank_lines",
         "blank lines in a CSV: row numbers as the file has them",
         _blank_lines_csv,
@@ -689,10 +777,10 @@ def quality(case: Case, outcome: Outcome) -> str:
     named = [
         part
         for part, pattern in (
-            ("file", r"\bfile "),
-            ("column", r"\bcolumn '"),
-            ("row", r"\brow \d+"),
-            ("value", r"\bvalue "),
+            ("file", r"\(file "),
+            ("column", r", column '"),
+            ("row", r", row \d+"),
+            ("value", r", value \S"),
         )
         if re.search(pattern, outcome.message)
     ]
@@ -701,18 +789,22 @@ def quality(case: Case, outcome: Outcome) -> str:
 
 def main() -> None:
     """Print the corpus's summary table (Markdown): case, exit code, message quality, message."""
+    import os
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
 
-    print("| case | what | exit | expected | message names | message |")
-    print("|---|---|---|---|---|---|")
-    for case in CASES:
-        with tempfile.TemporaryDirectory() as tmp:
-            outcome, _ = run_case(case, Path(tmp))
-        shown = outcome.message.replace("|", "\\|")[:160]
-        print(
-            f"| {case.name} | {case.what} | {outcome.exit} | {case.exit} | {quality(case, outcome)} | "
-            f"{shown if outcome.exit else ''} |"
-        )
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        runs = [(case, pool.submit(run_case, case, Path(tmp) / case.name)) for case in CASES]
+        print("| case | what | exit (expected) | message | message names |")
+        print("|---|---|---|---|---|")
+        for case, run in runs:
+            outcome, _ = run.result()
+            shown = outcome.message.removeprefix("error: ").replace("|", "\\|")
+            shown = re.sub(r" — (nothing was written|its last good outputs).*", "", shown)
+            print(
+                f"| {case.name} | {case.what} | {outcome.exit} ({case.exit}) | {shown if outcome.exit else ''} | "
+                f"{quality(case, outcome)} |"
+            )
 
 
 if __name__ == "__main__":

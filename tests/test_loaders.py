@@ -9,6 +9,7 @@ from conftest import CONFIG, shared_file
 from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import load_mapping
 from helpers.io.loaders import load_dataset, load_table, resolve_dataset
+from helpers.io.sources import detect_encoding
 
 MAPPING = {
     "name": "client",
@@ -239,3 +240,32 @@ def test_uci_workbook_as_published_is_read(tmp_path):
     data = load_table(dataset, "orders").data
     assert data["order_date"].tolist() == src["InvoiceDate"].tolist()
     assert data["customer_id"].iloc[0] == "17850" and data["source_file"].iloc[0] == "Online Retail.xlsx#Online Retail"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("客户编号,客户名称\nC1,上海恒达机械有限公司\n".encode(), "utf-8"),
+        ("客户编号,客户名称\nC1,上海恒达\n".encode("utf-8-sig"), "utf-8-sig"),
+        ("客户编号,客户名称\nC1,上海恒达\n".encode("utf-16"), "utf-16"),
+        ("客户编号,客户名称,所属行业\nC00001,南昌成金物流股份有限公司,服务业_物流\n".encode("gb18030"), "gb18030"),
+        ("Kunde;Name\nK1;Müller GmbH\nK2;Café Crème\nK3;Zürich Präzision\n".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_the_encoding_is_detected_not_guessed_as_chinese(data, encoding):
+    """A European file is not read as GB18030 mojibake, and Chinese files still are GB18030 or UTF-8."""
+    assert detect_encoding(data) == encoding
+
+
+def test_the_separator_is_sniffed_and_recorded(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    orders_frame().to_csv(folder / "orders.csv", index=False, sep=";", encoding="gb18030")
+    mpath = tmp_path / "m.yaml"
+    mpath.write_text(
+        yaml.safe_dump({**MAPPING, "tables": {"orders": MAPPING["tables"]["orders"]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    table = load_table(resolve_dataset(folder, str(mpath), CONFIG), "orders")
+    assert len(table.data) == 3 and table.data["quantity"].tolist() == [2, 1, 3]
+    assert table.files[0]["read_as"] == "GB18030 (Chinese), semicolon-separated"

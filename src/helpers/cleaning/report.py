@@ -17,6 +17,7 @@ from helpers.cleaning.rules import CONTACT_FIELDS, CleaningResult
 from helpers.core.labels import LABELS
 from helpers.core.mapping import Mapping
 from helpers.core.schema import TABLES
+from helpers.io.sources import UNEXPECTED_ENCODING_NAMES
 from helpers.reporting.display import Table, literal, note
 
 __all__ = [
@@ -111,6 +112,22 @@ def tables_table(record: dict[str, object], mapping: Mapping) -> Table:
     return Table(pd.DataFrame(rows, columns=headers), ints=headers[1:4], uid="tables")
 
 
+def encoding_note(record: dict[str, object]) -> None:
+    """Flag text files decoded in an encoding a Chinese export is rarely in: garbled names are then likely."""
+    odd = [
+        (Path(str(f["file"])).name, str(f.get("read_as", "")).partition(",")[0])
+        for f in record["inputs"]  # type: ignore[union-attr]
+        if str(f.get("read_as", "")).partition(",")[0] in UNEXPECTED_ENCODING_NAMES.values()
+    ]
+    if odd:
+        files = "; ".join(f"{literal(name)} was read as {encoding}" for name, encoding in odd)
+        note(
+            f"**Check the text of these files:** {files}, an encoding Chinese exports are rarely in (the bytes are "
+            "not UTF-8 and read best so). If names or industries look garbled in the tables of this report, ask the "
+            "client for a UTF-8 export or declare the file's encoding in the mapping."
+        )
+
+
 def inputs_table(record: dict[str, object]) -> Table:
     """The files read, with rows and the start of their sha256 (the full one is in the manifest)."""
     frame = pd.DataFrame(record["inputs"])
@@ -121,7 +138,8 @@ def inputs_table(record: dict[str, object]) -> Table:
         lambda d: "; ".join(f"{k.partition('#')[2]} ({v})" for k, v in d.items()) or "—"
     )
     frame["sha256"] = frame["sha256"].str[:16] + "…"
-    keys = ["table", "file", "sheets", "rows", "skipped_sheets", "sha256"]
+    frame["read_as"] = frame.get("read_as", pd.Series("", index=frame.index)).fillna("").replace("", "—")
+    keys = ["table", "file", "read_as", "sheets", "rows", "skipped_sheets", "sha256"]
     headers = LABELS.headers(keys)
     return Table(frame[keys].rename(columns=headers), ints=[headers["rows"]], uid="inputs")
 

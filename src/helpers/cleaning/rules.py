@@ -505,6 +505,7 @@ def cleaning_record(
                         str(f["file"]): f"{f['skipped_rows']} rows, {f['skipped']}" for f in mine if "skipped" in f
                     },
                     "sha256": sha256(path),
+                    "read_as": next((str(f["read_as"]) for f in mine if "read_as" in f), ""),
                 }
             )
     record = summary(result.ledger)

@@ -22,7 +22,7 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
-from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, number_problem, parse_date
+from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, date_problem, number_problem, parse_date
 from helpers.io.sources import HEADER_SEARCH_ROWS, file_columns, read_file
 
 __all__ = [
@@ -288,6 +288,8 @@ def load_table(
             info: dict[str, object] = {"file": part.label, "table": table, "rows": len(part.source_rows)}
             if part.blank_rows:
                 info["blank_rows"] = part.blank_rows
+            if part.read_as:
+                info["read_as"] = part.read_as
             if part.frame is None:
                 # A sheet with none of the table's headers (a notes or pivot sheet), or a hidden one: listed, not read.
                 file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": part.skipped})
@@ -332,7 +334,7 @@ def load_table(
             raw = _apply_value_map(raw, tm.values[canonical])
         if kind == "date":
             parsed, bad = parse_date(raw, mapping.date_formats)
-            why = f"unparsable date (formats tried: {mapping.date_formats})"
+            why = "date"  # worded per value by date_problem
         elif kind in ("number", "int"):
             parsed, bad = PARSERS[kind](raw, mapping.decimal_mark)
             why = "number"  # worded per value by number_problem
@@ -382,6 +384,8 @@ def load_table(
             value = raw_data[canonical].iat[i]
             if why == "number":
                 why = number_problem(value, mapping.decimal_mark)
+            elif why == "date":
+                why = date_problem(value, mapping.date_formats)
             raise DataValidationError(
                 f"{table}: {why}; {int(mask.sum())} such row(s)",
                 file=str(data["source_file"].iat[i]),

@@ -20,6 +20,7 @@ __all__ = [
     "CURRENCY_SIGNS",
     "PARSERS",
     "currency_sign",
+    "date_problem",
     "number_problem",
     "parse_bool",
     "parse_date",
@@ -204,6 +205,20 @@ def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     parsed[text.isin(_TRUE).fillna(False).astype(bool)] = True
     parsed[text.isin(_FALSE).fillna(False).astype(bool)] = False
     return parsed, parsed.isna() & ~blank
+
+
+def date_problem(value: object, formats: list[str]) -> str:
+    """Why ``value`` is not a usable date, in words for an error message."""
+    text = str(value).strip()
+    for fmt in formats:
+        try:
+            day = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return f"a date far outside any plausible range ({day:%Y-%m-%d})"
+    if isinstance(value, (dt.date, np.datetime64)):
+        return f"a date far outside any plausible range ({value})"
+    return f"unparsable date (formats tried: {formats})"
 
 
 def _nanoseconds(stamps: pd.Series) -> pd.Series:

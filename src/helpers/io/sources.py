@@ -17,12 +17,16 @@ a password-protected file, are errors that say so.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
+import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -31,12 +35,20 @@ import python_calamine
 from helpers.core.errors import DataValidationError
 from helpers.core.mapping import TableMapping
 
-__all__ = ["EXCEL_SUFFIXES", "HEADER_SEARCH_ROWS", "Part", "file_columns", "read_file"]
+__all__ = [
+    "ENCODING_NAMES",
+    "UNEXPECTED_ENCODING_NAMES",
+    "EXCEL_SUFFIXES",
+    "HEADER_SEARCH_ROWS",
+    "Part",
+    "detect_encoding",
+    "file_columns",
+    "read_file",
+]
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 #: Rows of a sheet searched for the header (title rows and merged headings sit above it).
 HEADER_SEARCH_ROWS = 30
-_ENCODINGS = ("utf-8-sig", "gb18030")  # Chinese clients' CSVs come in one of these
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # an OLE container: old .xls, or an encrypted OOXML workbook
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -62,6 +74,8 @@ class Part:
         Why the part holds no rows of the table (None when it does).
     skipped_rows
         The non-blank rows of a skipped part.
+    read_as
+        How a text file was decoded and split: ``"gb18030, comma-separated"``.
     """
 
     label: str
@@ -71,6 +85,7 @@ class Part:
     blank_rows: int = 0
     skipped: str | None = None
     skipped_rows: int = 0
+    read_as: str | None = None
 
     @classmethod
     def of_rows(cls, label: str, frame: pd.DataFrame, first_row: int, header_row: int) -> Part:
@@ -90,44 +105,106 @@ class Part:
 
 
 # --------------------------------------------------------------------------- text files
-def _csv_kwargs(path: Path, table: TableMapping) -> dict[str, object]:
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+#: Encodings a client export may come in: tried by charset-normalizer when the file is not UTF-8.
+_CANDIDATES = ["gb18030", "big5", "utf_16", "cp1252", "latin_1", "shift_jis", "euc_kr", "cp1251"]
+#: How a reader knows each encoding; those not marked Unicode or Chinese are flagged in the report.
+ENCODING_NAMES = {  # by Python's codec name (codecs.lookup(...).name)
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "gb18030": "GB18030 (Chinese)",
+    "gbk": "GBK (Chinese)",
+    "gb2312": "GB2312 (Chinese)",
+    "big5": "Big5 (traditional Chinese)",
+}
+#: Encodings a Chinese client's export is not expected in: a file read so is flagged for a check.
+UNEXPECTED_ENCODING_NAMES = {
+    "cp1252": "Windows-1252 (Western European)",
+    "iso8859-1": "Latin-1 (Western European)",
+    "shift_jis": "Shift-JIS (Japanese)",
+    "euc_kr": "EUC-KR (Korean)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+}
+_SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar", r"\s+": "whitespace"}
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of a text file's bytes: a byte-order mark, else UTF-8 if it decodes, else charset-normalizer.
+
+    Raises
+    ------
+    DataValidationError
+        (without a file name: the caller adds it) when no candidate decodes the bytes.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[: 1 << 20], cp_isolation=_CANDIDATES).best()
+    if best is None:
+        raise DataValidationError(f"cannot tell the text encoding (tried UTF-8 and {', '.join(_CANDIDATES)})")
+    return best.encoding
+
+
+def _sniff_separator(header: str) -> str:
+    """The separator the header line uses most (outside quotes); a comma when it has none."""
+    outside = re.sub(r'"[^"]*"', "", header)
+    counts = {sep: outside.count(sep) for sep in _SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, table: TableMapping, nrows: int | None = None) -> tuple[pd.DataFrame, str, str]:
+    """The file's rows as text, with the encoding and separator it was read with (declared or found)."""
     opts = table.read
-    sep = opts.sep if opts.sep is not None else (r"\s+" if path.suffix.lower() == ".txt" else ",")
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataValidationError("the file is empty: not even a header line", file=path.name)
+    try:
+        encoding = opts.encoding or detect_encoding(data)
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataValidationError(
+            f"cannot decode the file as {opts.encoding}: {exc}; fix tables.<table>.read.encoding", file=path.name
+        ) from None
+    except DataValidationError as exc:
+        raise DataValidationError(f"{exc}; set tables.<table>.read.encoding", file=path.name) from None
+    if opts.sep is not None:
+        sep = opts.sep
+    elif path.suffix.lower() == ".txt":
+        sep = r"\s+"
+    else:
+        lines = text.lstrip("\ufeff").splitlines()
+        sep = _sniff_separator(lines[opts.skiprows] if len(lines) > opts.skiprows else "")
     kwargs: dict[str, object] = {
         "sep": sep,
         "dtype": str,
         "keep_default_na": False,
         "skiprows": opts.skiprows,
         "skip_blank_lines": False,  # so row numbers match the file; blank rows are dropped after numbering
+        "nrows": nrows,
     }
     if not opts.header:
-        kwargs["header"] = None
-        kwargs["names"] = opts.names
+        kwargs.update(header=None, names=opts.names)
     elif opts.names:
-        kwargs["header"] = 0
-        kwargs["names"] = opts.names
+        kwargs.update(header=0, names=opts.names)
     if sep != r"\s+":
         kwargs["engine"] = "c"
-    return kwargs
-
-
-def _read_csv(path: Path, table: TableMapping, nrows: int | None = None) -> pd.DataFrame:
-    kwargs = _csv_kwargs(path, table)
-    encodings = [table.read.encoding] if table.read.encoding else list(_ENCODINGS)
-    for i, enc in enumerate(encodings):
-        try:
-            return pd.read_csv(path, encoding=enc, nrows=nrows, **kwargs)
-        except UnicodeDecodeError:
-            if i == len(encodings) - 1:
-                raise DataValidationError(
-                    f"cannot decode the file as {' or '.join(encodings)}; set tables.<table>.read.encoding",
-                    file=path.name,
-                ) from None
-        except pd.errors.EmptyDataError:
-            raise DataValidationError("the file is empty: not even a header line", file=path.name) from None
-        except pd.errors.ParserError as exc:
-            raise DataValidationError(f"cannot read as delimited text: {exc}", file=path.name) from None
-    raise AssertionError("unreachable")
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataValidationError("the file is empty: not even a header line", file=path.name) from None
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(
+            f"cannot read as {_SEPARATOR_NAMES.get(sep, repr(sep))}-separated text: {exc}", file=path.name
+        ) from None
+    return frame, encoding, sep
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -293,7 +370,11 @@ def read_file(path: Path, table: TableMapping, nrows: int | None = None) -> list
         return _read_workbook(path, table, nrows)
     if suffix in {".csv", ".txt", ".tsv"}:
         header = table.read.skiprows + 1 if table.read.header else 0
-        return [Part.of_rows(path.name, _read_csv(path, table, nrows), first_row=header + 1, header_row=header)]
+        frame, encoding, sep = _read_csv(path, table, nrows)
+        part = Part.of_rows(path.name, frame, first_row=header + 1, header_row=header)
+        codec = codecs.lookup(encoding).name
+        shown = ENCODING_NAMES.get(codec) or UNEXPECTED_ENCODING_NAMES.get(codec, encoding)
+        return [dataclasses.replace(part, read_as=f"{shown}, {_SEPARATOR_NAMES.get(sep, repr(sep))}-separated")]
     raise DataValidationError(
         "unsupported file type (use CSV, TXT, Excel or Parquet)", file=path.name, value=path.suffix
     )
