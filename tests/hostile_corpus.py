@@ -257,7 +257,8 @@ def _orders_workbook(
         merged = ("A1:H1",) if title_rows else ()
         sheets = [("订单", rows, "visible"), *extra]
         export.raw_files["orders.xlsx"] = _workbook(sheets, merged)
-        export.rows["orders"] = len(frame)
+        # Every row written is accounted for: an extra sheet's rows under its header, or all of them.
+        export.rows["orders"] = len(frame) + sum(len(r) - (r[0] == list(frame.columns)) for _, r, _ in extra)
         export.tables.pop("orders")
 
     return build
@@ -294,6 +295,39 @@ def _read_as(label: str, expected: str) -> Callable[[Path], None]:
         record = json.loads((root / "data" / "processed" / PERIOD / "cleaning.json").read_text(encoding="utf-8"))
         read_as = {Path(f["file"]).name: f["read_as"] for f in record["inputs"]}
         assert read_as[label].startswith(expected), read_as
+
+    return check
+
+
+def _ids(**rules: str) -> Callable[[Export], None]:
+    def change(export: Export) -> None:
+        export.mapping["ids"] = rules
+
+    return change
+
+
+def _rename_customer(old: str, new: str) -> Callable[[Export], None]:
+    """Every order line of customer ``old`` written as ``new``."""
+
+    def change(export: Export) -> None:
+        orders = export.tables["orders"]
+        orders.loc[orders["客户编号"] == old, "客户编号"] = new
+
+    return change
+
+
+def _customers_are(n: int, unknown: int) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        customers = pd.read_parquet(root / "data" / "processed" / PERIOD / "customers.parquet")
+        assert len(customers) == n and int((~customers["in_customer_master"]).sum()) == unknown, customers
+
+    return check
+
+
+def _report_says(text: str) -> Callable[[Path], None]:
+    def check(root: Path) -> None:
+        page = (root / "reports" / PERIOD / "01_data_cleaning.html").read_text(encoding="utf-8")
+        assert text in re.sub(r"<[^>]+>", "", page), text
 
     return check
 
@@ -553,6 +587,7 @@ CASES: list[Case] = [
         "a notes sheet beside the order lines: listed as skipped",
         _orders_workbook(extra=(("说明", _NOTES, "visible"),)),
         0,
+        ledger={"sheet_without_headers": 3},
         check=_skipped_sheet("orders.xlsx#说明", "3 rows, none of the mapped columns"),
     ),
     Case(
@@ -567,7 +602,8 @@ CASES: list[Case] = [
         "a hidden sheet of test lines: skipped and listed",
         _orders_workbook(extra=(("测试", _TEST_LINES, "hidden"),)),
         0,
-        check=_skipped_sheet("orders.xlsx#测试", "hidden sheet"),
+        ledger={"hidden_sheet": 1},
+        check=_both_checks(_skipped_sheet("orders.xlsx#测试", "1 row, hidden sheet"), _kept_amount(_CLEAN_TOTAL)),
     ),
     Case(
         "hidden_sheet_read",
@@ -575,7 +611,6 @@ CASES: list[Case] = [
         _both(
             _orders_workbook(extra=(("补录", _TEST_LINES, "hidden"),)),
             lambda e: e.mapping["tables"]["orders"].update(read={"hidden_sheets": True}),
-            lambda e: e.rows.update(orders=e.rows["orders"] + 1),
         ),
         0,
     ),
@@ -682,6 +717,49 @@ CASES: list[Case] = [
         1,
         ("orders.csv", "'数量'", "row 14", "'x9'"),
     ),
+    # --- ids
+    Case(
+        "id_case_undecided",
+        "c001 in the orders, C001 in the master, the mapping silent",
+        _cell("orders", "客户编号", 6, "c001"),
+        1,
+        ("orders.csv", "'客户编号'", "row 6", "'c001'", "differ only in their case"),
+    ),
+    Case(
+        "id_case_merged",
+        "c001 and C001 one customer (ids: case: upper)",
+        _both(_cell("orders", "客户编号", 6, "c001"), _ids(case="upper")),
+        0,
+        check=_customers_are(4, unknown=0),
+    ),
+    Case(
+        "id_case_kept_apart",
+        "c001 and C001 two customers (ids: case: keep): the extra one shown",
+        _both(_cell("orders", "客户编号", 6, "c001"), _ids(case="keep")),
+        0,
+        check=_both_checks(_customers_are(5, unknown=1), _report_says("1 customer is in the order lines but not")),
+    ),
+    Case(
+        "id_leading_zeros_undecided",
+        "00042 in the orders, 42 in the master",
+        _both(_cell("customers", "客户编号", 5, "42"), _rename_customer("C004", "00042")),
+        1,
+        ("'00042'", "differ only in their leading zeros"),
+    ),
+    Case(
+        "id_spaces_undecided",
+        "C 002 in the orders, C002 in the master",
+        _cell("orders", "客户编号", 3, "C 002"),
+        1,
+        ("orders.csv", "row 3", "'C 002'", "differ only in their spaces inside"),
+    ),
+    Case(
+        "unknown_customer",
+        "order lines of a customer missing from the master: counted and shown",
+        _cell("orders", "客户编号", 7, "C999"),
+        0,
+        check=_both_checks(_customers_are(5, unknown=1), _report_says("C999")),
+    ),
     # --- values a reader must never act on
     Case(
         "unknown_status",
@@ -727,7 +805,7 @@ class Outcome:
 
     exit: int
     message: str
-    traceback: bool
+    traceback: str  # any traceback the command printed ("" when none)
     rows: dict[str, dict] = field(default_factory=dict)
 
 
@@ -767,7 +845,9 @@ def run_case(case: Case, tmp: Path) -> tuple[Outcome, Export]:
     record = root / "data" / "processed" / PERIOD / "cleaning.json"
     if done.returncode == 0 and record.exists():
         rows = json.loads(record.read_text(encoding="utf-8"))["tables"]
-    return Outcome(done.returncode, message, "Traceback" in done.stderr + done.stdout, rows), export
+    printed = done.stdout + done.stderr
+    traceback = printed[printed.index("Traceback") :] if "Traceback" in printed else ""
+    return Outcome(done.returncode, message, traceback, rows), export
 
 
 def quality(case: Case, outcome: Outcome) -> str:
@@ -797,14 +877,18 @@ def main() -> None:
         runs = [(case, pool.submit(run_case, case, Path(tmp) / case.name)) for case in CASES]
         print("| case | what | exit (expected) | message | message names |")
         print("|---|---|---|---|---|")
+        tracebacks = []
         for case, run in runs:
             outcome, _ = run.result()
+            if outcome.traceback:
+                tracebacks.append(f"{case.name}:\n{outcome.traceback}")
             shown = outcome.message.removeprefix("error: ").replace("|", "\\|")
             shown = re.sub(r" — (nothing was written|its last good outputs).*", "", shown)
             print(
                 f"| {case.name} | {case.what} | {outcome.exit} ({case.exit}) | {shown if outcome.exit else ''} | "
                 f"{quality(case, outcome)} |"
             )
+        print("\n\n".join(tracebacks))
 
 
 if __name__ == "__main__":

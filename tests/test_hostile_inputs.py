@@ -37,7 +37,7 @@ def test_the_corpus_is_large_and_named_uniquely():
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case(case, outcomes):
     outcome, export, folder = outcomes[case.name]
-    assert not outcome.traceback, outcome.message
+    assert not outcome.traceback, outcome.traceback
     assert outcome.exit == case.exit, outcome.message
     for fragment in case.says:
         assert fragment in outcome.message, f"{fragment!r} not in: {outcome.message}"

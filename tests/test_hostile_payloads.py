@@ -42,7 +42,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     data = root / "data" / "raw" / "sample"
     generate(data, n_customers=120, seed=11)
     planted = plant_payloads(data)
-    done = run_grading(root, "--period", PERIOD, "--data", str(data))
+    # Ids as free text, compared exactly (the sample's mapping upper-cases them, which would blunt the payloads).
+    mapping = root / "exact_ids.yaml"
+    text = (root / "config" / "mappings" / "sample_distributor.yaml").read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^ids: .*$", "ids: {case: keep, leading_zeros: keep, inner_spaces: keep}", text)
+    assert n == 1
+    mapping.write_text(text, encoding="utf-8")
+    done = run_grading(root, "--period", PERIOD, "--data", str(data), "--mapping", str(mapping))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     return root, planted

@@ -147,9 +147,14 @@ def test_a_notes_sheet_is_skipped_and_reported(tmp_path):
     assert table.files[0] == {
         "file": "orders.xlsx#说明",
         "table": "orders",
-        "rows": 0,
-        "skipped_rows": 3,  # every non-blank row of the sheet, its first line included
+        "rows": 3,  # every non-blank row of the sheet, its first line included: each is in the ledger
+        "skipped_rows": 3,
         "skipped": "none of the mapped columns",
+    }
+    assert table.skipped.to_dict("list") == {
+        "source_file": ["orders.xlsx#说明"] * 3,
+        "source_row": [1, 2, 3],
+        "reason": ["sheet_without_headers"] * 3,
     }
 
 

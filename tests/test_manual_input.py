@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.core.errors import DataValidationError
+from helpers.core.mapping import IdRules
 from helpers.segmentation import manual_input as mi
 from helpers.segmentation.settings import load_scorecard
 
@@ -177,6 +178,16 @@ def test_unknown_customer_id(tmp_path):
         mi.read_manual_input(_sheet(tmp_path, frame), CARD, KNOWN)
     assert (err.value.column, err.value.row, err.value.value) == (mi.ID_HEADER, 3, "C99999")
     assert "filled.xlsx" in str(err.value)
+
+
+def test_sheet_ids_are_written_as_the_mapping_writes_the_datas(tmp_path):
+    """A typed ``c00002`` finds C00002 when the mapping says case does not matter, and only then."""
+    frame = pd.DataFrame({mi.ID_HEADER: [" c00002", "C 00003"], HEADERS["prospects"]: [1, 2]})
+    path = _sheet(tmp_path, frame)
+    rules = IdRules(case="upper", inner_spaces="remove")
+    assert mi.read_manual_input(path, CARD, KNOWN, rules).index.tolist() == ["C00002", "C00003"]
+    with pytest.raises(DataValidationError, match="not among the customers"):
+        mi.read_manual_input(path, CARD, KNOWN, IdRules(case="keep", inner_spaces="keep"))
 
 
 def test_duplicate_customer_id(tmp_path):

@@ -28,7 +28,7 @@ from helpers.io.excel import Sheet, Workbook
 from helpers.pipeline import contracts, registry
 from helpers.pipeline.registry import _check, load_settings, settings_model
 from helpers.pipeline.spec import COMMON_PARAMETERS, External, Located, Param, Stage
-from helpers.pipeline.state import ABSENT, project_version, stage_status
+from helpers.pipeline.state import ABSENT, project_version, settings_fingerprint, stage_status
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
 from helpers.segmentation.gradings import GRADING_CLASSES
 from helpers.segmentation.settings import RFM_CLASSES, SCORECARD_CLASSES, Scorecard, load_scorecard
@@ -141,8 +141,8 @@ def test_every_default_stands_in_the_yaml_only():
     assert _required_everywhere(Scorecard, "scorecard") == []
 
 
-def test_settings_have_one_section_per_stage_plus_analysis():
-    assert list(settings_model().model_fields) == ["analysis", "cleaning", "indicators", "segmentation"]
+def test_settings_have_one_section_per_stage_plus_the_shared_ones():
+    assert list(settings_model().model_fields) == ["analysis", "reports", "cleaning", "indicators", "segmentation"]
     assert SETTINGS.segmentation.rfm.cut == "median" and SETTINGS.indicators.trend_periods == 12
 
 
@@ -176,7 +176,8 @@ def test_stage_status_says_why():
     spec = registry.stage("02")
     entry = {
         "version": project_version(),
-        "settings_sha256": "s",
+        "settings_sha256": settings_fingerprint({"analysis": "a", "reports": "r", "indicators": "s"}),
+        "settings_parts": {"analysis": "a", "reports": "r", "indicators": "s"},
         "parameters": {},
         "inputs": {"orders": "o1", "tickets": ABSENT},
         "outputs": {"indicators": {"sha256": "i"}, "kpis": {"sha256": "k"}},
@@ -185,7 +186,7 @@ def test_stage_status_says_why():
         "period": "2025Q4",
         "outputs_now": {"indicators": "i", "kpis": "k"},
         "inputs_now": {"orders": "o1", "tickets": ABSENT},
-        "settings_now": "s",
+        "settings_now": {"analysis": "a", "reports": "r", "indicators": "s"},
         "params_now": {},
     }
     assert stage_status(spec, entry, **now).ok
@@ -193,7 +194,16 @@ def test_stage_status_says_why():
     cases = [
         ({"outputs_now": {"indicators": ABSENT, "kpis": "k"}}, "missing", "its output indicators.parquet is missing"),
         ({"outputs_now": {"indicators": "x", "kpis": "k"}}, "stale", "its output indicators was changed after the run"),
-        ({"settings_now": "t"}, "stale", "its settings changed (analysis, indicators)"),
+        (
+            {"settings_now": {"analysis": "a", "reports": "r", "indicators": "t"}},
+            "stale",
+            "its settings changed (indicators)",
+        ),
+        (
+            {"settings_now": {"analysis": "b", "reports": "r", "indicators": "t"}},
+            "stale",
+            "its settings changed (analysis, indicators)",
+        ),
         ({"inputs_now": {"orders": "o2", "tickets": ABSENT}}, "stale", "orders changed"),
         ({"inputs_now": {"orders": "o1", "tickets": "t"}}, "stale", "tickets appeared"),
     ]

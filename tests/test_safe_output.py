@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from helpers.io.excel import FORMULA_STARTS, Cells, Sheet, Workbook, open_workbook
-from helpers.reporting.display import Note, Table, literal
+from helpers.reporting.display import Note, Table, literal, set_text_limit
 from helpers.reporting.style import chart_text
 from hostile import PAYLOADS, live_markup
 
@@ -152,3 +152,15 @@ def test_workbooks_are_byte_identical_and_guarded(tmp_path):
     assert ws["A2"].value == "=1+1" and ws["A2"].quotePrefix
     assert ws["B2"].number_format == "yyyy-mm-dd" and ws["B3"].value is None
     assert ws["C2"].value == 1.0 and ws["C3"].value is None
+
+
+def test_long_texts_are_cut_in_reports_only_when_a_limit_is_set():
+    frame = pd.DataFrame({"name": ["x" * 5000, "short"]})
+    try:
+        set_text_limit(50)
+        page = Table(frame)._repr_html_()
+        assert "x" * 49 + "…" in page and "x" * 50 not in page and "short" in page
+        assert Note("Name: " + literal("y" * 500))._repr_html_() == "<p>Name: " + "y" * 49 + "…</p>"
+    finally:
+        set_text_limit(None)
+    assert "x" * 5000 in Table(frame)._repr_html_()

@@ -34,9 +34,11 @@ def plot_excluded_by_reason(ax: Axes, reconciliation: pd.DataFrame) -> Axes:
     ax.bar_label(
         bars,
         labels=[
-            LABELS.format("chart_note", "rows_only", rows=f"{int(r):,}")
+            LABELS.format("chart_note", "row_only" if r == 1 else "rows_only", rows=f"{int(r):,}")
             if pd.isna(a)
-            else LABELS.format("chart_note", "rows_amount", rows=f"{int(r):,}", amount=f"{a:,.0f}")
+            else LABELS.format(
+                "chart_note", "row_amount" if r == 1 else "rows_amount", rows=f"{int(r):,}", amount=f"{a:,.0f}"
+            )
             for r, a in zip(data["rows"], amounts)
         ],
         padding=3,

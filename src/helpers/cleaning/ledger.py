@@ -51,6 +51,8 @@ REASONS: tuple[str, ...] = (
     "zero_amount",
     "negative_amount",
     "unknown_customer",
+    "hidden_sheet",
+    "sheet_without_headers",
 )
 KEPT_REASONS = ("sale", "return", "kept")
 LEDGER_COLUMNS = ["table", "source_file", "source_row", "status", "reason", "amount"]
@@ -138,14 +140,18 @@ def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
         Columns ``step`` (``raw``, ``kept``, ``kept_total``, ``excluded``, ``excluded_total``),
         ``reason`` (a reason code, ``""`` on the totals), ``rows``, ``amount``, ``rows_pct``,
         ``amount_pct``: the raw total first, then each kept reason, the kept total, each
-        excluded reason (most rows first) and the excluded total. ``amount`` is exact to 0.001.
+        excluded reason (most rows first) and the excluded total. ``amount`` is exact to 0.001,
+        and NaN for a reason none of whose rows has an amount (a sheet not read, amounts that
+        could not be parsed).
     """
     part = ledger[ledger["table"] == table]
     thousandths = milli(part["amount"])
     by_reason = (
-        pd.DataFrame({"status": part["status"], "reason": part["reason"], "milli": thousandths})
+        pd.DataFrame(
+            {"status": part["status"], "reason": part["reason"], "milli": thousandths, "known": part["amount"].notna()}
+        )
         .groupby(["status", "reason"], observed=True)
-        .agg(rows=("milli", "size"), milli=("milli", "sum"))
+        .agg(rows=("milli", "size"), milli=("milli", "sum"), known=("known", "any"))
         .reset_index()
     )
 
@@ -156,17 +162,19 @@ def reconciliation(ledger: pd.DataFrame, table: str = "orders") -> pd.DataFrame:
             rows = rows.sort_values("reason", key=lambda s: s.map(order))
         return rows
 
-    lines = [("raw", "", len(part), int(sum(thousandths.tolist())))]
+    lines = [("raw", "", len(part), int(sum(thousandths.tolist())), True)]
     for status in ("kept", "excluded"):
         rows = block(status)
-        lines += [(status, str(r), int(n), int(m)) for r, n, m in rows[["reason", "rows", "milli"]].to_numpy()]
-        lines.append((f"{status}_total", "", int(rows["rows"].sum()), int(rows["milli"].sum())))
-    out = pd.DataFrame(lines, columns=["step", "reason", "rows", "milli"])
+        columns = ["reason", "rows", "milli", "known"]
+        lines += [(status, str(r), int(n), int(m), bool(k)) for r, n, m, k in rows[columns].to_numpy()]
+        lines.append((f"{status}_total", "", int(rows["rows"].sum()), int(rows["milli"].sum()), True))
+    out = pd.DataFrame(lines, columns=["step", "reason", "rows", "milli", "known"])
     raw_rows, raw_milli = lines[0][2], lines[0][3]
-    out["amount"] = out["milli"] / 1000
+    # A reason whose rows carry no amount at all (not read, unparsable) has none to show, rather than 0.
+    out["amount"] = (out["milli"] / 1000).where(out["known"])
     out["rows_pct"] = out["rows"] / raw_rows * 100 if raw_rows else np.nan
-    out["amount_pct"] = out["milli"] / raw_milli * 100 if raw_milli else np.nan
-    return out.drop(columns="milli")
+    out["amount_pct"] = (out["milli"] / raw_milli * 100).where(out["known"]) if raw_milli else np.nan
+    return out.drop(columns=["milli", "known"])
 
 
 def check_reconciles(ledger: pd.DataFrame, clean_orders: pd.DataFrame) -> None:

@@ -225,6 +225,27 @@ def missing_fields_report(result: CleaningResult) -> Table | None:
     return Table(frame, ints=[headers["customers_missing"]], pct=[headers["customers_pct"]], uid="missing")
 
 
+def unknown_customers_note(result: CleaningResult, currency: str) -> None:
+    """Customers who bought but are missing from the customer master: how many, their lines and spend."""
+    if "industry_unmatched" not in result.notes:
+        return  # no customer master at all: the tables table says so
+    customers = result.tables["customers"]
+    unknown = customers.loc[~customers["in_customer_master"].fillna(False).astype(bool), "customer_id"]
+    if unknown.empty:
+        note("Every customer of the kept order lines is in the customer master.")
+        return
+    orders = result.tables["orders"]
+    theirs = orders["customer_id"].isin(set(unknown))
+    examples = ", ".join(literal(c) for c in unknown.head(5)) + (" …" if len(unknown) > 5 else "")
+    note(
+        f"**{len(unknown):,} {'customer is' if len(unknown) == 1 else 'customers are'} in the order lines "
+        "but not in the customer master** "
+        f"({int(theirs.sum()):,} kept order lines, net {orders.loc[theirs, 'amount'].sum():,.2f} {currency}): "
+        f"{examples}. They are kept and graded on what they bought, without industry, region or contacts; "
+        "ask the client for their master records."
+    )
+
+
 def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -> Table:
     """The top customers by spend up to the as-of date, as the clean base table shows them (masked)."""
     columns = [

@@ -471,6 +471,8 @@ def clean_dataset(
         "amount": float(orders.loc[orders["line_type"] == "return", "amount"].sum()),
     }
     check_period_has_orders(orders, period)
+    # Rows of sheets not read are accounted for too: raw = kept + excluded over every row of every file.
+    ledgers += [ledger_entries(t, lt.skipped, lt.skipped["reason"]) for t, lt in loaded.items() if len(lt.skipped)]
     return CleaningResult(tables=tables, ledger=pd.concat(ledgers, ignore_index=True), notes=notes)
 
 
@@ -502,7 +504,11 @@ def cleaning_record(
                     "rows": sum(int(f["rows"]) for f in mine),
                     "sheets": {str(f["file"]): int(f["rows"]) for f in mine if "skipped" not in f},
                     "skipped_sheets": {
-                        str(f["file"]): f"{f['skipped_rows']} rows, {f['skipped']}" for f in mine if "skipped" in f
+                        str(
+                            f["file"]
+                        ): f"{f['skipped_rows']} row{'' if f['skipped_rows'] == 1 else 's'}, {f['skipped']}"
+                        for f in mine
+                        if "skipped" in f
                     },
                     "sha256": sha256(path),
                     "read_as": next((str(f["read_as"]) for f in mine if "read_as" in f), ""),
@@ -518,5 +524,6 @@ def cleaning_record(
         inputs=inputs,
         available_tables=sorted(result.tables),
         raw_customer_ids=result.notes["raw_customer_ids"],
+        ids=dataset.mapping.ids.model_dump(),
     )
     return record

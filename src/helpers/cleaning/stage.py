@@ -210,10 +210,11 @@ STAGE = Stage(
             columns=(
                 "`data` (the data path, relative to the project when inside it), `mapping`, `mapping_title`, `credit`, "
                 "`reporting_currency`, `inputs`: [{`file`, `table`, `rows`, `sheets`: {sheet: rows}, `skipped_sheets`: "
-                "{sheet: why}, `sha256`}], `tables`: {table: {`input_rows`, `kept_rows`, "
-                "`excluded_rows`: {reason: n}}}, "
+                "{sheet: why}, `sha256`, `read_as`}], `tables`: {table: {`input_rows`, `kept_rows`, "
+                "`excluded_rows`: {reason: n}}} (rows of skipped sheets included), "
                 "`input_rows`, `kept_rows`, `excluded_rows`: {reason: n}, `available_tables`, `raw_customer_ids` "
-                "(distinct customer ids in the raw orders)"
+                "(distinct customer ids in the raw orders), `ids` (the mapping's id rules, which stage 03 applies "
+                "to the manual sheet)"
             ),
         ),
     ),

@@ -24,6 +24,7 @@ from helpers.core.errors import ConfigError
 
 __all__ = [
     "AnalysisSettings",
+    "ReportSettings",
     "Bounds",
     "Strict",
     "canonical",
@@ -45,6 +46,14 @@ class AnalysisSettings(Strict):
     """The ``analysis`` section: what every stage that looks at customers shares."""
 
     lookback_days: int = Field(gt=0, description="look-back window of the customer indicators, in days")
+
+
+class ReportSettings(Strict):
+    """The ``reports`` section: how every stage's report shows data."""
+
+    max_text_chars: int = Field(
+        ge=20, description="longest text a report shows in a table cell or note; longer text ends in '…'"
+    )
 
 
 class Bounds(Strict):

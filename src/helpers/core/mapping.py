@@ -17,7 +17,16 @@ from helpers.core.config import Strict, read_yaml, validated
 from helpers.core.errors import ConfigError
 from helpers.core.schema import TABLES
 
-__all__ = ["Mapping", "OrderRules", "ReadOptions", "TableMapping", "all_mappings", "load_mapping", "mapping_path"]
+__all__ = [
+    "IdRules",
+    "Mapping",
+    "OrderRules",
+    "ReadOptions",
+    "TableMapping",
+    "all_mappings",
+    "load_mapping",
+    "mapping_path",
+]
 
 
 class ReadOptions(Strict):
@@ -35,6 +44,23 @@ class TableMapping(Strict):
     read: ReadOptions = ReadOptions()
     columns: dict[str, str] = Field(min_length=1)
     values: dict[str, dict[str, str]] = {}
+
+
+class IdRules(Strict):
+    """How customer and product ids are compared across the tables (``ids:`` in a mapping).
+
+    Each aspect left out (None) is checked instead: two spellings that differ
+    only in it (``c00020`` / ``C00020``, ``00042`` / ``42``, ``C 001`` / ``C001``)
+    stop the run naming both, since whether they are one customer or two is
+    the client's call, not ours. Ends are always stripped of spaces.
+    """
+
+    #: keep: c00020 and C00020 are two customers; upper/lower: one (written in that case).
+    case: Literal["keep", "upper", "lower"] | None = None
+    #: keep: 00042 and 42 are two; strip: one (42).
+    leading_zeros: Literal["keep", "strip"] | None = None
+    #: keep: "C 001" and "C001" are two; remove: one (C001).
+    inner_spaces: Literal["keep", "remove"] | None = None
 
 
 class OrderRules(Strict):
@@ -63,6 +89,7 @@ class Mapping(Strict):
     detect_filenames: list[str] = []
     tables: dict[str, TableMapping]
     rules: OrderRules = OrderRules()
+    ids: IdRules = IdRules()
 
     @model_validator(mode="after")
     def _check_tables(self) -> Mapping:

@@ -22,8 +22,9 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
+from helpers.io.ids import normalise_ids
 from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, date_problem, number_problem, parse_date
-from helpers.io.sources import HEADER_SEARCH_ROWS, file_columns, read_file
+from helpers.io.sources import HEADER_SEARCH_ROWS, SKIPPED, file_columns, read_file
 
 __all__ = [
     "check_fx",
@@ -84,6 +85,9 @@ class Plausible:
         return self.numbers.get(column, (None, None))
 
 
+SKIPPED_COLUMNS = ["source_file", "source_row", "reason"]
+
+
 @dataclass
 class LoadedTable:
     """A canonical table as loaded, and the rows whose values could not be parsed."""
@@ -91,6 +95,8 @@ class LoadedTable:
     data: pd.DataFrame
     invalid: pd.Series  # per row: the canonical column name of the first invalid value, or NA
     files: list[dict[str, object]]
+    #: Rows of sheets not read (hidden, or without the table's headers): source_file, source_row, reason.
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
 
 # --------------------------------------------------------------------------- resolving a dataset
@@ -282,7 +288,7 @@ def load_table(
     tm = mapping.tables[table]
     schema = TABLES[table]
     limits = limits or Plausible()
-    frames, file_info = [], []
+    frames, file_info, skipped = [], [], []
     for path in dataset.files[table]:
         for part in read_file(path, tm):
             info: dict[str, object] = {"file": part.label, "table": table, "rows": len(part.source_rows)}
@@ -292,7 +298,10 @@ def load_table(
                 info["read_as"] = part.read_as
             if part.frame is None:
                 # A sheet with none of the table's headers (a notes or pivot sheet), or a hidden one: listed, not read.
-                file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": part.skipped})
+                file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": SKIPPED[part.skipped]})
+                skipped.append(
+                    pd.DataFrame({"source_file": part.label, "source_row": part.source_rows, "reason": part.skipped})
+                )
                 continue
             raw = part.frame
             raw.columns = [str(c).strip() for c in raw.columns]
@@ -395,7 +404,12 @@ def load_table(
             )
         invalid = invalid.mask(invalid.isna() & bad, canonical)
         data[canonical] = data[canonical].where(~bad)
-    return LoadedTable(data=data, invalid=invalid, files=file_info)
+    return LoadedTable(
+        data=data,
+        invalid=invalid,
+        files=file_info,
+        skipped=pd.concat(skipped, ignore_index=True) if skipped else pd.DataFrame(columns=SKIPPED_COLUMNS),
+    )
 
 
 def line_currency(orders: pd.DataFrame, mapping: Mapping) -> pd.Series:
@@ -429,7 +443,8 @@ def check_fx(orders: pd.DataFrame, mapping: Mapping) -> None:
 def load_dataset(
     dataset: Dataset, *, on_invalid: str = "error", limits: Plausible | None = None
 ) -> dict[str, LoadedTable]:
-    """Load every table the dataset has files for (see :func:`load_table`)."""
+    """Load every table the dataset has files for (see :func:`load_table`), ids compared as the mapping says."""
     loaded = {table: load_table(dataset, table, on_invalid=on_invalid, limits=limits) for table in dataset.files}
+    normalise_ids(loaded, dataset.mapping)
     check_fx(loaded["orders"].data, dataset.mapping)
     return loaded

@@ -41,6 +41,7 @@ from helpers.pipeline.state import (
     period_lock,
     project_version,
     settings_fingerprint,
+    settings_parts,
     stage_status,
 )
 
@@ -144,8 +145,11 @@ class StageContext:
             prints[external.name] = {self.paths.relative(p): sha256(p) for p in located.files} or ABSENT
         return prints
 
+    def settings_parts(self) -> dict[str, str]:
+        return settings_parts(self.spec, self.settings, self.config_dir)
+
     def settings_fingerprint(self) -> str:
-        return settings_fingerprint(self.spec, self.settings, self.config_dir)
+        return settings_fingerprint(self.settings_parts())
 
     def output_fingerprints(self) -> dict[str, str]:
         """sha256 of every declared output file in the period's folder (:data:`ABSENT` when missing)."""
@@ -177,7 +181,7 @@ class StageContext:
             period=self.period.label,
             outputs_now=self.output_fingerprints(),
             inputs_now=self.input_fingerprints,
-            settings_now=self.settings_fingerprint(),
+            settings_now=self.settings_parts(),
             params_now=self.recorded_params(),
         )
 
@@ -288,6 +292,7 @@ class StageContext:
                 for p in self.spec.params
             },
             "settings_sha256": self.settings_fingerprint(),
+            "settings_parts": self.settings_parts(),
             "inputs": fingerprints,
             "outputs": written,
             "compute_seconds": round(time.perf_counter() - started, 3),
@@ -388,6 +393,7 @@ def open_stage(
     GradingError
         A bad period, settings that do not validate, an unknown parameter.
     """
+    from helpers.reporting.display import set_text_limit  # only a notebook shows things
     from helpers.reporting.style import use_report_style  # charts only matter where a notebook draws
 
     spec = registry.stage(stage)
@@ -397,6 +403,7 @@ def open_stage(
     paths = ProjectPaths(Path(project_root))
     settings = registry.load_settings(paths.config)
     use_report_style()
+    set_text_limit(settings.reports.max_text_chars)  # type: ignore[attr-defined]
     return stage_context(
         spec, paths, parse_period(period), settings, {"data": data, "mapping": mapping, "run_id": run_id, **params}
     )

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 import helpers
 from helpers.core.catalog import Catalog
-from helpers.core.config import AnalysisSettings, load_model
+from helpers.core.config import AnalysisSettings, ReportSettings, load_model
 from helpers.core.errors import ConfigError
 from helpers.pipeline.spec import Stage
 
@@ -38,7 +38,7 @@ __all__ = [
 #: The settings file in the config folder.
 SETTINGS_FILE = "settings.yaml"
 #: Sections of the settings every stage may read, by name, with their model.
-SHARED_SECTIONS: dict[str, type[BaseModel]] = {"analysis": AnalysisSettings}
+SHARED_SECTIONS: dict[str, type[BaseModel]] = {"analysis": AnalysisSettings, "reports": ReportSettings}
 #: The settings model's type (assembled at run time from the declarations).
 Settings = BaseModel
 

@@ -172,6 +172,14 @@ def plan_run(
 
 
 # --------------------------------------------------------------------------- executing
+def _subclasses(cls: type) -> set[str]:
+    return {cls.__name__}.union(*(_subclasses(sub) for sub in cls.__subclasses__()))
+
+
+#: The errors whose message is meant for the user (the input, the settings or the period is wrong).
+_USER_ERRORS = frozenset(_subclasses(GradingError))
+
+
 def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path) -> str | None:
     """Execute one notebook; return what went wrong in one line (``ename: evalue`` of the failing cell), or ``None``.
 
@@ -192,7 +200,8 @@ def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd:
             extra_arguments=_QUIET_KERNEL,
         )
     except PapermillExecutionError as exc:
-        return f"{exc.ename}: {exc.evalue}"
+        # Our own errors are written for the user; any other is a defect, and its type helps whoever fixes it.
+        return exc.evalue if exc.ename in _USER_ERRORS else f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # a dead or hung kernel is a failed stage, not a traceback
         return f"the notebook could not be executed ({type(exc).__name__}: {exc})".replace("\n", " ")
     return None

@@ -100,6 +100,10 @@ class Param:
         return "--" + self.name.replace("_", "-")
 
 
+#: The settings section every stage's report reads (how data are shown): part of every stage's fingerprint.
+REPORTS_SECTION = "reports"
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of the pipeline.
@@ -173,5 +177,5 @@ class Stage:
 
     @property
     def sections(self) -> tuple[str, ...]:
-        """Every settings section it reads: the shared ones, then its own."""
-        return (*self.shared_sections, self.config_section)
+        """Every settings section it reads: the shared ones, ``reports`` (every stage reports), then its own."""
+        return (*self.shared_sections, REPORTS_SECTION, self.config_section)

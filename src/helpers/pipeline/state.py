@@ -36,6 +36,7 @@ __all__ = [
     "period_lock",
     "project_version",
     "settings_fingerprint",
+    "settings_parts",
     "stage_status",
 ]
 
@@ -61,13 +62,21 @@ def project_version() -> str:
         return "unknown"
 
 
-def settings_fingerprint(spec: Stage, settings: BaseModel, config_dir: Path) -> str:
-    """sha256 of the settings a stage reads: its sections of ``settings.yaml`` and its other config files."""
-    data: dict[str, Any] = {section: canonical(getattr(settings, section)) for section in spec.sections}
+def settings_parts(spec: Stage, settings: BaseModel, config_dir: Path) -> dict[str, str]:
+    """sha256 of each part of the settings a stage reads: its sections of ``settings.yaml`` and its config files."""
+    parts = {
+        section: sha256_bytes(json.dumps(canonical(getattr(settings, section)), sort_keys=True).encode("utf-8"))
+        for section in spec.sections
+    }
     for name in spec.config_files:
         path = Path(config_dir) / name
-        data[name] = sha256(path) if path.is_file() else ABSENT
-    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        parts[name] = sha256(path) if path.is_file() else ABSENT
+    return parts
+
+
+def settings_fingerprint(parts: Mapping[str, str]) -> str:
+    """One sha256 over :func:`settings_parts`."""
+    return sha256_bytes(json.dumps(dict(parts), sort_keys=True).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,7 @@ def stage_status(
     period: str,
     outputs_now: Mapping[str, str],
     inputs_now: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
-    settings_now: str,
+    settings_now: Mapping[str, str],
     params_now: Mapping[str, Any],
 ) -> StageStatus:
     """Compare a stage's recorded entry with the present.
@@ -116,8 +125,8 @@ def stage_status(
         Output name -> sha256 of the file now (:data:`ABSENT` when missing).
     inputs_now, settings_now, params_now
         The input fingerprints (or a function giving them: they are only computed when the
-        outputs, version, settings and parameters are current), settings hash and stage
-        parameters a run would use now.
+        outputs, version, settings and parameters are current), the settings parts
+        (:func:`settings_parts`) and stage parameters a run would use now.
     """
     if not entry:
         return StageStatus("missing", "not run for this period yet")
@@ -134,13 +143,10 @@ def stage_status(
         return StageStatus(
             "stale", f"made by version {entry.get('version')} of the project, this is {project_version()}"
         )
-    if entry.get("settings_sha256") != settings_now:
-        return StageStatus(
-            "stale",
-            f"its settings changed ({', '.join(spec.sections)}"
-            + (f", {', '.join(spec.config_files)}" if spec.config_files else "")
-            + ")",
-        )
+    if entry.get("settings_sha256") != settings_fingerprint(settings_now):
+        then_parts = entry.get("settings_parts") or {}
+        changed = [name for name, value in settings_now.items() if then_parts.get(name) != value]
+        return StageStatus("stale", f"its settings changed ({', '.join(changed or settings_now)})")
     then_params = entry.get("parameters", {})
     for name, value in params_now.items():
         if then_params.get(name) != value:

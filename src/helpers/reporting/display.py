@@ -26,7 +26,24 @@ from helpers.core.labels import LABELS
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
 
-__all__ = ["literal", "note", "Note", "outputs_table", "show_title", "Table"]
+__all__ = ["literal", "note", "Note", "outputs_table", "set_text_limit", "show_title", "Table"]
+
+#: Longest text shown in a table cell or a note's value: ``reports.max_text_chars``, set by ``open_stage``
+#: (None, no limit, until then).
+_TEXT_LIMIT: dict[str, int | None] = {"chars": None}
+
+
+def set_text_limit(chars: int | None) -> None:
+    """Cut texts longer than ``chars`` in the tables and notes shown from now on (they end in "…")."""
+    _TEXT_LIMIT["chars"] = chars
+
+
+def _cut(value: object) -> object:
+    """A text cut to the limit; other values as they are."""
+    limit = _TEXT_LIMIT["chars"]
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
 
 
 class Table:
@@ -74,7 +91,8 @@ class Table:
             out[col] = out[col].map(lambda v, f=fmt: "n/a" if pd.isna(v) else f.format(v))
         for col in self.dates:
             out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("n/a")
-        return out.astype(object).where(out.notna(), "n/a")
+        out = out.astype(object).where(out.notna(), "n/a")
+        return out.map(_cut) if len(out) else out
 
     def _repr_html_(self) -> str:
         styler = self._text_frame().style.hide(axis="index").set_uuid(self.uid)
@@ -124,7 +142,7 @@ def literal(value: object) -> str:
 
     Not for inside a code span (marks are not read there, so neither are escapes).
     """
-    return re.sub(r"([\\`*])", r"\\\1", str(value))
+    return re.sub(r"([\\`*])", r"\\\1", str(_cut(str(value))))
 
 
 def _inline(text: str) -> str:

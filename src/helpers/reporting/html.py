@@ -47,6 +47,9 @@ def _for_reviewers(nb: NotebookNode, title: str) -> NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _reviewer_outputs(cell.outputs)
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            # Papermill gives the cell it adds a random id, which the HTML carries: two runs would differ.
+            cell["id"] = "injected-parameters"
     return nb
 
 

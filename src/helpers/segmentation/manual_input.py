@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import DataValidationError
+from helpers.core.mapping import IdRules
 from helpers.io.excel import Cells, open_workbook
 from helpers.io.files import atomic_path
+from helpers.io.ids import normalise_id_values
 from helpers.io.parsing import parse_id, parse_int
 from helpers.segmentation.settings import LEVELS, Factor, Scorecard
 
@@ -277,7 +279,9 @@ def _column_key(header: object) -> str | None:
     return "customer_id" if text == "customer_id" else None
 
 
-def read_manual_input(path: Path, scorecard: Scorecard, known_customers: pd.Index) -> pd.DataFrame:
+def read_manual_input(
+    path: Path, scorecard: Scorecard, known_customers: pd.Index, id_rules: IdRules | None = None
+) -> pd.DataFrame:
     """Read the consultant's levels, refusing anything that is not a clear level 1-4.
 
     Columns are found by the ``[key]`` at the end of their header, so they may
@@ -292,6 +296,10 @@ def read_manual_input(path: Path, scorecard: Scorecard, known_customers: pd.Inde
         The validated scorecard (which factors are manual).
     known_customers
         Customer ids of the grading table: every id in the sheet must be one.
+    id_rules
+        How the data's ids were written (the mapping's ``ids:``, recorded by stage 01): the
+        sheet's ids are written the same way, so a typed ``c001`` finds ``C001`` when the
+        mapping says case does not matter.
 
     Returns
     -------
@@ -361,7 +369,7 @@ def read_manual_input(path: Path, scorecard: Scorecard, known_customers: pd.Inde
         )
 
     excel_row = pd.Series(np.arange(len(raw)) + 2, index=raw.index)  # header = row 1
-    ids, _ = parse_id(raw[id_col])
+    ids = normalise_id_values(parse_id(raw[id_col])[0], id_rules or IdRules())
     levels: dict[str, pd.Series] = {}
     for key, header in columns.items():
         parsed, invalid = parse_int(raw[header])

@@ -222,7 +222,8 @@ def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> Non
         f"BG/NBD (purchases and dropout) was fitted on **{f.customers:,} customers**, {f.repeat_customers:,} of them "
         f"with repeat purchases, {spend}; {how}, time in {_UNIT[settings.time_unit]}, "
         "all purchases up to the as-of date "
-        f"(same-day purchases count once). Fit time {f.seconds:.1f} s. Predictions look "
+        # No fit time here: the report is the same for the same data (the manifest has the stage's timings).
+        "(same-day purchases count once). Predictions look "
         f"**{settings.horizon_months} months** ahead ({horizon:.1f} {_UNIT[settings.time_unit]}); CLV discounts "
         f"at {settings.annual_discount_rate:.0%} a year, in {currency}, and is revenue, not profit."
     )

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.core.catalog import Output, column_list
+from helpers.core.mapping import IdRules
 from helpers.pipeline.context import StageContext
 from helpers.pipeline.spec import External, Located, Param, Stage
 from helpers.segmentation.clv import PeriodClv, period_clv, use_compile_cache
@@ -169,7 +170,8 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
 
     scorecard = load_scorecard(ctx.config_dir)
     manual_path = inputs.get("scorecard_manual")
-    manual = read_manual_input(manual_path, scorecard, segments.index) if manual_path else None
+    id_rules = IdRules(**inputs["cleaning"].get("ids", {}))
+    manual = read_manual_input(manual_path, scorecard, segments.index, id_rules) if manual_path else None
     table = scorecard_inputs(
         indicators,
         segments.index,
