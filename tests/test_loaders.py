@@ -151,7 +151,8 @@ def test_a_notes_sheet_is_skipped_and_reported(tmp_path):
         "skipped_rows": 3,
         "skipped": "none of the mapped columns",
     }
-    assert table.skipped.to_dict("list") == {
+    assert table.other_rows.to_dict("list") == {
+        "table": ["orders"] * 3,
         "source_file": ["orders.xlsx#说明"] * 3,
         "source_row": [1, 2, 3],
         "reason": ["sheet_without_headers"] * 3,

@@ -4,7 +4,7 @@ Data contract
 -------------
 One ledger row per raw row of every table: ``table``, ``source_file``,
 ``source_row``, ``status`` (``kept`` / ``excluded``), ``reason`` (a code of
-:data:`REASONS`, or ``invalid_<column>``) and ``amount`` (order lines: the
+:data:`REASONS`, ``invalid_<column>`` or ``unmatched_<join>``) and ``amount`` (order lines: the
 line amount in the reporting currency, rounded to 0.001, with return lines
 counted as credits whatever sign the export gave them; NA elsewhere).
 
@@ -53,8 +53,11 @@ REASONS: tuple[str, ...] = (
     "unknown_customer",
     "hidden_sheet",
     "sheet_without_headers",
+    "joined",
+    "join_unmatched",
 )
-KEPT_REASONS = ("sale", "return", "kept")
+#: ``joined``: a row of a joined file that gave its values to at least one row of the table.
+KEPT_REASONS = ("sale", "return", "kept", "joined")
 LEDGER_COLUMNS = ["table", "source_file", "source_row", "status", "reason", "amount"]
 
 
@@ -64,6 +67,8 @@ def reason_label(code: str) -> str:
         column = code.removeprefix("invalid_")
         field = LABELS.text("field", column) if LABELS.has("field", column) else column
         return LABELS.format("reason", "invalid", field=field)
+    if code.startswith("unmatched_"):
+        return LABELS.format("reason", "unmatched", file=code.removeprefix("unmatched_"))
     return LABELS.text("reason", code)
 
 

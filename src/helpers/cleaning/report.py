@@ -104,9 +104,14 @@ def tables_table(record: dict[str, object], mapping: Mapping) -> Table:
             why = "not_mapped" if table not in mapping.tables else "no_file"
             rows.append((name, None, None, None, LABELS.text("table_status", why)))
             continue
-        excluded: dict[str, int] = figures["excluded_rows"]  # type: ignore[assignment]
-        reasons = "; ".join(f"{reason_label(k)}: {v:,}" for k, v in sorted(excluded.items(), key=lambda kv: -kv[1]))
-        rows.append((name, figures["input_rows"], figures["kept_rows"], sum(excluded.values()), reasons or "—"))
+        joins = [f"{table}+{j.name}" for j in mapping.tables[table].join] if table in mapping.tables else []
+        for key in [table, *(k for k in joins if k in per_table)]:
+            figures = per_table[key]
+            excluded: dict[str, int] = figures["excluded_rows"]  # type: ignore[assignment]
+            reasons = "; ".join(f"{reason_label(k)}: {v:,}" for k, v in sorted(excluded.items(), key=lambda kv: -kv[1]))
+            rows.append(
+                (table_name(key), figures["input_rows"], figures["kept_rows"], sum(excluded.values()), reasons or "—")
+            )
     keys = ["table", "input_rows", "kept_rows", "excluded_total", "excluded_by_reason"]
     headers = [_header(k) for k in keys]
     return Table(pd.DataFrame(rows, columns=headers), ints=headers[1:4], uid="tables")
@@ -131,7 +136,8 @@ def encoding_note(record: dict[str, object]) -> None:
 def inputs_table(record: dict[str, object]) -> Table:
     """The files read, with rows and the start of their sha256 (the full one is in the manifest)."""
     frame = pd.DataFrame(record["inputs"])
-    frame["table"] = frame["table"].map(lambda t: LABELS.text("table", t))
+    frame["table"] = frame["table"].map(table_name)
+    frame["excluded_total"] = frame.get("excluded_rows", pd.Series(0, index=frame.index))
     frame["file"] = frame["file"].map(lambda p: Path(p).name)
     frame["sheets"] = frame["sheets"].map(lambda d: ", ".join(k.partition("#")[2] for k in d if "#" in k) or "—")
     frame["skipped_sheets"] = frame["skipped_sheets"].map(
@@ -139,9 +145,17 @@ def inputs_table(record: dict[str, object]) -> Table:
     )
     frame["sha256"] = frame["sha256"].str[:16] + "…"
     frame["read_as"] = frame.get("read_as", pd.Series("", index=frame.index)).fillna("").replace("", "—")
-    keys = ["table", "file", "read_as", "sheets", "rows", "skipped_sheets", "sha256"]
+    keys = ["table", "file", "read_as", "sheets", "rows", "kept_rows", "excluded_total", "skipped_sheets", "sha256"]
     headers = LABELS.headers(keys)
-    return Table(frame[keys].rename(columns=headers), ints=[headers["rows"]], uid="inputs")
+    counts = [headers[k] for k in ("rows", "kept_rows", "excluded_total")]
+    return Table(frame[keys].rename(columns=headers), ints=counts, uid="inputs")
+
+
+def table_name(table: str) -> str:
+    """A ledger table as the report names it: ``orders`` -> order lines, ``orders+heads`` -> joined onto them."""
+    base, _, join = table.partition("+")
+    name = LABELS.text("table", base)
+    return f"{name} ← {join} ({LABELS.text('table_status', 'joined')})" if join else name
 
 
 def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:

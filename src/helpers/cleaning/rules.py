@@ -94,10 +94,6 @@ def _first_reason(reason: pd.Series, mask: pd.Series, code: str) -> pd.Series:
     return reason.mask(reason.isna() & mask.fillna(False).astype(bool), code)
 
 
-def _invalid_reasons(invalid: pd.Series) -> pd.Series:
-    return ("invalid_" + invalid).astype("string")
-
-
 def _starts_with(values: pd.Series, prefixes: list[str]) -> pd.Series:
     if not prefixes:
         return pd.Series(False, index=values.index)
@@ -161,7 +157,7 @@ def order_reasons(
 ) -> pd.Series:
     """The ledger reason of every raw order line (see the module docstring for the rule order)."""
     df, rules = orders.data, mapping.rules
-    reason = _invalid_reasons(orders.invalid)
+    reason = orders.load_reasons()
     reason = _first_reason(reason, df["order_date"].isna(), "missing_date")
     if settings.drop_duplicate_lines and not rules.keep_exact_duplicates:
         key = rules.duplicate_key or [c for c in df.columns if c in TABLES["orders"]]
@@ -270,7 +266,7 @@ def clean_customers(
         standardisation counts for the report.
     """
     df = customers.data
-    reason = _invalid_reasons(customers.invalid)
+    reason = customers.load_reasons()
     reason = _first_reason(reason, df["customer_id"].isna(), "missing_customer_id")
     reason = _first_reason(reason, df["customer_id"].isin(test_ids), "test_account")
     reason = _keep_last_per_id(reason, df["customer_id"])
@@ -368,7 +364,7 @@ def clean_events(
     id (the last record is kept) or exact duplicate row.
     """
     df = loaded.data
-    reason = _invalid_reasons(loaded.invalid)
+    reason = loaded.load_reasons()
     customer = df.get("customer_id")
     if customer is not None and table != "leads":
         reason = _first_reason(reason, customer.isna(), "missing_customer_id")
@@ -472,7 +468,9 @@ def clean_dataset(
     }
     check_period_has_orders(orders, period)
     # Rows of sheets not read are accounted for too: raw = kept + excluded over every row of every file.
-    ledgers += [ledger_entries(t, lt.skipped, lt.skipped["reason"]) for t, lt in loaded.items() if len(lt.skipped)]
+    for lt in loaded.values():
+        for t, rows in lt.other_rows.groupby("table", sort=False):
+            ledgers.append(ledger_entries(str(t), rows.reset_index(drop=True), rows["reason"].reset_index(drop=True)))
     return CleaningResult(tables=tables, ledger=pd.concat(ledgers, ignore_index=True), notes=notes)
 
 
@@ -493,15 +491,23 @@ def cleaning_record(
     so two clones of the project record the same text).
     """
     inputs = []
-    for table, paths in dataset.files.items():
-        files = loaded[table].files
+    ledger_file = result.ledger["source_file"].astype("string").str.replace(r"#.*$", "", regex=True)
+    for table, paths in dataset.sources():
+        files = loaded[table.partition("+")[0]].files
         for path in paths:
-            mine = [f for f in files if f["file"] == path.name or str(f["file"]).startswith(f"{path.name}#")]
+            mine = [
+                f
+                for f in files
+                if f["table"] == table and (f["file"] == path.name or str(f["file"]).startswith(f"{path.name}#"))
+            ]
+            rows = result.ledger[(result.ledger["table"] == table) & (ledger_file == path.name)]
             inputs.append(
                 {
                     "file": relative(path),
                     "table": table,
                     "rows": sum(int(f["rows"]) for f in mine),
+                    "kept_rows": int((rows["status"] == "kept").sum()),
+                    "excluded_rows": int((rows["status"] == "excluded").sum()),
                     "sheets": {str(f["file"]): int(f["rows"]) for f in mine if "skipped" not in f},
                     "skipped_sheets": {
                         str(

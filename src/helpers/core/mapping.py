@@ -19,6 +19,7 @@ from helpers.core.schema import TABLES
 
 __all__ = [
     "IdRules",
+    "Join",
     "Mapping",
     "OrderRules",
     "ReadOptions",
@@ -39,11 +40,91 @@ class ReadOptions(Strict):
     hidden_sheets: bool = False
 
 
+class Join(Strict):
+    """Another file whose rows are joined onto each row of a table's files, many to one.
+
+    ``on`` names the key: one header found in both files, or ``{header so far: header in
+    this file}``. The joined file's key must be unique (a repeated key would copy lines and
+    their money). Its other headers become available to ``columns`` and ``derive``; one
+    that an earlier file already has is reached as ``<name>.<header>``.
+    """
+
+    files: list[str] = Field(min_length=1)
+    on: str | dict[str, str]
+    #: How the file is called in messages and in qualified headers (default: the first pattern's stem).
+    name: str | None = None
+    read: ReadOptions = ReadOptions()
+    #: True: a row whose key finds no row here is excluded with a reason. False: kept, with blanks.
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _check_on(self) -> Join:
+        if isinstance(self.on, dict) and len(self.on) != 1:
+            raise ValueError("join.on: one key, as a header name or {header so far: header in this file}")
+        if self.name is None:
+            self.name = Path(self.files[0]).stem.replace("*", "").strip("_-. ") or "joined"
+        return self
+
+    @property
+    def left_key(self) -> str:
+        return self.on if isinstance(self.on, str) else next(iter(self.on))
+
+    @property
+    def right_key(self) -> str:
+        return self.on if isinstance(self.on, str) else next(iter(self.on.values()))
+
+    def headers(self) -> set[str]:
+        """The headers to look for when finding the header row of one of its sheets."""
+        return {self.right_key}
+
+
 class TableMapping(Strict):
+    """Which files feed one canonical table, and where each canonical column comes from.
+
+    A canonical column comes from a header (``columns``), a fixed value (``constants``:
+    ``quantity: 1`` for an export of amounts only) or a DuckDB SQL expression over the
+    headers (``derive``: ``is_complaint: "rating <= 2"``); see :mod:`helpers.io.expressions`.
+    """
+
     files: list[str] = Field(min_length=1)
     read: ReadOptions = ReadOptions()
-    columns: dict[str, str] = Field(min_length=1)
+    join: list[Join] = []
+    columns: dict[str, str] = {}
+    constants: dict[str, str | int | float | bool] = {}
+    derive: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _check_sources(self) -> TableMapping:
+        if not (self.columns or self.constants or self.derive):
+            raise ValueError("map at least one column (columns, constants or derive)")
+        seen: dict[str, str] = {}
+        for part in ("columns", "constants", "derive"):
+            for canonical in getattr(self, part):
+                if canonical in seen:
+                    raise ValueError(f"column {canonical!r} is given in both {seen[canonical]} and {part}")
+                seen[canonical] = part
+        names = [j.name for j in self.join]
+        if len(set(names)) != len(names):
+            raise ValueError(f"join: two joined files share a name ({', '.join(names)}); give each a name")
+        return self
+
+    @property
+    def canonical(self) -> list[str]:
+        """Every canonical column this table maps, in the mapping's order."""
+        return [*self.columns, *self.constants, *self.derive]
+
+    def source_of(self, canonical: str) -> str:
+        """Where a canonical column comes from, as a message names it (the header, or the rule)."""
+        if canonical in self.columns:
+            return self.columns[canonical]
+        if canonical in self.constants:
+            return f"{canonical} (constant {self.constants[canonical]!r})"
+        return f"{canonical} (derived: {self.derive[canonical]})"
+
+    def headers(self) -> set[str]:
+        """The headers to look for when finding the header row of one of its sheets."""
+        return set(self.columns.values()) | {j.left_key for j in self.join}
 
 
 class IdRules(Strict):
@@ -99,15 +180,15 @@ class Mapping(Strict):
             if table not in TABLES:
                 raise ValueError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
             schema = TABLES[table]
-            for canonical in list(tm.columns) + list(tm.values):
+            for canonical in tm.canonical + list(tm.values):
                 if canonical not in schema:
                     raise ValueError(
                         f"tables.{table}: unknown canonical column {canonical!r}; known: {', '.join(schema)}"
                     )
-            missing = [c.name for c in schema.values() if c.required and c.name not in tm.columns]
+            missing = [c.name for c in schema.values() if c.required and c.name not in tm.canonical]
             if missing:
                 raise ValueError(f"tables.{table}: required column(s) not mapped: {', '.join(missing)}")
-        order_cols = self.tables["orders"].columns
+        order_cols = self.tables["orders"].canonical
         if "unit_price" not in order_cols and "amount" not in order_cols:
             raise ValueError("tables.orders: map unit_price or amount (or both)")
         if self.rules.duplicate_key:

@@ -93,7 +93,7 @@ def _refuse(
         f"{mapping.name} whether they are one {thing} (ids: {{{aspect}: {_MERGED[aspect]}}}) or two "
         f"(ids: {{{aspect}: keep}})",
         file=str(lt.data["source_file"].iat[i]),
-        column=mapping.tables[table].columns[column],
+        column=mapping.tables[table].source_of(column),
         row=int(lt.data["source_row"].iat[i]),
         value=shown,
     )

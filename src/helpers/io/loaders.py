@@ -16,19 +16,30 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.core.errors import ConfigError, DataValidationError
-from helpers.core.mapping import Mapping, TableMapping, all_mappings, load_mapping, mapping_path
+from helpers.core.mapping import Join, Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
 from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
-from helpers.io.ids import normalise_ids
-from helpers.io.parsing import CURRENCY_SIGNS, PARSERS, currency_sign, date_problem, number_problem, parse_date
+from helpers.io.expressions import evaluate_expressions
+from helpers.io.ids import normalise_id_values, normalise_ids
+from helpers.io.parsing import (
+    CURRENCY_SIGNS,
+    PARSERS,
+    currency_sign,
+    date_problem,
+    number_problem,
+    parse_date,
+    parse_id,
+)
 from helpers.io.sources import HEADER_SEARCH_ROWS, SKIPPED, file_columns, read_file
 
 __all__ = [
     "check_fx",
     "Dataset",
+    "joined_table",
     "line_currency",
     "load_dataset",
     "load_table",
@@ -52,12 +63,27 @@ class Dataset:
     mapping: Mapping
     files: dict[str, list[Path]] = field(default_factory=dict)
     mapping_file: Path | None = None
+    #: table -> join name -> the files joined onto the table's rows.
+    joins: dict[str, dict[str, list[Path]]] = field(default_factory=dict)
 
     @property
     def all_files(self) -> list[Path]:
         """Every data file, then the mapping's own file: what the cleaned tables depend on."""
-        found = [p for paths in self.files.values() for p in paths]
-        return found + ([self.mapping_file] if self.mapping_file else [])
+        found = [p for _, paths in self.sources() for p in paths]
+        return list(dict.fromkeys(found)) + ([self.mapping_file] if self.mapping_file else [])
+
+    def sources(self) -> list[tuple[str, list[Path]]]:
+        """(ledger table, files) for every table and every file joined onto one (``orders+orders_header``)."""
+        out = []
+        for table, paths in self.files.items():
+            out.append((table, paths))
+            out += [(joined_table(table, name), found) for name, found in self.joins.get(table, {}).items()]
+        return out
+
+
+def joined_table(table: str, join: str) -> str:
+    """The ledger's name for the rows of a file joined onto ``table``: they are accounted apart."""
+    return f"{table}+{join}"
 
     @property
     def single_file(self) -> bool:
@@ -85,7 +111,7 @@ class Plausible:
         return self.numbers.get(column, (None, None))
 
 
-SKIPPED_COLUMNS = ["source_file", "source_row", "reason"]
+OTHER_ROW_COLUMNS = ["table", "source_file", "source_row", "reason"]
 
 
 @dataclass
@@ -95,8 +121,16 @@ class LoadedTable:
     data: pd.DataFrame
     invalid: pd.Series  # per row: the canonical column name of the first invalid value, or NA
     files: list[dict[str, object]]
-    #: Rows of sheets not read (hidden, or without the table's headers): source_file, source_row, reason.
-    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    #: Rows of the table's files that are not rows of the table, each with its ledger table and reason:
+    #: sheets not read (hidden, or without the table's headers) and the rows of joined files.
+    other_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OTHER_ROW_COLUMNS))
+    #: Per row: why it cannot be used whatever its values (a required join found no row), or NA.
+    refused: pd.Series | None = None
+
+    def load_reasons(self) -> pd.Series:
+        """Per row: the ledger reason already decided at load (``unmatched_<join>``, ``invalid_<column>``), or NA."""
+        reasons = ("invalid_" + self.invalid).astype("string")
+        return reasons if self.refused is None else self.refused.fillna(reasons)
 
 
 # --------------------------------------------------------------------------- resolving a dataset
@@ -123,15 +157,36 @@ def _matches(pattern: str, folder: Path) -> list[Path]:
     return found
 
 
+def _files_matching(patterns: list[str], folder: Path) -> list[Path]:
+    found: list[Path] = []
+    for pattern in patterns:
+        found += [p for p in _matches(pattern, folder) if p not in found]
+    return found
+
+
 def _files_for(mapping: Mapping, folder: Path) -> dict[str, list[Path]]:
     files: dict[str, list[Path]] = {}
     for table, tm in mapping.tables.items():
-        found: list[Path] = []
-        for pattern in tm.files:
-            found += [p for p in _matches(pattern, folder) if p not in found]
+        found = _files_matching(tm.files, folder)
         if found:
             files[table] = found
     return files
+
+
+def _joins_for(mapping: Mapping, folder: Path, files: dict[str, list[Path]]) -> dict[str, dict[str, list[Path]]]:
+    """The files of every join of every table that has files; a join without a file is an error."""
+    joins: dict[str, dict[str, list[Path]]] = {}
+    for table in files:
+        for join in mapping.tables[table].join:
+            found = _files_matching(join.files, folder)
+            if not found:
+                raise DataValidationError(
+                    f"mapping {mapping.name} joins {join.files} onto the {table} rows (tables.{table}.join, "
+                    f"{join.name}), but no file of the folder matches",
+                    file=str(folder),
+                )
+            joins.setdefault(table, {})[join.name] = found
+    return joins
 
 
 def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> Dataset:
@@ -183,6 +238,11 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
 
     if path.is_file():
         files = {"orders": [path]}
+        if chosen.tables["orders"].join:
+            raise ConfigError(
+                f"mapping {chosen.name} joins other files onto the order lines: pass the folder that holds them"
+            )
+        joins: dict[str, dict[str, list[Path]]] = {}
     else:
         files = _files_for(chosen, path)
         if "orders" not in files:
@@ -190,7 +250,8 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
                 f"no orders file in the folder (mapping {chosen.name} looks for {chosen.tables['orders'].files})",
                 file=str(path),
             )
-    return Dataset(path=path, mapping=chosen, files=files, mapping_file=Path(source).resolve())
+        joins = _joins_for(chosen, path, files)
+    return Dataset(path=path, mapping=chosen, files=files, mapping_file=Path(source).resolve(), joins=joins)
 
 
 # --------------------------------------------------------------------------- loading tables
@@ -200,13 +261,13 @@ def _apply_value_map(raw: pd.Series, value_map: dict[str, str]) -> pd.Series:
     return as_text.map(value_map).astype("string").fillna(as_text)
 
 
-def _refuse_duplicate_headers(headers: list[str], tm: TableMapping, label: str, header_row: int) -> None:
+def _refuse_duplicate_headers(headers: list[str], needed: list[str], label: str, header_row: int) -> None:
     """Raise when a mapped header appears twice: which of the columns holds the data cannot be known.
 
     The readers rename a repeated header ``name.1``, ``name.2``; a header
     repeated once stripped of spaces stays a plain duplicate.
     """
-    for source in tm.columns.values():
+    for source in needed:
         places = [i + 1 for i, h in enumerate(headers) if h == source or re.fullmatch(rf"{re.escape(source)}\.\d+", h)]
         if len(places) > 1:
             raise DataValidationError(
@@ -288,55 +349,27 @@ def load_table(
     tm = mapping.tables[table]
     schema = TABLES[table]
     limits = limits or Plausible()
-    frames, file_info, skipped = [], [], []
-    for path in dataset.files[table]:
-        for part in read_file(path, tm):
-            info: dict[str, object] = {"file": part.label, "table": table, "rows": len(part.source_rows)}
-            if part.blank_rows:
-                info["blank_rows"] = part.blank_rows
-            if part.read_as:
-                info["read_as"] = part.read_as
-            if part.frame is None:
-                # A sheet with none of the table's headers (a notes or pivot sheet), or a hidden one: listed, not read.
-                file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": SKIPPED[part.skipped]})
-                skipped.append(
-                    pd.DataFrame({"source_file": part.label, "source_row": part.source_rows, "reason": part.skipped})
-                )
-                continue
-            raw = part.frame
-            raw.columns = [str(c).strip() for c in raw.columns]
-            _refuse_duplicate_headers(list(raw.columns), tm, part.label, part.header_row)
-            missing = [src for src in tm.columns.values() if src not in raw.columns]
-            if missing:
-                raise DataValidationError(
-                    f"mapped column(s) {missing} not found in the {table} file; it has: {list(raw.columns)[:20]} "
-                    f"(is mapping {mapping.name} the one for these files?)",
-                    file=part.label,
-                    column=missing[0],
-                    row=part.header_row or None,
-                )
-            out = pd.DataFrame({canonical: raw[src].to_numpy() for canonical, src in tm.columns.items()})
-            out["source_file"] = part.label
-            out["source_row"] = part.source_rows.astype("int64")
-            frames.append(out)
-            file_info.append(info)
-    if not frames:
-        skipped = "; ".join(f"{f['file']}: {f['skipped']}" for f in file_info)
-        raise DataValidationError(
-            f"no sheet holds the mapped {table} headers {list(tm.columns.values())} in its first "
-            f"{HEADER_SEARCH_ROWS} rows ({skipped})",
-            file=", ".join(p.name for p in dataset.files[table]),
-        )
-    data = pd.concat(frames, ignore_index=True)
-    if table == "orders" and data.empty:
+    file_info: list[dict[str, object]] = []
+    other: list[pd.DataFrame] = []
+    joined = [
+        (join, _read_rows(dataset.joins[table][join.name], join, joined_table(table, join.name), file_info, other))
+        for join in tm.join
+    ]
+    joined_headers = {h for _, frame in joined for h in frame.columns}
+    lines = _read_rows(dataset.files[table], tm, table, file_info, other, elsewhere=joined_headers)
+    if table == "orders" and lines.empty:
         raise DataValidationError(
             "the order lines hold a header but no rows: there is nothing to grade",
-            file=", ".join(str(f["file"]) for f in file_info),
+            file=", ".join(str(f["file"]) for f in file_info if f["table"] == table),
         )
+    refused = pd.Series(pd.NA, index=lines.index, dtype="string")
+    for join, rows in joined:
+        refused = _join(lines, refused, join, rows, dataset.mapping, table, other)
+    data = _canonical(lines, tm, mapping, table)
 
-    raw_data = data[list(tm.columns)].copy()  # the values as read, for messages and currency signs
+    raw_data = data[tm.canonical].copy()  # the values as read, for messages and currency signs
     problems: dict[str, list[tuple[pd.Series, str]]] = {}  # column -> (invalid rows, why), in the mapping's order
-    for canonical in tm.columns:
+    for canonical in tm.canonical:
         kind = schema[canonical].kind
         raw = data[canonical]
         if canonical in tm.values:
@@ -398,7 +431,7 @@ def load_table(
             raise DataValidationError(
                 f"{table}: {why}; {int(mask.sum())} such row(s)",
                 file=str(data["source_file"].iat[i]),
-                column=tm.columns[canonical],
+                column=tm.source_of(canonical),
                 row=int(data["source_row"].iat[i]),
                 value=value,
             )
@@ -408,8 +441,156 @@ def load_table(
         data=data,
         invalid=invalid,
         files=file_info,
-        skipped=pd.concat(skipped, ignore_index=True) if skipped else pd.DataFrame(columns=SKIPPED_COLUMNS),
+        other_rows=pd.concat(other, ignore_index=True) if other else pd.DataFrame(columns=OTHER_ROW_COLUMNS),
+        refused=refused if tm.join else None,
     )
+
+
+def _read_rows(
+    paths: list[Path],
+    spec: TableMapping | Join,
+    ledger_table: str,
+    file_info: list[dict[str, object]],
+    other: list[pd.DataFrame],
+    elsewhere: set[str] = frozenset(),
+) -> pd.DataFrame:
+    """Every row of some files of one table (or join), headers as written, with ``source_file``/``source_row``.
+
+    Sheets not read are listed in ``file_info`` and their rows added to ``other``. A header the
+    mapping names must be in each part, unless a joined file has it (``elsewhere``).
+    """
+    frames = []
+    needed = [spec.right_key] if isinstance(spec, Join) else [h for h in spec.columns.values() if h not in elsewhere]
+    needed += [] if isinstance(spec, Join) else [j.left_key for j in spec.join if j.left_key not in elsewhere]
+    for path in paths:
+        for part in read_file(path, spec):
+            info: dict[str, object] = {"file": part.label, "table": ledger_table, "rows": len(part.source_rows)}
+            if part.blank_rows:
+                info["blank_rows"] = part.blank_rows
+            if part.read_as:
+                info["read_as"] = part.read_as
+            if part.frame is None:
+                # A sheet with none of the table's headers (a notes or pivot sheet), or a hidden one: listed, not read.
+                file_info.append({**info, "skipped_rows": part.skipped_rows, "skipped": SKIPPED[part.skipped]})
+                other.append(
+                    pd.DataFrame(
+                        {
+                            "table": ledger_table,
+                            "source_file": part.label,
+                            "source_row": part.source_rows,
+                            "reason": part.skipped,
+                        }
+                    )
+                )
+                continue
+            raw = part.frame
+            raw.columns = [str(c).strip() for c in raw.columns]
+            _refuse_duplicate_headers(list(raw.columns), needed, part.label, part.header_row)
+            missing = list(dict.fromkeys(h for h in needed if h not in raw.columns))
+            if missing:
+                raise DataValidationError(
+                    f"mapped column(s) {missing} not found in the {ledger_table.replace('+', ', join ')} file; "
+                    f"it has: {list(raw.columns)[:20]} (is the mapping the one for these files?)",
+                    file=part.label,
+                    column=missing[0],
+                    row=part.header_row or None,
+                )
+            raw["source_file"] = part.label  # the part's frame is ours: no copy
+            raw["source_row"] = part.source_rows.astype("int64")
+            frames.append(raw)
+            file_info.append(info)
+    if not frames:
+        skipped = "; ".join(f"{f['file']}: {f['skipped']}" for f in file_info if f["table"] == ledger_table)
+        raise DataValidationError(
+            f"no sheet holds the mapped {ledger_table.replace('+', ', join ')} headers {sorted(spec.headers())} "
+            f"in its first {HEADER_SEARCH_ROWS} rows "
+            f"({skipped})",
+            file=", ".join(p.name for p in paths),
+        )
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _join_keys(values: pd.Series, mapping: Mapping) -> pd.Series:
+    return normalise_id_values(parse_id(values)[0], mapping.ids)
+
+
+def _join(
+    lines: pd.DataFrame,
+    refused: pd.Series,
+    join: Join,
+    rows: pd.DataFrame,
+    mapping: Mapping,
+    table: str,
+    other: list[pd.DataFrame],
+) -> pd.Series:
+    """Add the headers of ``rows`` to ``lines`` by key (many lines to one row), in place.
+
+    Every row of the joined file is accounted for in ``other`` (``joined`` or ``join_unmatched``);
+    returns ``refused`` with ``unmatched_<join>`` on the lines a required join found no row for.
+    """
+    if join.left_key not in lines.columns:
+        raise ConfigError(
+            f"mapping {mapping.name}, tables.{table}.join {join.name}: there is no header {join.left_key!r} "
+            f"to join on; the headers so far are {[c for c in lines.columns if not c.startswith('source_')]}"
+        )
+    right = _join_keys(rows[join.right_key], mapping)
+    repeated = right.notna() & right.duplicated(keep=False)
+    if repeated.any():
+        same = right[repeated].iloc[0]
+        at = right[right == same].index[:2]
+        raise DataValidationError(
+            f"the key repeats (rows {rows['source_row'].iat[at[0]]} and {rows['source_row'].iat[at[1]]}): "
+            f"a file joined onto the {table} rows needs one row per key, or lines and their money would be copied",
+            file=str(rows["source_file"].iat[at[1]]),
+            column=join.right_key,
+            row=int(rows["source_row"].iat[at[1]]),
+            value=same,
+        )
+    known = right.notna().to_numpy()
+    lookup = pd.Series(np.flatnonzero(known), index=right[known].to_numpy())
+    position = _join_keys(lines[join.left_key], mapping).map(lookup).fillna(-1).astype("int64").to_numpy()
+    found = position >= 0
+    for header in [c for c in rows.columns if c not in (join.right_key, "source_file", "source_row")]:
+        values = np.full(len(lines), None, dtype=object)
+        values[found] = rows[header].to_numpy(dtype=object)[position[found]]
+        lines[header if header not in lines.columns else f"{join.name}.{header}"] = values
+    used = np.zeros(len(rows), dtype=bool)
+    used[position[found]] = True
+    other.append(
+        pd.DataFrame(
+            {
+                "table": joined_table(table, join.name),
+                "source_file": rows["source_file"].to_numpy(),
+                "source_row": rows["source_row"].to_numpy(),
+                "reason": np.where(used, "joined", "join_unmatched"),
+            }
+        )
+    )
+    if not join.required:
+        return refused
+    return refused.mask(refused.isna() & ~found, f"unmatched_{join.name}")
+
+
+def _canonical(lines: pd.DataFrame, tm: TableMapping, mapping: Mapping, table: str) -> pd.DataFrame:
+    """The canonical columns from headers, constants and expressions, with ``source_file``/``source_row``."""
+    out = pd.DataFrame(index=lines.index)
+    for canonical, header in tm.columns.items():
+        out[canonical] = lines[header].to_numpy()
+    for canonical, value in tm.constants.items():
+        out[canonical] = pd.Series([value] * len(lines), index=lines.index, dtype=object)
+    derived = evaluate_expressions(
+        lines.drop(columns=["source_file", "source_row"]),
+        tm.derive,
+        where=f"mapping {mapping.name}, tables.{table}.derive",
+        decimal=mapping.decimal_mark,
+        date_formats=mapping.date_formats,
+    )
+    for canonical, values in derived.items():
+        out[canonical] = values.astype(object)
+    out = out[tm.canonical]
+    out["source_file"] = lines["source_file"].to_numpy()
+    out["source_row"] = lines["source_row"].to_numpy()
+    return out
 
 
 def line_currency(orders: pd.DataFrame, mapping: Mapping) -> pd.Series:

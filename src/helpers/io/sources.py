@@ -308,7 +308,7 @@ def _read_workbook(path: Path, table: TableMapping, nrows: int | None) -> list[P
         raise DataValidationError("the workbook is password-protected: remove the password", file=path.name) from None
     except Exception as exc:  # calamine raises its own types for corrupt workbooks
         raise DataValidationError(f"cannot read the workbook: {exc}", file=path.name) from None
-    wanted = set(table.columns.values())
+    wanted = table.headers()
     parts: list[Part] = []
     readable = []
     for meta in sheets:

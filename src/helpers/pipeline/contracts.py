@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from helpers.core.schema import TABLES
 from helpers.io.files import write_text
 from helpers.pipeline import registry
 from helpers.pipeline.spec import Stage
@@ -56,11 +57,30 @@ def _stage_section(stage: Stage) -> list[str]:
     return lines + [""]
 
 
+def _canonical_tables() -> list[str]:
+    """Every canonical raw table and its columns (from :mod:`helpers.core.schema`): what a mapping may name."""
+    lines = [
+        "### The canonical tables a mapping feeds",
+        "",
+        "A mapping's `tables.<table>.columns`, `constants` and `derive` name these columns (kinds: `id` text key, "
+        "`text`, `date`, `number`, `int` whole number, `bool` yes/no). Required columns must be mapped when the "
+        "table is.",
+        "",
+    ]
+    for table, columns in TABLES.items():
+        lines += [f"**`{table}`**", "", "| column | kind | required | what it holds |", "|---|---|---|---|"]
+        for c in columns.values():
+            lines.append(f"| `{c.name}` | {c.kind} | {'yes' if c.required else ''} | {_cell(c.description)} |")
+        lines.append("")
+    return lines
+
+
 def generated_section() -> str:
     """The generated part of the contracts, from the declarations."""
     lines = [
         BEGIN,
         "",
+        *_canonical_tables(),
         "## 2. The stages",
         "",
         "Generated from the stage declarations (`src/helpers/<stage>/stage.py`). Column names are the contract "

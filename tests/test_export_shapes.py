@@ -1,0 +1,332 @@
+"""Real export shapes loaded through a mapping alone: joins, constants and derived columns.
+
+Each fixture is a small folder of files shaped like a kind of export the
+project meets (written here, so the tests say exactly what the files hold),
+with the mapping a consultant would write for it. Every raw row of every file
+must be accounted for: per file, rows = kept + excluded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import clean
+from helpers.core.errors import ConfigError, DataValidationError
+from helpers.io.expressions import check_expression
+
+PERIOD = "2024Q4"
+
+
+def _write(folder: Path, files: dict[str, pd.DataFrame], mapping: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in files.items():
+        frame.to_csv(folder / name, index=False)
+    path = folder / "mapping.yaml"
+    path.write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _base(name: str, currency: str, tables: dict) -> dict:
+    return {
+        "name": name,
+        "title": name,
+        "currency": currency,
+        "reporting_currency": currency,
+        "decimal_mark": ".",
+        "ids": {"case": "keep", "leading_zeros": "keep", "inner_spaces": "keep"},
+        "date_formats": ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"],
+        "tables": tables,
+    }
+
+
+def _every_file_adds_up(run) -> dict[str, dict]:
+    """Per (table, file) of cleaning.json: rows = kept + excluded; returns them by file name."""
+    by_file = {}
+    for entry in run.record["inputs"]:
+        assert entry["rows"] == entry["kept_rows"] + entry["excluded_rows"], entry
+        by_file[(entry["table"], Path(entry["file"]).name)] = entry
+    return by_file
+
+
+# --------------------------------------------------------------------------- a marketplace: five files
+def marketplace(folder: Path) -> Path:
+    """Order headers, order items, customers (a per-order key and the person's key) and reviews, apart."""
+    heads = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o9"],  # o9 has no item
+            "customer_id": ["k1", "k2", "k3", "k4"],
+            "order_status": ["delivered", "delivered", "canceled", "delivered"],
+            "order_purchase_timestamp": [
+                "2024-10-03 10:00:00",
+                "2024-11-05 09:30:00",
+                "2024-11-20 12:00:00",
+                "2024-12-01 08:00:00",
+            ],
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "order_id": ["o1", "o1", "o2", "o3", "oX"],  # oX: an item whose order header is missing
+            "order_item_id": [1, 2, 1, 1, 1],
+            "product_id": ["p1", "p2", "p1", "p3", "p1"],
+            "price": [100.0, 50.5, 100.0, 30.0, 10.0],
+            "freight_value": [5.0, 5.0, 7.5, 2.0, 1.0],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["k1", "k2", "k3", "k4"],
+            "customer_unique_id": ["u1", "u1", "u2", "u3"],  # u1 bought twice, under two order keys
+            "customer_state": ["SP", "SP", "RJ", "MG"],
+        }
+    )
+    reviews = pd.DataFrame(
+        {
+            "review_id": ["r1", "r2", "r3"],
+            "order_id": ["o1", "o2", "o3"],
+            "review_score": [5, 1, 2],
+            "review_creation_date": ["2024-10-10", "2024-11-10", "2024-11-25"],
+        }
+    )
+    mapping = _base(
+        "marketplace",
+        "BRL",
+        {
+            "orders": {
+                "files": ["order_items.csv"],
+                "join": [
+                    {"files": ["orders.csv"], "on": "order_id", "name": "heads"},
+                    {"files": ["customers.csv"], "on": "customer_id", "name": "buyers"},
+                ],
+                "columns": {
+                    "order_id": "order_id",
+                    "line_no": "order_item_id",
+                    "customer_id": "customer_unique_id",
+                    "order_date": "order_purchase_timestamp",
+                    "product_id": "product_id",
+                    "unit_price": "price",
+                    "status": "order_status",
+                },
+                "constants": {"quantity": 1},
+                "values": {"status": {"delivered": "completed", "canceled": "cancelled"}},
+            },
+            "customers": {
+                "files": ["customers.csv"],
+                "columns": {"customer_id": "customer_unique_id", "region": "customer_state"},
+            },
+            "tickets": {
+                "files": ["reviews.csv"],
+                "join": [
+                    {"files": ["orders.csv"], "on": "order_id", "name": "heads"},
+                    {"files": ["customers.csv"], "on": "customer_id", "name": "buyers"},
+                ],
+                "columns": {
+                    "ticket_id": "review_id",
+                    "customer_id": "customer_unique_id",
+                    "opened_at": "review_creation_date",
+                },
+                "derive": {"is_complaint": "review_score <= 2"},
+            },
+        },
+    )
+    return _write(
+        folder,
+        {"orders.csv": heads, "order_items.csv": items, "customers.csv": customers, "reviews.csv": reviews},
+        mapping,
+    )
+
+
+def test_a_marketplace_export_loads_through_its_mapping_alone(tmp_path):
+    mapping = marketplace(tmp_path / "export")
+    run = clean(tmp_path / "export", PERIOD, str(mapping))
+    orders = run.result.tables["orders"]
+    # Lines carry the person's key through two joins, the header's date, and quantity 1.
+    assert sorted(orders["customer_id"].unique()) == ["u1"]  # o3 was cancelled
+    assert orders["amount"].sum() == pytest.approx(250.5)
+    assert set(orders["order_date"].dt.strftime("%Y-%m-%d")) == {"2024-10-03", "2024-11-05"}
+    ledger = run.result.ledger
+    reasons = ledger.groupby(["table", "reason"]).size().to_dict()
+    assert reasons[("orders", "unmatched_heads")] == 1  # the item oX
+    assert reasons[("orders", "cancelled_order")] == 1
+    assert reasons[("orders+heads", "joined")] == 3 and reasons[("orders+heads", "join_unmatched")] == 1  # o9
+    assert reasons[("orders+buyers", "joined")] == 3 and reasons[("orders+buyers", "join_unmatched")] == 1  # k4
+    files = _every_file_adds_up(run)
+    assert files[("orders", "order_items.csv")]["rows"] == 5
+    assert files[("orders+heads", "orders.csv")]["rows"] == 4
+    assert files[("tickets+heads", "orders.csv")]["excluded_rows"] == 1  # o9 has no review
+    tickets = run.result.tables["tickets"]
+    assert dict(zip(tickets["ticket_id"], tickets["is_complaint"])) == {"r1": False, "r2": True, "r3": True}
+    assert dict(zip(tickets["ticket_id"], tickets["customer_id"])) == {"r1": "u1", "r2": "u1", "r3": "u2"}
+
+
+# --------------------------------------------------------------------------- a retailer: profit and discount per line
+def retailer(folder: Path) -> Path:
+    lines = pd.DataFrame(
+        {
+            "Order ID": ["CA-1", "CA-1", "CA-2", "US-3"],
+            "Order Date": ["2024-10-08", "2024-10-08", "2024-11-11", "2024-12-24"],
+            "Customer ID": ["CG-12520", "CG-12520", "DV-13045", "SO-20335"],
+            "Product ID": ["FUR-1", "OFF-2", "FUR-1", "TEC-3"],
+            "Sales": ["261.96", "731.94", "14.62", "957.58"],
+            "Quantity": [2, 3, 2, 5],
+            "Discount": [0.0, 0.0, 0.2, 0.45],
+            "Profit": [41.91, 219.58, 6.87, -383.03],
+        }
+    )
+    mapping = _base(
+        "retailer",
+        "USD",
+        {
+            "orders": {
+                "files": ["superstore.csv"],
+                "columns": {
+                    "order_id": "Order ID",
+                    "order_date": "Order Date",
+                    "customer_id": "Customer ID",
+                    "product_id": "Product ID",
+                    "amount": "Sales",
+                    "quantity": "Quantity",
+                },
+                # a list price per unit the export does not give, derived from the discount
+                "derive": {"unit_price": '"Sales" / "Quantity" / (1 - "Discount")'},
+            }
+        },
+    )
+    return _write(folder, {"superstore.csv": lines}, mapping)
+
+
+def test_a_retailer_export_derives_what_it_lacks(tmp_path):
+    mapping = retailer(tmp_path / "export")
+    run = clean(tmp_path / "export", PERIOD, str(mapping))
+    orders = run.result.tables["orders"]
+    assert orders["amount"].sum() == pytest.approx(261.96 + 731.94 + 14.62 + 957.58)
+    assert orders.loc[orders["product_id"] == "TEC-3", "unit_price"].iloc[0] == pytest.approx(957.58 / 5 / 0.55)
+    assert _every_file_adds_up(run)[("orders", "superstore.csv")]["kept_rows"] == 4
+
+
+# --------------------------------------------------------------------------- a B2B pipeline with accounts
+def pipeline(folder: Path) -> Path:
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": ["D1", "D2", "D3", "D4"],
+            "account": ["Acme Corp", "Betasoft", "Acme Corp", "Nowhere Ltd"],  # Nowhere: not in accounts
+            "deal_stage": ["Won", "Lost", "Engaging", "Won"],
+            "engage_date": ["2024-10-01", "2024-10-15", "2024-11-02", "2024-11-20"],
+            "close_date": ["2024-11-01", "2024-11-30", "", "2024-12-15"],
+            "close_value": [1200, 0, None, 300],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account": ["Acme Corp", "Betasoft", "Cheery"],
+            "sector": ["technolgy", "software", "retail"],
+            "employees": [2822, 1095, 6],
+        }
+    )
+    mapping = _base(
+        "crm",
+        "USD",
+        {
+            "orders": {
+                "files": ["sales_pipeline.csv"],
+                "join": [{"files": ["accounts.csv"], "on": "account", "name": "accounts", "required": False}],
+                "columns": {
+                    "order_id": "opportunity_id",
+                    "customer_id": "account",
+                    "order_date": "close_date",
+                    "amount": "close_value",
+                },
+                "constants": {"quantity": 1},
+                "derive": {"status": "CASE WHEN deal_stage = 'Won' THEN 'completed' ELSE 'cancelled' END"},
+            },
+            "leads": {
+                "files": ["sales_pipeline.csv"],
+                "join": [{"files": ["accounts.csv"], "on": "account", "name": "accounts", "required": False}],
+                "columns": {
+                    "lead_id": "opportunity_id",
+                    "company_name": "account",
+                    "industry": "sector",
+                    "created_date": "engage_date",
+                    "closed_date": "close_date",
+                },
+                "derive": {
+                    "outcome": "CASE deal_stage WHEN 'Won' THEN 'won' WHEN 'Lost' THEN 'lost' ELSE 'open' END",
+                    "company_size": "CASE WHEN employees >= 1000 THEN 'large' WHEN employees >= 50 THEN 'medium' "
+                    "WHEN employees IS NULL THEN NULL ELSE 'small' END",
+                },
+            },
+        },
+    )
+    return _write(folder, {"sales_pipeline.csv": deals, "accounts.csv": accounts}, mapping)
+
+
+def test_a_crm_pipeline_loads_with_its_accounts(tmp_path):
+    mapping = pipeline(tmp_path / "export")
+    run = clean(tmp_path / "export", PERIOD, str(mapping))
+    leads = run.result.tables["leads"].set_index("lead_id")
+    assert leads["outcome"].to_dict() == {"D1": "won", "D2": "lost", "D3": "open", "D4": "won"}
+    assert leads.loc["D1", "company_size"] == "large" and pd.isna(leads.loc["D4", "company_size"])
+    orders = run.result.tables["orders"]
+    assert orders["amount"].sum() == 1500  # won deals are the sales; the optional join keeps Nowhere Ltd
+    files = _every_file_adds_up(run)
+    assert files[("leads+accounts", "accounts.csv")]["excluded_rows"] == 1  # Cheery has no deal
+
+
+# --------------------------------------------------------------------------- what a join refuses
+def test_a_repeated_key_in_a_joined_file_names_both_rows(tmp_path):
+    mapping = marketplace(tmp_path / "export")
+    heads = pd.read_csv(tmp_path / "export" / "orders.csv")
+    pd.concat([heads, heads.iloc[[1]]]).to_csv(tmp_path / "export" / "orders.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"the key repeats \(rows 3 and 6\)") as err:
+        clean(tmp_path / "export", PERIOD, str(mapping))
+    assert (err.value.file, err.value.column, err.value.row, err.value.value) == ("orders.csv", "order_id", 6, "o2")
+
+
+def test_a_join_without_its_file_is_named(tmp_path):
+    mapping = marketplace(tmp_path / "export")
+    (tmp_path / "export" / "customers.csv").unlink()
+    with pytest.raises(DataValidationError, match=r"joins \['customers.csv'\] onto the orders rows"):
+        clean(tmp_path / "export", PERIOD, str(mapping))
+
+
+def test_an_expression_naming_an_unknown_header_is_named(tmp_path):
+    path = retailer(tmp_path / "export")
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mapping["tables"]["orders"]["derive"] = {"unit_price": '"Sales" / "Qty"'}
+    path.write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tables.orders.derive.unit_price: no file has the header\(s\) \['Qty'\]"):
+        clean(tmp_path / "export", PERIOD, str(path))
+
+
+@pytest.mark.parametrize(
+    ("expression", "refusal"),
+    [
+        ("read_csv('/etc/passwd')", "not a function of one row"),
+        ("(SELECT * FROM read_text('/etc/passwd'))", "subquery"),
+        ("getenv('HOME')", "not a function of one row"),
+        ("1) AS x FROM __rows; COPY (SELECT 1) TO '/tmp/x.csv'; SELECT (1", "not an expression|one expression"),
+        ("sum(price)", "not a function of one row"),
+        ("row_number() OVER ()", "window"),
+        ("1 UNION SELECT 2", "not an expression DuckDB can read"),
+        ("heads.price", "double quotes"),
+    ],
+)
+def test_an_expression_cannot_reach_outside_its_row(expression, refusal):
+    with pytest.raises(ConfigError, match=refusal):
+        check_expression(expression, "mapping m, tables.orders.derive.x")
+
+
+def test_even_a_checked_expression_runs_where_files_cannot_be_read(tmp_path):
+    """The connection itself refuses files: a second wall behind the check."""
+    from helpers.io import expressions
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret", encoding="utf-8")
+    with expressions._connection() as con, pytest.raises(Exception, match="disabled by configuration"):
+        con.execute(f"SELECT * FROM read_text('{secret}')").fetchall()
+    with expressions._connection() as con, pytest.raises(Exception, match="lock"):
+        con.execute("SET enable_external_access = true")
