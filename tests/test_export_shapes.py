@@ -160,6 +160,11 @@ def test_a_marketplace_export_loads_through_its_mapping_alone(tmp_path):
     assert files[("tickets+heads", "orders.csv")]["excluded_rows"] == 1  # o9 has no review
     tickets = run.result.tables["tickets"]
     assert dict(zip(tickets["ticket_id"], tickets["is_complaint"])) == {"r1": False, "r2": True, "r3": True}
+    # What the consultant must know first, in plain words.
+    warnings = run.warnings
+    assert "1 row of the order lines found no row in the joined file heads (orders.csv) and was excluded" in warnings
+    assert "1 row of the joined file heads (orders.csv) matches none of the order lines" in warnings
+    assert "1 row of the joined file heads (orders.csv) matches none of the service tickets" in warnings
     assert dict(zip(tickets["ticket_id"], tickets["customer_id"])) == {"r1": "u1", "r2": "u1", "r3": "u2"}
 
 

@@ -83,6 +83,7 @@ def test_a_good_run_writes_the_period_its_manifest_and_the_index(good):
     root, code, out, err = good
     assert code == 0, err
     assert out.splitlines()[0].startswith("[1/2] 01_data_cleaning ... ") and "[2/2] 02_indicators ... " in out
+    assert "warning:" not in out  # the sample has every table the mapping names
     paths = ProjectPaths(root)
     assert (paths.folder("processed", PERIOD) / "orders.parquet").is_file()
     assert (paths.folder("reports", PERIOD) / "02_indicators.html").is_file()
@@ -333,3 +334,18 @@ def test_stage_parameters_reach_the_command_line():
         timeout=120,
     ).stdout
     assert "--scorecard-input SCORECARD_INPUT" in help_text and "stage 03:" in help_text
+
+
+def test_data_warnings_reach_the_console_the_manifest_and_the_report(tmp_path, sample):
+    data = tmp_path / "export"
+    shutil.copytree(sample, data)
+    (data / "nps_survey.csv").unlink()
+    root = new_project(tmp_path)
+    code, out, err = grading("run", "--period", PERIOD, "--data", str(data), "--stages", "01", "--root", str(root))
+    assert code == 0, err
+    said = "no file for the NPS survey answers: the mapping looks for nps_survey.csv"
+    assert f"      warning: {said}" in out
+    manifest = json.loads(ProjectPaths(root).manifest(PERIOD).read_text(encoding="utf-8"))
+    assert any(w.startswith(said) for w in manifest["stages"]["01_data_cleaning"]["warnings"])
+    page = (ProjectPaths(root).folder("reports", PERIOD) / "01_data_cleaning.html").read_text(encoding="utf-8")
+    assert "Data warnings (1)" in page and said in page

@@ -30,6 +30,13 @@ def test_note_marks_become_tags():
     assert page == ("<p><strong>Bold</strong> and <em>italic</em> and <code>code</code></p><p>Second paragraph.</p>")
 
 
+def test_note_lists_are_lists_and_their_items_escaped():
+    page = Note("Intro:\n\n- one **a**\n- <b>two</b>\n\n- not\na list")._repr_html_()
+    assert page == (
+        "<p>Intro:</p><ul><li>one <strong>a</strong></li><li>&lt;b&gt;two&lt;/b&gt;</li></ul><p>- not\na list</p>"
+    )
+
+
 def test_note_heading_and_text_form():
     note = Note("Text", heading="01 · <Title>")
     assert note._repr_html_().startswith("<h1>01 · &lt;Title&gt;</h1>")

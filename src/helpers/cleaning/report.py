@@ -239,6 +239,18 @@ def missing_fields_report(result: CleaningResult) -> Table | None:
     return Table(frame, ints=[headers["customers_missing"]], pct=[headers["customers_pct"]], uid="missing")
 
 
+def warnings_note(warnings: list[str]) -> None:
+    """The data warnings, first thing in the report (or one line saying there are none)."""
+    if not warnings:
+        note(
+            "**No data warnings**: every mapped table was found, every sheet read, every joined row placed, and "
+            "every customer and product of the order lines is in its master table (where the data have one)."
+        )
+        return
+    items = "\n".join(f"- {literal(w)}" for w in warnings)
+    note(f"**Data warnings ({len(warnings)})** — read these before any figure below:\n\n{items}")
+
+
 def unknown_customers_note(result: CleaningResult, currency: str) -> None:
     """Customers who bought but are missing from the customer master: how many, their lines and spend."""
     if "industry_unmatched" not in result.notes:

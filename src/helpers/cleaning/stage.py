@@ -16,6 +16,7 @@ from helpers.cleaning.ledger import check_reconciles, reconciliation
 from helpers.cleaning.rules import CleaningResult, clean_dataset, cleaning_record
 from helpers.cleaning.settings import CleaningSettings
 from helpers.cleaning.standardise import LOOKUP_FILES, load_lookups
+from helpers.cleaning.warnings import data_warnings
 from helpers.core.catalog import Output
 from helpers.io.loaders import Dataset, LoadedTable, load_dataset, resolve_dataset
 from helpers.pipeline.context import StageContext
@@ -59,6 +60,11 @@ class CleaningRun:
     @property
     def outputs(self) -> dict[str, Any]:
         return {**self.result.tables, "ledger": self.result.ledger, "cleaning": self.record}
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the data lack or contradict (:func:`helpers.cleaning.warnings.data_warnings`)."""
+        return data_warnings(self.dataset, self.loaded, self.result)
 
 
 def locate_raw_data(ctx: StageContext) -> Located:

@@ -80,14 +80,14 @@ class Dataset:
             out += [(joined_table(table, name), found) for name, found in self.joins.get(table, {}).items()]
         return out
 
+    @property
+    def single_file(self) -> bool:
+        return self.path.is_file()
+
 
 def joined_table(table: str, join: str) -> str:
     """The ledger's name for the rows of a file joined onto ``table``: they are accounted apart."""
     return f"{table}+{join}"
-
-    @property
-    def single_file(self) -> bool:
-        return self.path.is_file()
 
 
 @dataclass(frozen=True)

@@ -296,6 +296,7 @@ class StageContext:
             "inputs": fingerprints,
             "outputs": written,
             "compute_seconds": round(time.perf_counter() - started, 3),
+            "warnings": [str(w) for w in getattr(result, "warnings", ())],
         }
         path = self.paths.manifest(self.period.label, self.run_id)
         manifest = read_manifest(path) or {"stages": {}}

@@ -397,6 +397,8 @@ def run_period(
                 )
             took = result.seconds + result.render_seconds
             print(f"{took:.1f} s" if result.status == "ok" else f"failed after {took:.1f} s", file=out, flush=True)
+            for warning in recorded.get(stage.key, {}).get("warnings", []):
+                print(f"      warning: {warning}", file=out, flush=True)
             outcome.stages.append(result)
             if result.status == "failed":
                 outcome.error = f"stage {stage.key} failed: {result.error}"

@@ -12,8 +12,10 @@ dict for a JSON record, ``None`` for an optional table the data do not have,
 the located object for an :class:`External` input); ``ctx`` is the
 :class:`helpers.pipeline.context.StageContext` (period, settings, parameters);
 ``result.outputs`` maps every declared output to what is written (a DataFrame,
-a dict, or an object with ``write(path)`` for a workbook). The notebook, the
-tests and the benchmark all call the same function.
+a dict, or an object with ``write(path)`` for a workbook); ``result.warnings``,
+when present, holds plain sentences on what the data lack or contradict: the
+manifest records them, the console prints them, the report shows them first.
+The notebook, the tests and the benchmark all call the same function.
 """
 
 from __future__ import annotations

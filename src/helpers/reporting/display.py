@@ -159,6 +159,14 @@ def _inline(text: str) -> str:
     return re.sub("\ue000(\\d+)\ue001", lambda m: held[int(m.group(1))], text)
 
 
+def _block(paragraph: str) -> str:
+    """A paragraph, or a bulleted list when every line of it starts with ``- ``."""
+    lines = paragraph.strip().splitlines()
+    if all(line.startswith("- ") for line in lines):
+        return "<ul>" + "".join(f"<li>{_inline(line[2:])}</li>" for line in lines) + "</ul>"
+    return f"<p>{_inline(paragraph)}</p>"
+
+
 class Note:
     """A remark for the reviewer: safe HTML in reports, the text itself in a terminal.
 
@@ -166,9 +174,10 @@ class Note:
     ----------
     text
         Plain text with a few marks: ``**bold**``, ``*italic*``, `` `code` ``,
-        and blank lines between paragraphs. Put values from data through
-        :func:`literal` so their own ``*`` or `` ` `` are not read as marks;
-        either way, no text becomes markup (everything is HTML-escaped).
+        blank lines between paragraphs, and lists (a paragraph whose lines all
+        start with ``- ``). Put values from data through :func:`literal` so
+        their own ``*`` or `` ` `` are not read as marks; either way, no text
+        becomes markup (everything is HTML-escaped).
     heading
         A title shown above the text (a level-1 heading).
     """
@@ -179,7 +188,7 @@ class Note:
 
     def _repr_html_(self) -> str:
         paragraphs = [p for p in re.split(r"\n\s*\n", self.text.strip()) if p.strip()]
-        body = "".join(f"<p>{_inline(p)}</p>" for p in paragraphs)
+        body = "".join(_block(p) for p in paragraphs)
         return (f"<h1>{html.escape(self.heading)}</h1>" if self.heading else "") + body
 
     def __repr__(self) -> str:
