@@ -60,6 +60,10 @@ def test_online_retail_2011_11_end_to_end(tmp_path):
     # No payments, surveys or manual sheet: those factors are reported missing, never scored as 0.
     levels = pd.read_parquet(root / "data/processed/2011-11/scorecard_levels.parquet")
     assert levels["credit"].isna().all() and levels["strategic_fit"].isna().all()
+    # Pounds against cut points in yuan, no rate in the mapping: money factors graded by rank, not all "small".
+    assert levels["last_year_sales"].value_counts(normalize=True)[1] == pytest.approx(0.5, abs=0.02)
+    assert grades["scorecard_class"].value_counts(normalize=True).max() < 0.9
+    assert not grades["rfm_class_source"].str.startswith("重要价值 rule").any()  # the CNY override is not applied
     assert (root / "reports/2011-11/customer_grading_2011-11.xlsx").is_file()
     for stage in ("01_data_cleaning", "02_indicators", "03_rfm_segmentation"):
         html = (root / "reports/2011-11" / f"{stage}.html").read_text(encoding="utf-8")

@@ -26,6 +26,8 @@ def _card(**classes) -> Scorecard:
     return Scorecard.model_validate(
         {
             "currency": "CNY",
+            "money_fallback": "percentiles",
+            "money_percentiles": [0.99, 0.80, 0.50],
             "min_coverage": 0.5,
             "classes": {
                 **CARD.classes.model_dump(),
@@ -42,6 +44,7 @@ def _card(**classes) -> Scorecard:
                     "source": "data",
                     "column": "monetary",
                     "higher_is_better": True,
+                    "money": True,
                     "cuts": [10, 5, 1],
                     "levels": {4: "a", 3: "b", 2: "c", 1: "d"},
                 },
@@ -448,7 +451,7 @@ def test_credit_days_late_counts_open_overdue_invoices():
     assert credit_days_late(indicators, None, period).equals(indicators["avg_days_late"].rename("credit_days_late"))
 
 
-def test_scorecard_inputs_date_tenure_only_by_registration():
+def test_scorecard_inputs_tenure_falls_back_to_the_first_order_and_says_so():
     period = parse_period("2025Q4")
     indicators = pd.DataFrame(
         {"tenure_days": [2000, 400], "avg_days_late": [1.0, np.nan]}, index=pd.Index(["A", "B"], name="customer_id")
@@ -474,7 +477,22 @@ def test_scorecard_inputs_date_tenure_only_by_registration():
         customers=customers,
     )
     assert table.loc["A", "tenure_years"] == pytest.approx(2000 / 365.25)
-    assert np.isnan(table.loc["B", "tenure_years"])  # tenure from the first purchase only: not used
+    assert table.loc["B", "tenure_years"] == pytest.approx(400 / 365.25)  # from the first order (stage 02)
+    assert "for 1 customer without a registration date" in table.attrs["column_notes"]["tenure_years"]
+    levels = sc.factor_levels(table, CARD)
+    assert levels.loc["B", "relationship_length"] == 2  # 1.1 years
+    assert "first order" in levels.attrs["notes"]["relationship_length"]
+    registered = sc.scorecard_inputs(
+        indicators.loc[["A"]],
+        pd.Index(["A"]),
+        orders=orders,
+        period=period,
+        lookback_days=365,
+        projected_sales=pd.Series([5.0], index=["A"]),
+        value_matrix=pd.Series(["basic"], index=["A"]),
+        customers=customers,
+    )
+    assert "column_notes" not in registered.attrs
     assert table.loc["B", "order_month_share"] == 0.0  # no sale in the window
     assert table.loc["A", "credit_days_late"] == 1.0 and np.isnan(table.loc["B", "credit_days_late"])
 
@@ -491,6 +509,6 @@ def test_a_data_factor_says_which_way_is_better_and_a_manual_one_does_not():
     }
     with pytest.raises(ValueError, match="a data factor needs column, three cuts and higher_is_better"):
         Factor.model_validate({**base, "source": "data", "column": "monetary", "cuts": [3, 2, 1]})
-    with pytest.raises(ValueError, match="a manual factor takes no column, cuts or higher_is_better"):
+    with pytest.raises(ValueError, match="a manual factor takes no column, cuts, higher_is_better or money"):
         Factor.model_validate({**base, "source": "manual", "higher_is_better": True})
     assert all(f.higher_is_better is not None for f in CARD.factors if f.source == "data")

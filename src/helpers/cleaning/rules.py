@@ -527,6 +527,7 @@ def cleaning_record(
         mapping_title=dataset.mapping.title,
         credit=dataset.mapping.credit,
         reporting_currency=dataset.mapping.reporting_currency,
+        fx_to_reporting=dict(sorted(dataset.mapping.fx_to_reporting.items())),
         inputs=inputs,
         available_tables=sorted(result.tables),
         raw_customer_ids=result.notes["raw_customer_ids"],

@@ -215,7 +215,8 @@ STAGE = Stage(
             "the data read and the row accounting",
             columns=(
                 "`data` (the data path, relative to the project when inside it), `mapping`, `mapping_title`, `credit`, "
-                "`reporting_currency`, `inputs`: [{`file`, `table`, `rows`, `sheets`: {sheet: rows}, `skipped_sheets`: "
+                "`reporting_currency`, `fx_to_reporting` (the mapping's rates: reporting units per unit of each "
+                "other currency), `inputs`: [{`file`, `table`, `rows`, `sheets`: {sheet: rows}, `skipped_sheets`: "
                 "{sheet: why}, `sha256`, `read_as`}], `tables`: {table: {`input_rows`, `kept_rows`, "
                 "`excluded_rows`: {reason: n}}} (rows of skipped sheets included), "
                 "`input_rows`, `kept_rows`, `excluded_rows`: {reason: n}, `available_tables`, `raw_customer_ids` "

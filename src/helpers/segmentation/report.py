@@ -21,6 +21,7 @@ from helpers.reporting.display import Table, note
 from helpers.segmentation.clv import CLV_COLUMNS, ClvValidation, PeriodClv, horizon_units
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
 from helpers.segmentation.gradings import GRADING_CLASSES
+from helpers.segmentation.money import MoneyBasis
 from helpers.segmentation.rfm import RFM_CLASS_BY_HIGH
 from helpers.segmentation.scorecard import factor_label
 from helpers.segmentation.settings import (
@@ -52,7 +53,7 @@ __all__ = [
     "rfm_flags_note",
     "rfm_method_note",
     "scorecard_classes_table",
-    "scorecard_currency_note",
+    "scorecard_basis_note",
     "segment_summary_table",
     "template_customers",
     "validation_table",
@@ -70,7 +71,14 @@ def _h(key: str, currency: str | None = None) -> str:
 
 # --------------------------------------------------------------------------- RFM
 def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str) -> None:
-    """How high and low were cut, which rules overrode the cut, who is not graded."""
+    """How high and low were cut, which rules overrode the cut, who is not graded.
+
+    ``settings`` are the configured ones; the settings applied (amounts in the
+    data's currency, a fallback cut) come from ``segments.attrs["settings"]``.
+    """
+    flag_labels = {f"flag {f.name}": f.label for f in settings.flags}
+    if "settings" in segments.attrs:
+        settings = RfmSettings.model_validate(segments.attrs["settings"])
     cuts = segments.attrs.get("cuts", {})
     how = {
         "median": "the median",
@@ -84,7 +92,7 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
     r, f, m = cuts.get("recency_days"), cuts.get("frequency"), cuts.get("monetary")
     lines = [
         f"**{len(segments):,} customers graded.** Each of R, F and M is split into high and low at {how} of "
-        f"these customers (`segmentation.rfm.cut`): R is high when the last order is "
+        f"these customers: R is high when the last order is "
         f"{'under' if strict else 'at most'} "
         f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
         f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} **{m:,.2f} {currency}** "
@@ -106,9 +114,16 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
     if settings.overrides:
         rules = "; ".join(f"*{o.name}*" for o in settings.overrides)
         lines.append(
-            f"Override rules (`segmentation.rfm.overrides`): {rules} — **{int(matched.sum()):,}** customers match; "
+            f"Override rules: {rules} — **{int(matched.sum()):,}** customers match; "
             f"for {int(changed.sum()):,} of them the rule changed the class the cut gives."
         )
+    money = MoneyBasis(**segments.attrs["money"]) if segments.attrs.get("money") else None
+    if money is not None and money.config_currency != money.data_currency:
+        lines.append(money.describe())
+    for rule, why in segments.attrs.get("unavailable", {}).items():
+        kind, _, name = rule.partition(" ")
+        name = flag_labels.get(rule, name)
+        lines.append(f"*{'The cut' if rule == 'cut' else f'{kind.capitalize()} rule {name}'}:* {why}.")
     note("\n\n".join(lines))
 
 
@@ -508,14 +523,44 @@ def pyramid_advice(pyramid: pd.DataFrame, scorecard: Scorecard) -> None:
     )
 
 
-def scorecard_currency_note(scorecard: Scorecard, currency: str) -> None:
-    """Warn when the money cut points were set for another currency than the data's."""
-    if scorecard.currency != currency:
-        note(
-            f"**The money cut points of factors 1–3 are in {scorecard.currency}** (`currency` in "
-            f"`config/scorecard.yaml`), but the data are in {currency}: set cut points for {currency} before "
-            "reading those levels."
+def _amount(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}" if abs(value) < 1000 else f"{value:,.0f} {currency}"
+
+
+def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
+    """How the money factors' cut points were applied to data in another currency, and caveats on factor inputs."""
+    lines = []
+    money = MoneyBasis(**levels.attrs["money"]) if levels.attrs.get("money") else None
+    applied = levels.attrs.get("cuts", {})
+    factors = {f.key: f for f in scorecard.factors}
+    # Factors without any value are listed as missing in the factor table.
+    money_keys = [k for k, a in applied.items() if a["basis"] != "as_set" and not np.isnan(a["cuts"]).all()]
+    if money is not None and money_keys:
+        said = money.describe("The scorecard's money cut points")
+        names = ", ".join(factor_label(factors[k]) for k in money_keys)
+        basis = applied[money_keys[0]]["basis"]
+        cuts = "; ".join(
+            f"{factor_label(factors[k])}: level 4 from {_amount(c[0], money.data_currency)}, 3 from "
+            f"{_amount(c[1], money.data_currency)}, 2 from {_amount(c[2], money.data_currency)}"
+            for k in money_keys
+            if len(c := applied[k]["cuts"]) == 3
         )
+        if basis == "converted":
+            lines.append(f"**Money cut points converted to {money.data_currency}.** {said} {cuts}.")
+        elif basis == "percentiles":
+            p4, p3, p2 = scorecard.money_percentiles
+            lines.append(
+                f"**{names} are graded by rank, not by amount.** {said} So each customer is placed "
+                f"among this period's customers: level 4 for the top {1 - p4:.0%}, level 3 for the next "
+                f"{p4 - p3:.0%}, level 2 for the next {p3 - p2:.0%}, level 1 for the rest"
+                + (f" — this period: {cuts}." if cuts else ".")
+            )
+        else:
+            lines.append(f"**{names} are left out of the score.** {said} The other factors are re-weighted.")
+    for key, caveat in levels.attrs.get("notes", {}).items():
+        lines.append(f"*{factor_label(factors[key])}:* {caveat}.")
+    if lines:
+        note("\n\n".join(lines))
 
 
 #: The context columns of the manual input template, in order.

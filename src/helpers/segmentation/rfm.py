@@ -27,12 +27,15 @@ Classes
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 
 from helpers.core.config import Bounds
 from helpers.core.labels import LABELS
 from helpers.core.validation import require_columns
+from helpers.segmentation.money import MoneyBasis, rfm_in_data_currency
 from helpers.segmentation.settings import RFM_CLASSES, RfmSettings
 
 __all__ = [
@@ -297,7 +300,7 @@ def _rule_notes(indicators: pd.DataFrame, settings: RfmSettings) -> dict[str, st
     return notes
 
 
-def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings) -> pd.DataFrame:
+def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings, money: MoneyBasis | None = None) -> pd.DataFrame:
     """RFM scores, high/low flags, class and flags of every customer with a purchase.
 
     Customers without any purchase up to the as-of date (``recency_days`` NA)
@@ -316,6 +319,9 @@ def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings) -> pd.DataFram
         ``attrs["unavailable"]`` is used to explain rules that cannot match.
     settings
         The ``rfm`` settings.
+    money
+        How the settings' amounts (in ``settings.currency``) apply to the data
+        (:func:`helpers.segmentation.money.rfm_in_data_currency`); None: as set.
 
     Returns
     -------
@@ -329,13 +335,19 @@ def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings) -> pd.DataFram
         override's name); ``rfm_flags`` (labels, ``""`` if none).
         ``attrs``: ``cuts`` (dict), ``cut_method``, ``bins``, ``excluded``
         (``{"count", "reason"}``), ``score_levels_used`` (score column -> sorted
-        levels that occur), ``unavailable`` (rule -> why it cannot match).
+        levels that occur), ``unavailable`` (rule -> why it cannot match or
+        was not applied), ``money`` (the :class:`MoneyBasis` used as a dict, or
+        None), ``settings`` (the settings applied, amounts in the data's
+        currency, as a dict).
 
     Raises
     ------
     DataValidationError
         When a needed column is missing.
     """
+    money_notes: dict[str, str] = {}
+    if money is not None:
+        settings, money_notes = rfm_in_data_currency(settings, money)
     rule_columns = [c for rule in [*settings.overrides, *settings.flags] for c in rule.when]
     require_columns(indicators, list(dict.fromkeys([*RFM_DIMENSIONS, *rule_columns])), "indicators")
     bought = indicators["recency_days"].notna().to_numpy(dtype=bool)
@@ -389,7 +401,10 @@ def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings) -> pd.DataFram
         bins=settings.score_bins,
         excluded={"count": int((~bought).sum()), "reason": _NO_PURCHASE},
         score_levels_used={c: sorted(int(v) for v in scores[c].dropna().unique()) for c in scores.columns},
-        unavailable=_rule_notes(indicators, settings),
+        unavailable=_rule_notes(indicators, settings) | money_notes,
+        # attrs travel into Parquet metadata: JSON-ready values only.
+        money=None if money is None else asdict(money),
+        settings=settings.model_dump(mode="json"),
     )
     return out
 

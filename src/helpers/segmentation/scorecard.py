@@ -13,6 +13,8 @@ rule become potential customers.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,7 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.labels import LABELS, Label
 from helpers.core.periods import Period
 from helpers.core.validation import require_columns
+from helpers.segmentation.money import MoneyBasis
 from helpers.segmentation.settings import LEVELS, SCORECARD_CLASSES, Factor, Scorecard
 from helpers.shared import lookback_start
 
@@ -125,9 +128,9 @@ def order_month_share(orders: pd.DataFrame, period: Period, lookback_days: int) 
 
 
 # --------------------------------------------------------------------------- levels
-def _data_levels(values: np.ndarray, factor: Factor) -> np.ndarray:
-    """Level 4/3/2/1 per value by the factor's cuts; NaN stays NaN."""
-    c4, c3, c2 = factor.cuts  # type: ignore[misc]
+def _data_levels(values: np.ndarray, factor: Factor, cuts: list[float]) -> np.ndarray:
+    """Level 4/3/2/1 per value by the cuts; NaN stays NaN."""
+    c4, c3, c2 = cuts
     if factor.higher_is_better:
         conditions = [values >= c4, values >= c3, values >= c2]
     else:
@@ -145,7 +148,31 @@ def _numeric(column: pd.Series, factor: Factor) -> np.ndarray:
     return pd.to_numeric(column).to_numpy(dtype="float64", na_value=np.nan)
 
 
-def factor_levels(table: pd.DataFrame, scorecard: Scorecard, manual: pd.DataFrame | None = None) -> pd.DataFrame:
+def _money_cuts(values: np.ndarray, factor: Factor, scorecard: Scorecard, money: MoneyBasis | None) -> dict:
+    """The cuts a data factor applies, and on what basis (see :func:`factor_levels`)."""
+    cuts = list(factor.cuts or [])
+    if not factor.money or money is None or money.config_currency == money.data_currency:
+        return {"basis": "as_set", "cuts": cuts}
+    if money.rate is not None:
+        return {"basis": "converted", "cuts": [money.convert(c) for c in cuts]}
+    if scorecard.money_fallback == "not_comparable":
+        why = (
+            f"its cut points are amounts in {money.config_currency} and the data are in {money.data_currency}, "
+            "with no exchange rate between them"
+        )
+        return {"basis": "not_comparable", "cuts": [], "why": why}
+    known = values[~np.isnan(values)]
+    shares = scorecard.money_percentiles if factor.higher_is_better else [1 - p for p in scorecard.money_percentiles]
+    cuts = [float(np.quantile(known, p)) if known.size else np.nan for p in shares]
+    return {"basis": "percentiles", "cuts": cuts}
+
+
+def factor_levels(
+    table: pd.DataFrame,
+    scorecard: Scorecard,
+    manual: pd.DataFrame | None = None,
+    money: MoneyBasis | None = None,
+) -> pd.DataFrame:
     """Level 1-4 of every customer on every scorecard factor.
 
     Parameters
@@ -162,13 +189,25 @@ def factor_levels(table: pd.DataFrame, scorecard: Scorecard, manual: pd.DataFram
         The consultant's levels (:func:`helpers.segmentation.manual_input.read_manual_input`):
         index ``customer_id``, one Int64 column per manual factor key. None when
         there is no sheet. Customers not in it get NA.
+    money
+        How the scorecard's money cut points (factors with ``money: true``)
+        apply to the data (:func:`helpers.segmentation.money.money_basis`).
+        None or the same currency: as set. Another currency with a rate:
+        converted. No rate: by ``money_fallback`` — ``percentiles`` cuts at
+        the ``money_percentiles`` of the customers' values, ``not_comparable``
+        leaves the factor out.
 
     Returns
     -------
     pd.DataFrame
         Index as ``table``, one ``Int64`` column per factor key in config order,
         NA = not available for that customer. ``attrs["missing"]`` maps each
-        factor no customer has a level on to the reason.
+        factor no customer has a level on to the reason; ``attrs["cuts"]`` maps
+        each data factor to ``{"basis": "as_set" | "converted" | "percentiles" |
+        "not_comparable", "cuts": [...]}`` (the cuts applied, in the data's units);
+        ``attrs["notes"]``: factor -> a caveat on
+        its column (from the table's ``attrs["column_notes"]``); ``attrs["money"]``
+        is ``money`` as a dict.
 
     Raises
     ------
@@ -178,18 +217,27 @@ def factor_levels(table: pd.DataFrame, scorecard: Scorecard, manual: pd.DataFram
         When ``manual`` holds a level outside 1-4.
     """
     unavailable = table.attrs.get("unavailable", {})
+    column_notes = table.attrs.get("column_notes", {})
+    notes = {f.key: column_notes[f.column] for f in scorecard.factors if f.column in column_notes}
     levels: dict[str, pd.Series] = {}
     missing: dict[str, str] = {}
+    applied: dict[str, dict] = {}
     for factor in scorecard.factors:
         if factor.source == "data":
             if factor.column not in table.columns:
                 missing[factor.key] = f"{signal_label(factor.column)} is not in the grading table"
                 values = np.full(len(table), np.nan)
             else:
-                values = _data_levels(_numeric(table[factor.column], factor), factor)
-                if np.isnan(values).all():
-                    reason = unavailable.get(factor.column, "no customer has a value")
-                    missing[factor.key] = f"{signal_label(factor.column)}: {reason}"
+                raw = _numeric(table[factor.column], factor)
+                applied[factor.key] = _money_cuts(raw, factor, scorecard, money)
+                if applied[factor.key]["basis"] == "not_comparable":
+                    values = np.full(len(table), np.nan)
+                    missing[factor.key] = applied[factor.key]["why"]
+                else:
+                    values = _data_levels(raw, factor, applied[factor.key]["cuts"])
+                    if np.isnan(values).all():
+                        reason = unavailable.get(factor.column, "no customer has a value")
+                        missing[factor.key] = f"{signal_label(factor.column)}: {reason}"
             levels[factor.key] = pd.Series(values, index=table.index).astype("Int64")
             continue
         if manual is None:
@@ -213,7 +261,8 @@ def factor_levels(table: pd.DataFrame, scorecard: Scorecard, manual: pd.DataFram
             missing[factor.key] = "not assessed in the manual input sheet"
         levels[factor.key] = column
     out = pd.DataFrame(levels, index=table.index)
-    out.attrs["missing"] = missing
+    # attrs travel into Parquet metadata: JSON-ready values only.
+    out.attrs.update(missing=missing, cuts=applied, money=None if money is None else asdict(money), notes=notes)
     return out
 
 
@@ -553,18 +602,32 @@ def scorecard_inputs(
     -------
     pd.DataFrame
         Index ``customers_graded``; indicator columns plus ``projected_sales``,
-        ``tenure_years`` (NaN without a registration date: a first purchase only
-        dates the start of the export), ``credit_days_late`` (:func:`credit_days_late`),
-        ``order_month_share`` (0 without a sale in the window) and ``value_matrix``.
+        ``tenure_years`` (from the registration date, or from the first order
+        in the data when there is none: ``attrs["tenure_from_first_order"]``
+        says how many such customers, whose relationship may be longer, in
+        ``attrs["column_notes"]``),
+        ``credit_days_late`` (:func:`credit_days_late`), ``order_month_share``
+        (0 without a sale in the window) and ``value_matrix``.
     """
     registered = pd.Series(False, index=indicators.index)
     if customers is not None:
         known = customers.set_index("customer_id")["registration_date"].notna()
         registered = known.reindex(indicators.index, fill_value=False).astype(bool)
-    return indicators.reindex(customers_graded).assign(
+    table = indicators.reindex(customers_graded).assign(
         projected_sales=projected_sales,
-        tenure_years=(indicators["tenure_days"] / 365.25).where(registered),
+        # Stage 02 counts tenure from the registration date, else from the first order.
+        tenure_years=indicators["tenure_days"] / 365.25,
         credit_days_late=credit_days_late(indicators, payments, period),
         order_month_share=order_month_share(orders, period, lookback_days).reindex(customers_graded).fillna(0.0),
         value_matrix=value_matrix,
     )
+    from_first_order = int((table["tenure_years"].notna() & ~registered.reindex(customers_graded).fillna(False)).sum())
+    if from_first_order:
+        table.attrs["column_notes"] = {
+            "tenure_years": (
+                f"for {from_first_order:,} customer{'s' if from_first_order > 1 else ''} without a registration "
+                "date it counts from the first order in the data, so it is shorter than the real relationship "
+                "when they bought before the data begin"
+            )
+        }
+    return table

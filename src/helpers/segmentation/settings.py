@@ -16,6 +16,7 @@ from helpers.core.config import Bounds, Strict, load_model
 
 __all__ = [
     "LEVELS",
+    "MONEY_RULE_COLUMNS",
     "PRIOR_DISTRIBUTIONS",
     "RFM_CLASSES",
     "RULE_COLUMNS",
@@ -67,6 +68,8 @@ RULE_COLUMNS = (
     "avg_days_late",
     "overdue_amount",
 )
+#: The rule columns that hold an amount of money: their bounds are in the rules' currency.
+MONEY_RULE_COLUMNS = ("monetary", "returns_amount", "avg_order_value", "gross_profit", "overdue_amount")
 #: The eight RFM classes (domain.md §3), by key.
 RFM_CLASSES = (
     "important_value",
@@ -105,6 +108,7 @@ class RfmFlag(_Rule):
 
 
 class RfmSettings(Strict):
+    currency: str = Field(min_length=3, max_length=3)  # of the amounts in `fixed` and in the rules
     cut: Literal["median", "mean", "quantile", "fixed"]
     quantile: float = Field(gt=0, lt=1)
     fixed: dict[Literal["recency_days", "frequency", "monetary"], float]
@@ -289,6 +293,7 @@ class Factor(Strict):
     column: str | None = None
     cuts: list[float] | None = None
     higher_is_better: bool | None = None
+    money: bool = False  # the cuts are amounts in the scorecard's currency
     levels: dict[Literal[4, 3, 2, 1], str]  # what each level means, shown in the report and the sheet
 
     @model_validator(mode="after")
@@ -300,8 +305,8 @@ class Factor(Strict):
             if list(self.cuts) != ordered:
                 direction = "descending" if self.higher_is_better else "ascending"
                 raise ValueError(f"factor {self.key!r}: cuts must be {direction}, got {self.cuts}")
-        elif self.column or self.cuts or self.higher_is_better is not None:
-            raise ValueError(f"factor {self.key!r}: a manual factor takes no column, cuts or higher_is_better")
+        elif self.column or self.cuts or self.higher_is_better is not None or self.money:
+            raise ValueError(f"factor {self.key!r}: a manual factor takes no column, cuts, higher_is_better or money")
         if set(self.levels) != set(LEVELS):
             raise ValueError(f"factor {self.key!r}: describe levels 4, 3, 2 and 1")
         return self
@@ -336,6 +341,8 @@ class ScorecardClasses(Strict):
 
 class Scorecard(Strict):
     currency: str = Field(min_length=3, max_length=3)
+    money_fallback: Literal["percentiles", "not_comparable"]
+    money_percentiles: list[float] = Field(min_length=3, max_length=3)
     min_coverage: float = Field(ge=0, le=1)
     classes: ScorecardClasses
     factors: list[Factor] = Field(min_length=1)
@@ -346,6 +353,9 @@ class Scorecard(Strict):
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
             raise ValueError(f"factor keys must be unique, repeated: {dupes}")
+        p = self.money_percentiles
+        if not all(0 < v < 1 for v in p) or sorted(p, reverse=True) != p or len(set(p)) < 3:
+            raise ValueError(f"money_percentiles must be three descending shares between 0 and 1, got {p}")
         if sum(f.weight for f in self.factors) <= 0:
             raise ValueError("factor weights add up to 0")
         unknown = [k for k in self.classes.potential.factor_min if k not in keys]

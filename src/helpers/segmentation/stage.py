@@ -29,6 +29,7 @@ from helpers.segmentation.gradings import (
     value_tier,
 )
 from helpers.segmentation.manual_input import ManualTemplate, find_manual_input, read_manual_input
+from helpers.segmentation.money import money_basis
 from helpers.segmentation.report import (
     clv_record,
     grading_workbook,
@@ -150,7 +151,9 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
     indicators = inputs["indicators"].set_index("customer_id")
     lookback = ctx.analysis.lookback_days
 
-    segments = rfm_segments(indicators, settings.rfm)
+    cleaning = inputs["cleaning"]
+    currency, rates = cleaning["reporting_currency"], cleaning.get("fx_to_reporting", {})
+    segments = rfm_segments(indicators, settings.rfm, money_basis(settings.rfm.currency, currency, rates))
     graded = indicators.reindex(segments.index)
     signals = needs_signals(orders, inputs.get("products"), ctx.period, lookback, customers=segments.index)
     g = settings.gradings
@@ -170,7 +173,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
 
     scorecard = load_scorecard(ctx.config_dir)
     manual_path = inputs.get("scorecard_manual")
-    id_rules = IdRules(**inputs["cleaning"].get("ids", {}))
+    id_rules = IdRules(**cleaning.get("ids", {}))
     manual = read_manual_input(manual_path, scorecard, segments.index, id_rules) if manual_path else None
     table = scorecard_inputs(
         indicators,
@@ -183,7 +186,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
         customers=inputs["customers"],
         payments=inputs.get("payments"),
     )
-    levels = factor_levels(table, scorecard, manual)
+    levels = factor_levels(table, scorecard, manual, money_basis(scorecard.currency, currency, rates))
     scores = scorecard_scores(levels, scorecard)
     classes = scorecard_classes(scores, levels, matrix, scorecard)
     grades = grading_table(
