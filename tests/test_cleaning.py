@@ -155,6 +155,37 @@ def test_customers_are_deduped_standardised_and_masked():
     assert result.notes["industry_unmatched"].to_dict() == {"养殖业": 1}
 
 
+def test_values_not_in_the_lists_are_kept_as_written_and_flagged():
+    master = customers_frame()
+    master["industry"] = ["Aquaculture", "服务业/软件", "IT软件", "汽配", "养殖业"]
+    master["region"] = [" Île-de-France ", "East China", "华东", "华东", None]
+    base = run(or_lines([r for r, _ in LINES]), customers=master).tables["customers"].set_index("customer_id")
+    assert base.loc["17850", "industry"] == "Aquaculture" and pd.isna(base.loc["17850", "industry_l1"])
+    assert base.loc["17850", "region"] == "Île-de-France"  # never emptied
+    assert not base.loc["17850", "industry_listed"] and not base.loc["17850", "region_listed"]
+    assert base.loc["12345", "industry_listed"] and base.loc["12345", "region"] == "华东"
+    assert base.loc["12345", "region_listed"]
+
+
+def test_the_shipped_lists_travel_an_english_taxonomy_iso_countries_and_world_regions():
+    from helpers.cleaning.standardise import load_lookups, standardise_industry, standardise_names
+
+    en = load_lookups(CONFIG, "en")
+    industry = standardise_industry(pd.Series(["SaaS", "e-commerce", "Food & Beverage", "Widgets"]), en.taxonomy)
+    assert industry["industry"].tolist() == [
+        "Information-Software",
+        "Trade-Retail",
+        "Manufacturing-Food and beverage",
+        "Widgets",  # not in the taxonomy: kept as written
+    ]
+    assert industry["industry_listed"].tolist() == [True, True, True, False]
+    countries = standardise_names(pd.Series(["DEU", "br", "EIRE", "Channel Islands"]), en.countries)
+    assert countries["name"].tolist() == ["Germany", "Brazil", "Ireland", "Channel Islands"]
+    regions = standardise_names(pd.Series(["APAC", "emea", "华东区", "Bavaria"]), en.regions)
+    assert regions["name"].tolist() == ["Asia Pacific", "EMEA", "华东", "Bavaria"]
+    assert load_mapping(CONFIG, "online_retail").industry_taxonomy == "cn"  # the default
+
+
 def test_customer_base_holds_only_customers_known_by_the_as_of_date():
     lines = or_lines([r for r, _ in LINES] + [("536999", "22139", 1, "2012-01-20", 4.25, "77777", "France")])
     master = customers_frame()

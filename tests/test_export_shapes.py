@@ -335,3 +335,21 @@ def test_even_a_checked_expression_runs_where_files_cannot_be_read(tmp_path):
         con.execute(f"SELECT * FROM read_text('{secret}')").fetchall()
     with expressions._connection() as con, pytest.raises(Exception, match="lock"):
         con.execute("SET enable_external_access = true")
+
+
+def test_ratings_mapped_as_nps_and_missing_registration_dates_are_warned():
+    from types import SimpleNamespace
+
+    from helpers.cleaning.warnings import _dates, _scales
+
+    surveys = pd.DataFrame({"nps_score": [1, 2, 3, 4, 5] * 4})
+    said = _scales(SimpleNamespace(tables={"surveys": surveys}))
+    assert said and "all 20 NPS answers are between 1 and 5 on a 0–10 scale" in said[0]
+    assert _scales(SimpleNamespace(tables={"surveys": surveys.assign(nps_score=[1, 9, 3, 4, 5] * 4)})) == []
+    assert _scales(SimpleNamespace(tables={"surveys": surveys.head(19)})) == []  # too few to tell
+    customers = pd.DataFrame({"registration_date": pd.to_datetime([None, None])})
+    with_master = SimpleNamespace(tables={"customers": customers}, notes={"industry_unmatched": 0})
+    assert "no registration dates" in _dates(with_master)[0]
+    dated = pd.DataFrame({"registration_date": pd.to_datetime(["2024-01-01", None])})
+    assert _dates(SimpleNamespace(tables={"customers": dated}, notes={"industry_unmatched": 0})) == []
+    assert _dates(SimpleNamespace(tables={"customers": customers}, notes={})) == []  # no master: nothing to say

@@ -48,7 +48,7 @@ def test_every_grading_has_bilingual_labels_and_not_available():
     for grading, classes in GRADING_CLASSES.items():
         assert classes[-1] == "not_available", grading
         assert tuple(LABELS.keys(grading)) == classes, grading  # the registry lists the same classes, in order
-        assert LABELS.label(grading, "not_available") == Label("不可用", "not available")
+        assert LABELS.label(grading, "not_available") == Label("无数据", "no data")  # its own class, never a default
     assert LABELS.label("value_matrix", "strategic") == Label("战略型", "strategic")
     assert LABELS.label("needs_type", "no_clear_preference").zh == "无明显偏好"
 
@@ -236,6 +236,7 @@ def test_satisfaction_boundaries_and_precedence():
             [None, None, None, None, "detractor", "promoter", "promoter", None, None, "passive"], dtype="string"
         ),
         complaints=pd.array([0, 0, 0, 0, 0, 2, 1, 0, None, None], dtype="Int64"),
+        tickets=pd.array([1, 0, 0, 0, 0, 3, 1, 2, None, None], dtype="Int64"),
     )
     cls = satisfaction_class(df, GRADINGS.satisfaction)
     assert cls.tolist() == [
@@ -246,10 +247,14 @@ def test_satisfaction_boundaries_and_precedence():
         "unsatisfied",  # a detractor is unsatisfied whatever the CSAT
         "unsatisfied",  # complaints win over a promoter answer
         "satisfied",
-        "neutral",  # no CSAT/NPS, 0 complaints recorded: neutral
+        "neutral",  # no CSAT/NPS, tickets without a complaint: neutral
         "not_available",
         "neutral",
     ]
+    # Never in touch (no ticket, no survey): no data, not neutral — 0 complaints says nothing.
+    silent = satisfaction_class(df.iloc[[7]].assign(tickets=pd.array([0], dtype="Int64")), GRADINGS.satisfaction)
+    assert silent.tolist() == ["not_available"]
+    assert LABELS.text("satisfaction_class", "not_available").endswith("no data")
     assert cls.attrs["cuts"]["unsatisfied_min_complaints"] == 2
 
 

@@ -232,8 +232,8 @@ def test_industry_and_region_spellings_standardise(excel):
     assert std["industry"].notna().all()
     variant = (c["所属行业"] != std["industry"]).mean()
     assert 0.2 < variant < 0.4
-    assert standardise_names(c["所在区域"], regions, keep_unknown=False).notna().all()
-    assert (c["所在区域"] != standardise_names(c["所在区域"], regions, keep_unknown=False)).any()
+    assert standardise_names(c["所在区域"], regions)["listed"].all()
+    assert (c["所在区域"] != standardise_names(c["所在区域"], regions)["name"]).any()
     leads = _read(excel["leads"])
     assert standardise_industry(leads["行业"], taxonomy)["industry"].notna().all()
 

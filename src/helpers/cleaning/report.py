@@ -170,8 +170,9 @@ def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
         industries = industries[industries["industry"].astype("string") != industries["industry_raw"].astype("string")]
         note(
             f"**Industries:** {notes['industry_standardised']:,} customers' industry was rewritten into the "
-            f"two-level form; {int(notes['industry_unmatched'].sum()):,} stayed unmatched. "
-            f"**Regions:** {int(notes['region_unmatched'].sum()):,} unmatched."
+            f"two-level form; {int(notes['industry_unmatched'].sum()):,} not in the industry list are kept as "
+            f"written. **Regions:** {int(notes['region_unmatched'].sum()):,} not in the region list are kept as "
+            "written."
         )
         if len(industries):
             shown = industries.sort_values("customers", ascending=False).head(15)[
@@ -193,7 +194,10 @@ def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
         for key, label in (("industry_unmatched", "industry"), ("region_unmatched", "region")):
             counts: pd.Series = notes[key]  # type: ignore[assignment]
             if len(counts):
-                note(f"Unmatched {label} spellings: " + ", ".join(f"“{literal(k)}” ({v})" for k, v in counts.items()))
+                note(
+                    f"{label.capitalize()} spellings kept as written (not in the list; a spelling can be added to the "
+                    "list or mapped onto it): " + ", ".join(f"“{literal(k)}” ({v})" for k, v in counts.items())
+                )
     orders = result.tables["orders"]
     countries = orders["country"].value_counts()
     if len(countries):

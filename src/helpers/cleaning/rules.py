@@ -61,8 +61,10 @@ CUSTOMER_COLUMNS = [
     "industry_l1",
     "industry_l2",
     "industry",
+    "industry_listed",
     "industry_raw",
     "region",
+    "region_listed",
     "country",
     "company_size",
     "registration_date",
@@ -227,7 +229,7 @@ def clean_orders(
             "amount": v["amount"],
             "cost": np.nan,
             "line_type": pd.Series(np.where(v["is_return"], "return", "sale"), index=kept.index, dtype="string"),
-            "country": standardise_names(col("country"), countries, keep_unknown=True),
+            "country": standardise_names(col("country"), countries)["name"],
             "is_custom": col("is_custom").astype("boolean"),  # stage 03 needs type; NA when not mapped
             "source_file": kept["source_file"].astype("string"),
             "source_row": kept["source_row"],
@@ -278,15 +280,16 @@ def clean_customers(
         return kept[name] if name in kept else pd.Series(pd.NA, index=kept.index, dtype="string")
 
     industry = standardise_industry(col("industry"), lookups.taxonomy)
-    region = standardise_names(col("region"), lookups.regions, keep_unknown=False)
+    region = standardise_names(col("region"), lookups.regions)
     clean = pd.DataFrame(
         {
             "customer_id": kept["customer_id"],
             "customer_name": col("customer_name"),
             **industry,
             "industry_raw": col("industry"),
-            "region": region,
-            "country": standardise_names(col("country"), lookups.countries, keep_unknown=True),
+            "region": region["name"],
+            "region_listed": region["listed"],
+            "country": standardise_names(col("country"), lookups.countries)["name"],
             "company_size": col("company_size"),
             "registration_date": kept.get("registration_date", pd.NaT),
             "contact_name_masked": mask_names(col("contact_name")),
@@ -302,9 +305,9 @@ def clean_customers(
     clean["missing_fields"] = listed.str.removesuffix(", ")
     clean["missing_contact"] = missing.any(axis=1).astype("boolean") if present else pd.NA
     notes = {
-        "industry_unmatched": unmatched(col("industry"), industry["industry"]),
+        "industry_unmatched": unmatched(col("industry"), industry["industry_listed"]),
         "industry_standardised": int((col("industry").astype("string") != industry["industry"]).fillna(False).sum()),
-        "region_unmatched": unmatched(col("region"), region),
+        "region_unmatched": unmatched(col("region"), region["listed"]),
         "contact_fields": present,
     }
     return clean, ledger, notes

@@ -93,7 +93,9 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> CleaningRun:
     dataset: Dataset = inputs["raw"]
     settings: CleaningSettings = ctx.section
     loaded = load_dataset(dataset, on_invalid=settings.on_invalid_value, limits=settings.plausible.limits())
-    result = clean_dataset(loaded, dataset.mapping, settings, load_lookups(ctx.config_dir), ctx.period)
+    result = clean_dataset(
+        loaded, dataset.mapping, settings, load_lookups(ctx.config_dir, dataset.mapping.industry_taxonomy), ctx.period
+    )
     check_reconciles(result.ledger, result.tables["orders"])  # stops the run if the table and the ledger disagree
     record = cleaning_record(dataset, loaded, result, relative=ctx.paths.relative)
     return CleaningRun(dataset, loaded, result, record, reconciliation(result.ledger))
@@ -135,8 +137,10 @@ STAGE = Stage(
             "the clean customer base as of the period",
             row="customer known by the as-of date (registered by then, or with a kept order by then)",
             columns=(
-                '`customer_id`, `customer_name`, `industry_l1`, `industry_l2`, `industry` (`"制造业-汽车零部件"` '
-                "form, NA if unknown), `industry_raw`, `region`, `country`, `company_size`, `registration_date`, "
+                "`customer_id`, `customer_name`, `industry_l1`, `industry_l2` (NA when not in the taxonomy), "
+                '`industry` (`"制造业-汽车零部件"` form, or as written when not in the taxonomy), `industry_listed` '
+                "(bool: found in the taxonomy), `industry_raw`, `region` (the standard name, or as written), "
+                "`region_listed` (bool: found in the region list), `country`, `company_size`, `registration_date`, "
                 "`contact_name_masked`, `contact_phone_masked`, `contact_email_masked`, `missing_fields` (text: "
                 "which contact fields are empty), `missing_contact` (bool; NA without a customer table), "
                 "`in_customer_master` (bool: False for customers known only from orders), `first_order_date`, "
@@ -193,7 +197,8 @@ STAGE = Stage(
             row="lead",
             optional=True,
             columns=(
-                "`lead_id`, `company_name`, `industry_l1`, `industry_l2`, `industry`, `company_size`, `budget`, "
+                "`lead_id`, `company_name`, `industry_l1`, `industry_l2`, `industry`, `industry_listed`, "
+                "`company_size`, `budget`, "
                 "`decision_maker`, `source`, `created_date`, `closed_date`, `outcome` (`won`/`lost`/`open`), "
                 "`customer_id`"
             ),

@@ -19,6 +19,7 @@ from helpers.core.errors import ConfigError
 
 __all__ = [
     "LOOKUP_FILES",
+    "TAXONOMY_FILES",
     "Lookups",
     "load_lookups",
     "load_synonyms",
@@ -31,7 +32,9 @@ __all__ = [
 
 #: The standardisation lists in ``config/``: the industry taxonomy, regions and countries.
 TAXONOMY_FILE, REGIONS_FILE, COUNTRIES_FILE = "industry_taxonomy.yaml", "regions.yaml", "countries.yaml"
-LOOKUP_FILES = (TAXONOMY_FILE, REGIONS_FILE, COUNTRIES_FILE)
+#: The industry taxonomies a mapping may choose (``industry_taxonomy``): Chinese (the default) and English.
+TAXONOMY_FILES = {"cn": TAXONOMY_FILE, "en": "industry_taxonomy_en.yaml"}
+LOOKUP_FILES = (*TAXONOMY_FILES.values(), REGIONS_FILE, COUNTRIES_FILE)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,10 @@ def standardise_industry(values: pd.Series, taxonomy: dict[str, dict[str, list[s
     Returns
     -------
     pd.DataFrame
-        ``industry_l1``, ``industry_l2``, ``industry`` (``"level1-level2"``), NA where unmatched.
+        ``industry_l1``, ``industry_l2`` (NA where unmatched), ``industry``
+        (``"level1-level2"``, or the text as written, stripped, where unmatched:
+        never emptied) and ``industry_listed`` (boolean: found in the taxonomy;
+        NA without a value).
     """
     to_l1: dict[str, str] = {}
     to_l2: dict[str, str] = {}
@@ -86,26 +92,41 @@ def standardise_industry(values: pd.Series, taxonomy: dict[str, dict[str, list[s
                     to_l1[key], to_l2[key] = l1, l2
     l1 = _lookup(values, to_l1)
     l2 = _lookup(values, to_l2)
-    return pd.DataFrame({"industry_l1": l1, "industry_l2": l2, "industry": (l1 + "-" + l2).astype("string")})
+    written = values.astype("string").str.strip().replace("", pd.NA)
+    return pd.DataFrame(
+        {
+            "industry_l1": l1,
+            "industry_l2": l2,
+            "industry": (l1 + "-" + l2).astype("string").fillna(written),
+            "industry_listed": _listed(l1, written),
+        }
+    )
 
 
-def standardise_names(values: pd.Series, synonyms: dict[str, list[str]], *, keep_unknown: bool) -> pd.Series:
-    """Map synonyms onto standard names (regions, countries).
+def _listed(standard: pd.Series, written: pd.Series) -> pd.Series:
+    """True where a value found its standard name, False where it is kept as written, NA without a value."""
+    return standard.notna().astype("boolean").where(written.notna(), pd.NA)
 
-    ``keep_unknown`` keeps an unlisted value as it is (countries: any country is
-    valid) instead of NA (regions: a closed list).
+
+def standardise_names(values: pd.Series, synonyms: dict[str, list[str]]) -> pd.DataFrame:
+    """Map synonyms onto standard names (regions, countries); a value not listed is kept as written.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``name`` (the standard name, or the value as written, stripped) and
+        ``listed`` (boolean: found in the list; NA without a value).
     """
     table = {normalise_key(s): std for std, syns in synonyms.items() for s in [std, *syns]}
     mapped = _lookup(values, table)
-    if keep_unknown:
-        mapped = mapped.fillna(values.astype("string").str.strip())
-    return mapped
+    written = values.astype("string").str.strip().replace("", pd.NA)
+    return pd.DataFrame({"name": mapped.fillna(written), "listed": _listed(mapped, written)})
 
 
-def unmatched(raw: pd.Series, standard: pd.Series) -> pd.Series:
-    """Counts of the raw values that found no standard name (for the cleaning report)."""
-    miss = raw.notna() & standard.isna()
-    return raw[miss].value_counts()
+def unmatched(raw: pd.Series, listed: pd.Series) -> pd.Series:
+    """Counts of the raw values kept as written because no standard name matched (for the cleaning report)."""
+    miss = listed.eq(False).fillna(False).astype(bool)
+    return raw[miss].astype("string").str.strip().value_counts()
 
 
 def load_synonyms(config_dir: Path, filename: str) -> dict[str, list[str]]:
@@ -134,10 +155,13 @@ def load_taxonomy(config_dir: Path, filename: str = TAXONOMY_FILE) -> dict[str, 
     return data  # type: ignore[return-value]
 
 
-def load_lookups(config_dir: Path) -> Lookups:
-    """The three standardisation lists of ``config_dir`` (:data:`LOOKUP_FILES`), validated."""
+def load_lookups(config_dir: Path, taxonomy: str = "cn") -> Lookups:
+    """The three standardisation lists of ``config_dir`` (:data:`LOOKUP_FILES`), validated.
+
+    ``taxonomy`` chooses the industry taxonomy (a key of :data:`TAXONOMY_FILES`).
+    """
     return Lookups(
-        taxonomy=load_taxonomy(config_dir),
+        taxonomy=load_taxonomy(config_dir, TAXONOMY_FILES[taxonomy]),
         regions=load_synonyms(config_dir, REGIONS_FILE),
         countries=load_synonyms(config_dir, COUNTRIES_FILE),
     )

@@ -102,6 +102,43 @@ def _unknown_ids(result: CleaningResult) -> list[str]:
     return out
 
 
+#: Fewer answers than this say too little about the scale they were given on.
+_SCALE_MIN_ANSWERS = 20
+
+
+def _scales(result: CleaningResult) -> list[str]:
+    """Answers that fit their column's range but look like another scale (a 1-5 rating mapped as NPS)."""
+    surveys = result.tables.get("surveys")
+    if surveys is None:
+        return []
+    scores = pd.to_numeric(surveys["nps_score"], errors="coerce").dropna()
+    if len(scores) >= _SCALE_MIN_ANSWERS and scores.max() <= 5:
+        return [
+            f"all {len(scores):,} NPS answers are between {scores.min():.0f} and {scores.max():.0f} on a 0–10 scale: "
+            "if they are 1–5 ratings, map them as the satisfaction of tickets or reviews instead, or NPS will read "
+            "every customer as a detractor"
+        ]
+    return []
+
+
+def _dates(result: CleaningResult) -> list[str]:
+    """Dates a grading needs that the data do not hold."""
+    customers = result.tables["customers"]
+    if "industry_unmatched" in result.notes and customers["registration_date"].isna().all():
+        return [
+            "the customer master has no registration dates: relationship length counts from each customer's first "
+            "order in the data, which is shorter than the real relationship for customers who bought before"
+        ]
+    return []
+
+
 def data_warnings(dataset: Dataset, loaded: dict[str, LoadedTable], result: CleaningResult) -> list[str]:
     """The data warnings of a cleaning run, most consequential first (empty when there is nothing to say)."""
-    return [*_missing_tables(dataset), *_joins(dataset, result), *_unknown_ids(result), *_skipped_sheets(loaded)]
+    return [
+        *_missing_tables(dataset),
+        *_joins(dataset, result),
+        *_unknown_ids(result),
+        *_scales(result),
+        *_dates(result),
+        *_skipped_sheets(loaded),
+    ]

@@ -162,6 +162,8 @@ class Mapping(Strict):
     currency: str = Field(min_length=3, max_length=3)
     reporting_currency: str = Field(min_length=3, max_length=3)
     fx_to_reporting: dict[str, float] = {}
+    #: Which shipped industry taxonomy standardises industries: cn (industry_taxonomy.yaml) or en.
+    industry_taxonomy: Literal["cn", "en"] = "cn"
     date_formats: list[str] = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
     #: The decimal mark of numbers written as text: "." (1,234.56) or "," (1.234,56). Undeclared, a text
     #: number whose comma could be either (12,5 · 1,234 · 1.234,56) is invalid rather than guessed.

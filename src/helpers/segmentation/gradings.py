@@ -382,14 +382,16 @@ def satisfaction_class(indicators: pd.DataFrame, settings: SatisfactionClassSett
     1. unsatisfied: ``csat < unsatisfied_max_csat``, or an NPS detractor, or
        ``complaints >= unsatisfied_min_complaints``;
     2. satisfied: ``csat >= satisfied_min_csat`` or an NPS promoter;
-    3. neutral: any signal exists (a CSAT, an NPS answer, or a complaint count —
-       0 complaints counts, as long as the data record complaints);
-    4. ``not_available``: no CSAT, no NPS answer and no complaint data.
+    3. neutral: the customer said something — a CSAT, an NPS answer, or a
+       service ticket (or review) that was not a complaint;
+    4. ``not_available`` (no data): none of these. Zero complaints from a
+       customer who never contacted us says nothing about satisfaction.
 
     Parameters
     ----------
     indicators
-        Stage 02 indicators with ``csat``, ``nps_class`` and ``complaints``.
+        Stage 02 indicators with ``csat``, ``nps_class``, ``complaints`` and,
+        optionally, ``tickets`` (without it, only a complaint counts as contact).
     settings
         ``segmentation.gradings.satisfaction`` settings.
 
@@ -409,7 +411,8 @@ def satisfaction_class(indicators: pd.DataFrame, settings: SatisfactionClassSett
         | (complaints >= settings.unsatisfied_min_complaints)
     )
     satisfied = (csat >= settings.satisfied_min_csat) | nps.eq("promoter").fillna(False).astype(bool)
-    has_signal = csat.notna() | nps.notna() | complaints.notna()
+    contacts = pd.to_numeric(indicators["tickets"]).astype("float64") if "tickets" in indicators else complaints
+    has_signal = csat.notna() | nps.notna() | (contacts > 0) | (complaints > 0)
     classes = np.select(
         [unsatisfied.to_numpy(dtype=bool), satisfied.to_numpy(dtype=bool), has_signal.to_numpy(dtype=bool)],
         ["unsatisfied", "satisfied", "neutral"],
