@@ -195,6 +195,8 @@ def retailer(folder: Path) -> Path:
                     "product_id": "Product ID",
                     "amount": "Sales",
                     "quantity": "Quantity",
+                    "profit": "Profit",
+                    "discount": "Discount",
                 },
                 # a list price per unit the export does not give, derived from the discount
                 "derive": {"unit_price": '"Sales" / "Quantity" / (1 - "Discount")'},
@@ -211,6 +213,39 @@ def test_a_retailer_export_derives_what_it_lacks(tmp_path):
     assert orders["amount"].sum() == pytest.approx(261.96 + 731.94 + 14.62 + 957.58)
     assert orders.loc[orders["product_id"] == "TEC-3", "unit_price"].iloc[0] == pytest.approx(957.58 / 5 / 0.55)
     assert _every_file_adds_up(run)[("orders", "superstore.csv")]["kept_rows"] == 4
+    # Profit and discount per line: the cost and the list value the gradings read, with no product file.
+    line = orders.set_index("product_id").loc["TEC-3"]
+    assert line["cost"] == pytest.approx(957.58 + 383.03)  # a loss-making line
+    assert line["list_value"] == pytest.approx(957.58 / 0.55)
+    from helpers.core.periods import parse_period
+    from helpers.segmentation.gradings import needs_signals
+
+    signals = needs_signals(orders, None, parse_period(PERIOD), 365)
+    assert signals.loc["SO-20335", "discount_rate"] == pytest.approx(0.45)
+    assert signals.loc["CG-12520", "discount_rate"] == pytest.approx(0.0)
+    assert "discount_rate" not in signals.attrs["unavailable"]  # the lines give it, no product table needed
+    assert signals.attrs["unavailable"]["premium_share"] == "no product table in the data"
+
+
+def test_line_profit_feeds_profit_contribution(tmp_path):
+    from helpers.core.periods import parse_period
+    from helpers.indicators.customer import customer_indicators
+
+    mapping = retailer(tmp_path / "export")
+    run = clean(tmp_path / "export", PERIOD, str(mapping))
+    t = run.result.tables
+    indicators = customer_indicators(
+        t["orders"],
+        parse_period(PERIOD),
+        lookback_days=365,
+        customers=t["customers"],
+        csat_satisfied_min=4,
+        nps_promoter_min=9,
+        nps_detractor_max=6,
+    )
+    assert indicators.loc["CG-12520", "gross_profit"] == pytest.approx(41.91 + 219.58)
+    assert indicators.loc["SO-20335", "gross_profit"] == pytest.approx(-383.03)
+    assert indicators["cost_coverage"].to_numpy() == pytest.approx(1.0)
 
 
 # --------------------------------------------------------------------------- a B2B pipeline with accounts

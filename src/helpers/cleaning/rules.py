@@ -227,7 +227,8 @@ def clean_orders(
             "quantity": quantity.astype("float64"),
             "unit_price": v["unit_price"],
             "amount": v["amount"],
-            "cost": np.nan,
+            "cost": _line_cost(kept, v),
+            "list_value": _line_list_value(kept, v, quantity),
             "line_type": pd.Series(np.where(v["is_return"], "return", "sale"), index=kept.index, dtype="string"),
             "country": standardise_names(col("country"), countries)["name"],
             "is_custom": col("is_custom").astype("boolean"),  # stage 03 needs type; NA when not mapped
@@ -241,11 +242,37 @@ def clean_orders(
             clean["category"] = clean["category"].fillna(clean["product_id"].map(catalogue["category"]))
         if "unit_cost" in catalogue:
             cost_rate = mapping.fx_rate(mapping.currency)  # unit costs are in the mapping's currency
-            clean["cost"] = (
+            from_products = (
                 clean["quantity"] * clean["product_id"].map(catalogue["unit_cost"]).astype("float64") * cost_rate
             )
+            clean["cost"] = clean["cost"].fillna(from_products)  # a line's own cost comes first
     clean["category"] = clean["category"].astype("string")
     return clean.reset_index(drop=True), ledger
+
+
+def _line_cost(kept: pd.DataFrame, v: pd.DataFrame) -> pd.Series:
+    """The line's own cost in the reporting currency: ``cost`` (signed as the line), else ``amount − profit``."""
+    cost = pd.Series(np.nan, index=kept.index)
+    if "cost" in kept:
+        cost = pd.to_numeric(kept["cost"]).astype("float64").abs() * np.sign(v["amount"]) * v["fx_rate"]
+    if "profit" in kept:
+        cost = cost.fillna(v["amount"] - pd.to_numeric(kept["profit"]).astype("float64") * v["fx_rate"])
+    return cost.round(3)
+
+
+def _line_list_value(kept: pd.DataFrame, v: pd.DataFrame, quantity: pd.Series) -> pd.Series:
+    """The line at list price in the reporting currency: quantity x ``list_price``, else amount / (1 − discount).
+
+    NaN where the line says neither (stage 03 then falls back on the product table's list price); a 100% discount
+    gives no list value either.
+    """
+    value = pd.Series(np.nan, index=kept.index)
+    if "list_price" in kept:
+        value = quantity * pd.to_numeric(kept["list_price"]).astype("float64").abs() * v["fx_rate"]
+    if "discount" in kept:
+        discount = pd.to_numeric(kept["discount"]).astype("float64")
+        value = value.fillna(v["amount"] / (1 - discount.where(discount < 1)))
+    return value.round(3)
 
 
 # --------------------------------------------------------------------------- customers

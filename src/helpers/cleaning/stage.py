@@ -126,8 +126,11 @@ STAGE = Stage(
             columns=(
                 "`customer_id` (str), `order_id` (str), `order_date` (datetime64), `product_id` (str or NA), "
                 "`product_name`, `category` (str or NA), `quantity` (float), `unit_price` (float, reporting "
-                "currency), `amount` (float, reporting currency; negative for returns), `cost` (float or NA when "
-                "no unit cost is known), `line_type` (`sale` / `return`), `country` (str or NA), `is_custom` "
+                "currency), `amount` (float, reporting currency; negative for returns), `cost` (float, reporting "
+                "currency: the line's own cost, else amount − its profit, else quantity x the product's unit cost; "
+                "NA when none is known), `list_value` (float: the line at list price — quantity x its list price, "
+                "else amount / (1 − its discount); NA when the line says neither), `line_type` (`sale` / "
+                "`return`), `country` (str or NA), `is_custom` "
                 "(boolean, NA unless mapped), " + _ROW_SOURCE
             ),
         ),

@@ -239,15 +239,18 @@ def needs_signals(
 
     - ``custom_share``: sales amount on lines with ``is_custom`` true / sales
       amount on lines where ``is_custom`` is known;
-    - ``discount_rate``: ``1 - sum(amount) / sum(quantity * list_price)`` over
-      lines whose product has a positive list price (negative = paid above list);
+    - ``discount_rate``: ``1 - sum(amount) / sum(list value)`` over the lines
+      whose list value is known (negative = paid above list): the line's own
+      ``list_value`` (its list price or discount, stage 01), else quantity x
+      its product's positive list price;
     - ``premium_share``: sales amount on products whose list price is above the
       median list price of their category (in the products table) / sales
       amount on products with a list price and a category.
 
-    Amounts are in the reporting currency, list prices in the mapping's
-    currency: the discount is only meaningful when they are the same (as in the
-    sample data, CNY) or the mapping has no foreign-currency lines.
+    Amounts and line list values are in the reporting currency, product list
+    prices in the mapping's currency: the product fallback is only meaningful
+    when they are the same (as in the sample data, CNY) or the mapping has no
+    foreign-currency lines.
 
     Parameters
     ----------
@@ -279,7 +282,9 @@ def needs_signals(
     require_columns(orders, ["customer_id", "order_date", "quantity", "amount", "line_type"], "orders")
     start, end = lookback_start(period, lookback_days), period.end_exclusive
     in_window = (orders["order_date"] >= start) & (orders["order_date"] < end) & orders["line_type"].eq("sale")
-    cols = [c for c in ("customer_id", "quantity", "amount", "product_id", "is_custom") if c in orders.columns]
+    cols = [
+        c for c in ("customer_id", "quantity", "amount", "product_id", "is_custom", "list_value") if c in orders.columns
+    ]
     lines = orders.loc[in_window.fillna(False).astype(bool).to_numpy(), cols].set_index("customer_id")
     if customers is None:
         customers = pd.Index(lines.index.dropna().unique()).sort_values()
@@ -308,26 +313,31 @@ def needs_signals(
     else:
         reason = None
         catalogue = products.drop_duplicates("product_id", keep="last").set_index("product_id")
-    if catalogue is None:
-        unavailable["discount_rate"] = unavailable["premium_share"] = reason
-    else:
+    own = lines["list_value"].astype("float64") if "list_value" in lines else pd.Series(np.nan, index=lines.index)
+    list_value = own.where(own > 0)
+    if catalogue is not None:
         price = pd.to_numeric(catalogue["list_price"]).astype("float64")
         price = price.where(price > 0)
-        list_price = lines["product_id"].map(price).astype("float64")
-        priced = list_price.notna().to_numpy(dtype=bool)
-        list_value = lines["quantity"].astype("float64") * list_price.to_numpy()
+        list_value = list_value.fillna(lines["quantity"].astype("float64") * lines["product_id"].map(price).to_numpy())
+    priced = list_value.notna().to_numpy(dtype=bool)
+    if priced.any():
         out["discount_rate"] = 1 - _share(amount[priced], list_value[priced], customers)
-
-        if "category" not in catalogue.columns or not catalogue["category"].notna().any():
-            unavailable["premium_share"] = "the product table has no categories"
-        else:
-            median = price.groupby(catalogue["category"]).transform("median")
-            # 1 = premium, 0 = not, NaN = no list price or no category (left out of the share).
-            premium = (price > median).astype("float64").where(price.notna() & catalogue["category"].notna())
-            is_premium = lines["product_id"].map(premium).astype("float64")
-            known = is_premium.notna().to_numpy(dtype=bool)
-            premium_amount = amount.where(is_premium.eq(1).to_numpy(), 0.0)
-            out["premium_share"] = _share(premium_amount[known], amount[known], customers)
+    else:
+        unavailable["discount_rate"] = (
+            reason or "neither the order lines nor the products give a list price or a discount"
+        )
+    if catalogue is None:
+        unavailable["premium_share"] = reason
+    elif "category" not in catalogue.columns or not catalogue["category"].notna().any():
+        unavailable["premium_share"] = "the product table has no categories"
+    else:
+        median = price.groupby(catalogue["category"]).transform("median")
+        # 1 = premium, 0 = not, NaN = no list price or no category (left out of the share).
+        premium = (price > median).astype("float64").where(price.notna() & catalogue["category"].notna())
+        is_premium = lines["product_id"].map(premium).astype("float64")
+        known = is_premium.notna().to_numpy(dtype=bool)
+        premium_amount = amount.where(is_premium.eq(1).to_numpy(), 0.0)
+        out["premium_share"] = _share(premium_amount[known], amount[known], customers)
     out.attrs["unavailable"] = unavailable
     return out
 
