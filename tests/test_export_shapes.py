@@ -258,6 +258,8 @@ def pipeline(folder: Path) -> Path:
             "engage_date": ["2024-10-01", "2024-10-15", "2024-11-02", "2024-11-20"],
             "close_date": ["2024-11-01", "2024-11-30", "", "2024-12-15"],
             "close_value": [1200, 0, None, 300],
+            "sales_agent": ["Anna Snelling", "Cecily Lampkin", "Anna Snelling", "Versie Hillebrand"],
+            "product": ["GTX Pro", "MG Special", "GTX Pro", "GTK 500"],
         }
     )
     accounts = pd.DataFrame(
@@ -291,10 +293,16 @@ def pipeline(folder: Path) -> Path:
                     "company_name": "account",
                     "industry": "sector",
                     "created_date": "engage_date",
+                    "engaged_date": "engage_date",
                     "closed_date": "close_date",
+                    "stage": "deal_stage",
+                    "outcome": "deal_stage",  # the same column, read through `values`
+                    "owner": "sales_agent",
+                    "product": "product",
+                    "deal_value": "close_value",
                 },
+                "values": {"outcome": {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}},
                 "derive": {
-                    "outcome": "CASE deal_stage WHEN 'Won' THEN 'won' WHEN 'Lost' THEN 'lost' ELSE 'open' END",
                     "company_size": "CASE WHEN employees >= 1000 THEN 'large' WHEN employees >= 50 THEN 'medium' "
                     "WHEN employees IS NULL THEN NULL ELSE 'small' END",
                 },
@@ -310,10 +318,25 @@ def test_a_crm_pipeline_loads_with_its_accounts(tmp_path):
     leads = run.result.tables["leads"].set_index("lead_id")
     assert leads["outcome"].to_dict() == {"D1": "won", "D2": "lost", "D3": "open", "D4": "won"}
     assert leads.loc["D1", "company_size"] == "large" and pd.isna(leads.loc["D4", "company_size"])
+    assert leads["stage"].to_dict() == {"D1": "Won", "D2": "Lost", "D3": "Engaging", "D4": "Won"}
+    assert leads.loc["D1", "owner"] == "Anna Snelling" and leads.loc["D4", "product"] == "GTK 500"
+    assert leads.loc["D1", "deal_value"] == 1200 and pd.isna(leads.loc["D3", "deal_value"])
+    assert leads.loc["D2", "engaged_date"] == pd.Timestamp("2024-10-15") and pd.isna(leads.loc["D3", "closed_date"])
+    assert leads.loc["D1", "industry"] == "technolgy" and not leads.loc["D1", "industry_listed"]  # kept as written
     orders = run.result.tables["orders"]
     assert orders["amount"].sum() == 1500  # won deals are the sales; the optional join keeps Nowhere Ltd
     files = _every_file_adds_up(run)
     assert files[("leads+accounts", "accounts.csv")]["excluded_rows"] == 1  # Cheery has no deal
+
+
+def test_a_pipeline_stage_the_mapping_does_not_place_is_named(tmp_path):
+    mapping = pipeline(tmp_path / "export")
+    deals = pd.read_csv(tmp_path / "export" / "sales_pipeline.csv")
+    deals.loc[2, "deal_stage"] = "On hold"
+    deals.to_csv(tmp_path / "export" / "sales_pipeline.csv", index=False)
+    with pytest.raises(DataValidationError, match="unknown value") as err:
+        clean(tmp_path / "export", PERIOD, str(mapping))
+    assert "On hold" in str(err.value) and "deal_stage" in str(err.value) and "row 4" in str(err.value)
 
 
 # --------------------------------------------------------------------------- what a join refuses

@@ -413,7 +413,11 @@ def clean_events(
     for name, column in TABLES[table].items():  # every contract column exists, NA when unmapped
         if name not in clean:
             clean[name] = (
-                pd.Series(pd.NA, index=clean.index, dtype="string") if column.kind in ("id", "text") else np.nan
+                pd.Series(pd.NA, index=clean.index, dtype="string")
+                if column.kind in ("id", "text")
+                else pd.Series(pd.NaT, index=clean.index, dtype="datetime64[ns]")
+                if column.kind == "date"
+                else np.nan
             )
     if table == "interactions":
         clean["count"] = clean["count"].fillna(1.0).astype("float64")
@@ -475,7 +479,7 @@ def clean_dataset(
             tables[table], ledger = clean_events(table, loaded[table], test_ids=test_ids, known_customers=known)
             ledgers.append(ledger)
     rate = mapping.fx_rate(mapping.currency)
-    for table, column in (("payments", "amount"), ("leads", "budget")):
+    for table, column in (("payments", "amount"), ("leads", "budget"), ("leads", "deal_value")):
         if table in tables:  # these exports carry no currency column: the mapping's currency
             tables[table][column] = tables[table][column].astype("float64") * rate
     if "leads" in tables:

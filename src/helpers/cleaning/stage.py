@@ -201,9 +201,9 @@ STAGE = Stage(
             optional=True,
             columns=(
                 "`lead_id`, `company_name`, `industry_l1`, `industry_l2`, `industry`, `industry_listed`, "
-                "`company_size`, `budget`, "
-                "`decision_maker`, `source`, `created_date`, `closed_date`, `outcome` (`won`/`lost`/`open`), "
-                "`customer_id`"
+                "`company_size`, `budget`, `deal_value` (both in the reporting currency), `decision_maker`, "
+                "`source`, `owner`, `product`, `stage` (as the CRM names it), `created_date`, `engaged_date`, "
+                "`closed_date`, `outcome` (`won`/`lost`/`open`), `customer_id` (NA or empty when not mapped)"
             ),
         ),
         Output(

@@ -117,11 +117,21 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("industry", "text", description="the prospect's industry as written"),
         Column("company_size", "text", description="size band as written"),
         Column("budget", "number", description="the prospect's stated budget"),
+        Column("deal_value", "number", description="the deal's value: won value, or the expected value while open"),
         Column("decision_maker", "text", description="level of decision-maker contact"),
         Column("source", "text", description="where the lead came from (channel)"),
-        Column("created_date", "date", True, "when the lead was created or engaged"),
+        Column("owner", "text", description="the sales owner or agent (our staff) as the CRM names them"),
+        Column("product", "text", description="the product or product line the deal is about"),
+        Column("stage", "text", description="the pipeline stage as the CRM names it (Prospecting, 商务谈判 …)"),
+        Column("created_date", "date", True, "when the lead was created"),
+        Column("engaged_date", "date", description="when sales first engaged with it"),
         Column("closed_date", "date", description="when it was won or lost; empty while open"),
-        Column("outcome", "text", description="won / lost / open"),
+        Column(
+            "outcome",
+            "text",
+            description="won / lost / open: map the stage column here too, with `values` "
+            "saying which stages are won, lost or open",
+        ),
         Column("customer_id", "id", description="customer number once won"),
     ),
 }

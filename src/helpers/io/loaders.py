@@ -52,7 +52,7 @@ __all__ = [
 _ALLOWED_VALUES = {("orders", "status"): ORDER_STATUSES, ("leads", "outcome"): LEAD_OUTCOMES}
 _RANGES = {("surveys", "nps_score"): (0, 10), ("tickets", "satisfaction"): (1, 5), ("orders", "discount"): (0, 1)}
 #: Columns holding money: a currency sign in their text must agree with the line's currency.
-MONEY_COLUMNS = frozenset({"unit_price", "amount", "cost", "profit", "list_price", "unit_cost", "budget"})
+MONEY_COLUMNS = frozenset({"unit_price", "amount", "cost", "profit", "list_price", "unit_cost", "budget", "deal_value"})
 
 
 @dataclass
