@@ -168,6 +168,88 @@ def test_a_marketplace_export_loads_through_its_mapping_alone(tmp_path):
     assert dict(zip(tickets["ticket_id"], tickets["customer_id"])) == {"r1": "u1", "r2": "u1", "r3": "u2"}
 
 
+def _with_reviews_table(tmp_path: Path, scale: dict) -> Path:
+    """The marketplace with its reviews as a reviews table: order number only, a 1-5 score."""
+    mapping_path = marketplace(tmp_path / "export")
+    mapping = yaml.safe_load(mapping_path.read_text(encoding="utf-8"))
+    del mapping["tables"]["tickets"]
+    mapping["tables"]["reviews"] = {
+        "files": ["reviews.csv"],
+        "columns": {
+            "review_id": "review_id",
+            "order_id": "order_id",
+            "review_date": "review_creation_date",
+            "score": "review_score",
+            "review_text": "review_comment_message",
+        },
+        "scale": scale,
+    }
+    reviews = pd.read_csv(tmp_path / "export" / "reviews.csv")
+    reviews.loc[len(reviews)] = ["r4", "oZ", 4, "2024-12-02"]  # an order the export does not hold
+    reviews["review_comment_message"] = ["ótimo", "ligue 11 98765-4321", None, "bom"]
+    reviews.to_csv(tmp_path / "export" / "reviews.csv", index=False)
+    mapping_path.write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return mapping_path
+
+
+def test_reviews_with_only_an_order_number_feed_satisfaction(tmp_path):
+    from helpers.core.periods import parse_period
+    from helpers.indicators.customer import customer_indicators
+
+    mapping = _with_reviews_table(tmp_path, {"min": 1, "max": 5})
+    run = clean(tmp_path / "export", PERIOD, str(mapping))
+    reviews = run.result.tables["reviews"].set_index("review_id")
+    # The customer comes from the order, a cancelled one included (r3): the review is still theirs.
+    assert reviews["customer_id"].to_dict() == {"r1": "u1", "r2": "u1", "r3": "u2"}
+    assert reviews["rating_5"].tolist() == [5.0, 1.0, 2.0]
+    assert "98765" not in str(reviews["review_text"].tolist())  # a phone in the text is masked
+    ledger = run.result.ledger
+    assert ledger.loc[ledger["table"] == "reviews", "reason"].tolist() == ["kept", "kept", "kept", "unknown_order"]
+    assert _every_file_adds_up(run)[("reviews", "reviews.csv")]["excluded_rows"] == 1
+    t = run.result.tables
+    indicators = customer_indicators(
+        t["orders"],
+        parse_period(PERIOD),
+        lookback_days=365,
+        customers=t["customers"],
+        reviews=t["reviews"],
+        csat_satisfied_min=4,
+        nps_promoter_min=9,
+        nps_detractor_max=6,
+    )
+    assert indicators.loc["u1", "csat"] == 0.5  # a 5 and a 1
+    assert "csat" not in indicators.attrs["unavailable"]
+    from helpers.indicators.kpis import period_kpis
+
+    kpis = period_kpis(
+        t["orders"],
+        parse_period(PERIOD),
+        reviews=t["reviews"],
+        lookback_days=365,
+        csat_satisfied_min=4,
+        nps_promoter_min=9,
+        nps_detractor_max=6,
+    )
+    assert kpis["csat"] == pytest.approx(1 / 3)  # the period's three reviews, one satisfied
+
+
+def test_a_score_outside_the_declared_scale_is_named(tmp_path):
+    mapping = _with_reviews_table(tmp_path, {"min": 0, "max": 3})  # the 5s and 4s do not fit
+    with pytest.raises(DataValidationError, match="outside the scale 0 to 3") as err:
+        clean(tmp_path / "export", PERIOD, str(mapping))
+    text = str(err.value)
+    assert "reviews.csv" in text and "review_score" in text and "row 2" in text and "'5'" in text
+
+
+def test_a_reviews_table_must_declare_its_scale(tmp_path):
+    mapping = _with_reviews_table(tmp_path, {"min": 1, "max": 5})
+    spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    del spec["tables"]["reviews"]["scale"]
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="declare the rating scale"):
+        clean(tmp_path / "export", PERIOD, str(mapping))
+
+
 # --------------------------------------------------------------------------- a retailer: profit and discount per line
 def retailer(folder: Path) -> Path:
     lines = pd.DataFrame(

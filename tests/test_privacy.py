@@ -29,6 +29,10 @@ from helpers.io.loaders import load_table, resolve_dataset
         ("0044 20 7946 0958", "004*******0958"),
         ("邮箱：li.lei@corp.cn；电话：0755-86013388", "邮箱：l***@corp.cn；电话：075*****3388"),
         ("alice.wong@example.com.cn ok", "a***@example.com.cn ok"),
+        # national formats without a country code: Brazil, the US, the UK
+        ("ligue 11 98765-4321", "ligue 119****4321"),
+        ("(555) 123-4567", "******4567"),
+        ("call 020 7946 0958", "call 020****0958"),
     ],
 )
 def test_contact_details_in_text_are_masked(text, masked):
@@ -49,6 +53,8 @@ def test_contact_details_in_text_are_masked(text, masked):
         "192.168.100.200",
         "WHITE HANGING HEART T-LIGHT HOLDER",
         "Model 3000 x 1200",
+        "2024-10-10 10:00:00",
+        "qty 1 234 5678",
     ],
 )
 def test_other_text_is_left_as_typed(text):

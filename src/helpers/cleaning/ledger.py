@@ -51,6 +51,7 @@ REASONS: tuple[str, ...] = (
     "zero_amount",
     "negative_amount",
     "unknown_customer",
+    "unknown_order",
     "hidden_sheet",
     "sheet_without_headers",
     "joined",

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from helpers.cleaning.masking import mask_emails, mask_names, mask_phones
 from helpers.cleaning.settings import CleaningSettings
 from helpers.cleaning.standardise import Lookups, standardise_industry, standardise_names, unmatched
 from helpers.core.errors import PeriodError
-from helpers.core.mapping import Mapping
+from helpers.core.mapping import Mapping, Scale
 from helpers.core.periods import Period
 from helpers.core.schema import TABLES
 from helpers.io.files import sha256
@@ -79,7 +80,13 @@ CUSTOMER_COLUMNS = [
     "total_spend",
     "orders_count",
 ]
-_ID_COLUMNS = {"products": "product_id", "payments": "invoice_id", "tickets": "ticket_id", "leads": "lead_id"}
+_ID_COLUMNS = {
+    "products": "product_id",
+    "payments": "invoice_id",
+    "tickets": "ticket_id",
+    "reviews": "review_id",
+    "leads": "lead_id",
+}
 
 
 @dataclass
@@ -384,17 +391,30 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
 
 # --------------------------------------------------------------------------- other tables
 def clean_events(
-    table: str, loaded: LoadedTable, *, test_ids: set[str], known_customers: set[str] | None
+    table: str,
+    loaded: LoadedTable,
+    *,
+    test_ids: set[str],
+    known_customers: set[str] | None,
+    order_customers: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean payments, tickets, surveys, interactions and leads.
+    """Clean payments, tickets, reviews, surveys, interactions and leads.
 
-    Rules in order: unparsable value, missing customer id (not for leads), test
-    account, unknown customer (when a customer table or orders define who is
-    known; not for leads, whose customer id is filled only once won), repeated
-    id (the last record is kept) or exact duplicate row.
+    Rules in order: unparsable value, a review's order unknown (reviews that
+    name an order but no customer take the order's customer from
+    ``order_customers``, order id -> customer id), missing customer id (not for
+    leads), test account, unknown customer (when a customer table or orders
+    define who is known; not for leads, whose customer id is filled only once
+    won), repeated id (the last record is kept) or exact duplicate row.
     """
     df = loaded.data
     reason = loaded.load_reasons()
+    if table == "reviews" and "order_id" in df:
+        own = df["customer_id"] if "customer_id" in df else pd.Series(pd.NA, index=df.index, dtype="string")
+        lookup = order_customers if order_customers is not None else pd.Series(dtype="string")
+        from_order = df["order_id"].map(lookup).astype("string")
+        reason = _first_reason(reason, own.isna() & df["order_id"].notna() & from_order.isna(), "unknown_order")
+        df = df.assign(customer_id=own.fillna(from_order))
     customer = df.get("customer_id")
     if customer is not None and table != "leads":
         reason = _first_reason(reason, customer.isna(), "missing_customer_id")
@@ -474,10 +494,24 @@ def clean_dataset(
 
     # Who exists at all (any date): events of customers known only after the as-of date are still valid rows.
     known = set(orders["customer_id"].dropna()) | (set(customers["customer_id"]) if customers is not None else set())
-    for table in ("payments", "tickets", "surveys", "interactions", "leads"):
+    raw_orders = loaded["orders"].data
+    order_customers = (
+        raw_orders.dropna(subset=["customer_id"]).drop_duplicates("order_id").set_index("order_id")["customer_id"]
+        if "order_id" in raw_orders and "customer_id" in raw_orders
+        else None
+    )
+    for table in ("payments", "tickets", "reviews", "surveys", "interactions", "leads"):
         if table in loaded:
-            tables[table], ledger = clean_events(table, loaded[table], test_ids=test_ids, known_customers=known)
+            tables[table], ledger = clean_events(
+                table, loaded[table], test_ids=test_ids, known_customers=known, order_customers=order_customers
+            )
             ledgers.append(ledger)
+    if "reviews" in tables:
+        scale = cast(Scale, mapping.tables["reviews"].scale)  # the mapping's validation requires one
+        # One scale for every rating: 1-5, as ticket satisfaction is read.
+        tables["reviews"]["rating_5"] = 1 + 4 * (tables["reviews"]["score"].astype("float64") - scale.min) / (
+            scale.max - scale.min
+        )
     rate = mapping.fx_rate(mapping.currency)
     for table, column in (("payments", "amount"), ("leads", "budget"), ("leads", "deal_value")):
         if table in tables:  # these exports carry no currency column: the mapping's currency

@@ -178,6 +178,18 @@ STAGE = Stage(
             ),
         ),
         Output(
+            "reviews",
+            "reviews.parquet",
+            "customer reviews and ratings",
+            row="review",
+            optional=True,
+            columns=(
+                "`review_id`, `order_id`, `customer_id` (the order's customer when the review names only the "
+                "order), `review_date`, `score` (on the mapping's scale), `review_text` (masked), `rating_5` "
+                "(the score on a 1–5 scale, as ticket satisfaction)"
+            ),
+        ),
+        Output(
             "surveys",
             "surveys.parquet",
             "NPS survey answers",

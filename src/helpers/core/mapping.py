@@ -21,6 +21,7 @@ __all__ = [
     "IdRules",
     "Join",
     "Mapping",
+    "Scale",
     "OrderRules",
     "ReadOptions",
     "TableMapping",
@@ -78,6 +79,19 @@ class Join(Strict):
         return {self.right_key}
 
 
+class Scale(Strict):
+    """A rating scale, e.g. 1-5 stars or 0-10 points; the top of the scale is the best."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if not self.min < self.max:
+            raise ValueError(f"scale: min ({self.min}) must be below max ({self.max})")
+        return self
+
+
 class TableMapping(Strict):
     """Which files feed one canonical table, and where each canonical column comes from.
 
@@ -93,6 +107,8 @@ class TableMapping(Strict):
     constants: dict[str, str | int | float | bool] = {}
     derive: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
+    #: The rating scale of a reviews table (min, max): a score outside it is an error.
+    scale: Scale | None = None
 
     @model_validator(mode="after")
     def _check_sources(self) -> TableMapping:
@@ -190,6 +206,15 @@ class Mapping(Strict):
             missing = [c.name for c in schema.values() if c.required and c.name not in tm.canonical]
             if missing:
                 raise ValueError(f"tables.{table}: required column(s) not mapped: {', '.join(missing)}")
+        reviews = self.tables.get("reviews")
+        if reviews is not None:
+            if reviews.scale is None:
+                raise ValueError("tables.reviews: declare the rating scale, e.g. scale: {min: 1, max: 5}")
+            if not {"customer_id", "order_id"} & set(reviews.canonical):
+                raise ValueError("tables.reviews: map customer_id, or order_id to find the customer from the orders")
+        for table, tm in self.tables.items():
+            if tm.scale is not None and table != "reviews":
+                raise ValueError(f"tables.{table}: only a reviews table takes a scale")
         order_cols = self.tables["orders"].canonical
         if "unit_price" not in order_cols and "amount" not in order_cols:
             raise ValueError("tables.orders: map unit_price or amount (or both)")

@@ -38,6 +38,8 @@ _PHONES = [
     r"(?:(?:\+|00)?86" + _SEP + r")?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}",
     # Chinese landline: (0xx) or 0xx-, 7-8 digits, optional extension
     r"(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})" + _SEP + r"\d{3,4}" + _SEP + r"\d{4}(?:\s*(?:-|转|ext\.?)\s*\d{1,6})?",
+    # other national formats, area code then two groups, separated: 11 98765-4321, (555) 123-4567, 020 7946 0958
+    r"(?:\(\d{2,4}\)|\d{2,4})[\s\-.]\d{3,5}[\s\-.]\d{4}",
 ]
 # Not inside a Latin word or a longer number ("SO202301000003"); right after Chinese text is fine ("电话13912345678").
 _PATTERN = re.compile(rf"(?P<email>{_EMAIL})|(?<![A-Za-z0-9_+])(?P<phone>{'|'.join(_PHONES)})(?!\d)", re.IGNORECASE)

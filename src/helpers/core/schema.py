@@ -100,6 +100,14 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("response_hours", "number", description="hours until the first response"),
         Column("satisfaction", "int", description="1-5; empty when not rated"),
     ),
+    "reviews": _cols(
+        Column("review_id", "id", description="review number"),
+        Column("order_id", "id", description="the order reviewed: gives the customer when customer_id is not mapped"),
+        Column("customer_id", "id", description="the customer who reviewed (or map order_id)"),
+        Column("review_date", "date", True, "when the review was written"),
+        Column("score", "number", True, "the rating, on the scale the mapping declares (tables.reviews.scale)"),
+        Column("review_text", "text", description="what the customer wrote (phones and e-mails masked)"),
+    ),
     "surveys": _cols(
         Column("customer_id", "id", True, "the customer who answered"),
         Column("survey_date", "date", True, "when they answered"),

@@ -103,8 +103,8 @@ INDICATOR_DESCRIPTIONS: dict[str, str] = {
         "tickets in the window; empty without tickets."
     ),
     "csat": (
-        "Satisfaction, CSAT (客户满意度): share of the customer's rated tickets in the window rated "
-        "'satisfied' or better (by default 4 or 5 of 5); empty without rated tickets."
+        "Satisfaction, CSAT (客户满意度): share of the customer's ratings in the window — rated tickets and "
+        "reviews, on a 1–5 scale — that are 'satisfied' or better (by default 4 or 5 of 5); empty without ratings."
     ),
     "nps_score": (
         "NPS answer (净推荐值评分): the customer's latest 0–10 'would you recommend us' answer in the window."
@@ -160,12 +160,13 @@ _REQUIRED: dict[str, list[str]] = {
     "orders": ["customer_id", "order_id", "order_date", "amount", "line_type"],
     "customers": ["customer_id", "registration_date"],
     "tickets": ["customer_id", "opened_at"],
+    "reviews": ["customer_id", "review_date", "rating_5"],
     "surveys": ["customer_id", "survey_date", "nps_score"],
     "interactions": ["customer_id", "event_date"],
     "payments": ["customer_id", "due_date", "paid_date", "amount"],
 }
 # The date column that places a row in time, for the tables with optional columns.
-_DATE_COLUMN = {"orders": "order_date", "tickets": "opened_at"}
+_DATE_COLUMN = {"orders": "order_date", "tickets": "opened_at", "reviews": "review_date"}
 # Indicators that need a table beyond orders, or an optional column: (table, column or None).
 _SOURCES: dict[str, tuple[str, str | None]] = {
     "gross_profit": ("orders", "cost"),
@@ -196,7 +197,7 @@ _COLUMN_MISSING = {
     ("orders", "category"): "no product categories in the data",
     ("tickets", "is_complaint"): "tickets do not say which are complaints",
     ("tickets", "response_hours"): "no ticket response times in the data",
-    ("tickets", "satisfaction"): "no ticket satisfaction ratings in the data",
+    ("tickets", "satisfaction"): "no ticket satisfaction ratings or reviews in the data",
 }
 
 
@@ -263,6 +264,7 @@ def indicator_availability(
     surveys: pd.DataFrame | None = None,
     interactions: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Which indicators the data can give, and why not when they cannot.
 
@@ -272,8 +274,9 @@ def indicator_availability(
 
     Parameters
     ----------
-    orders, tickets, surveys, interactions, payments
+    orders, tickets, surveys, interactions, payments, reviews
         Clean tables (contract §2); None when the data have no such table.
+        Reviews give CSAT too, with or without tickets.
     period
         The reporting period.
 
@@ -297,6 +300,8 @@ def indicator_availability(
             reasons[indicator] = _TABLE_MISSING[table]
         elif column is not None and not _has_values(df, table, column, period):
             reasons[indicator] = _COLUMN_MISSING[(table, column)]
+    if reviews is not None and _has_values(reviews, "reviews", "rating_5", period):
+        reasons.pop("csat", None)
     return pd.DataFrame(
         {
             "available": [c not in reasons for c in INDICATOR_COLUMNS],
@@ -322,6 +327,7 @@ def customer_indicators(
     surveys: pd.DataFrame | None = None,
     interactions: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
     csat_satisfied_min: int,
     nps_promoter_min: int,
     nps_detractor_max: int,
@@ -337,10 +343,10 @@ def customer_indicators(
     lookback_days
         Length of the look-back window ``(as_of - lookback_days, as_of]`` for the
         windowed indicators (frequency, monetary, tickets …).
-    customers, tickets, surveys, interactions, payments
+    customers, tickets, surveys, interactions, payments, reviews
         Clean tables, or None when the data have none: their indicators are then NA.
     csat_satisfied_min
-        Lowest 1–5 ticket rating that counts as satisfied.
+        Lowest 1–5 rating (ticket satisfaction, review ``rating_5``) that counts as satisfied.
     nps_promoter_min, nps_detractor_max
         NPS group bounds (the ``indicators`` section of the settings).
 
@@ -366,6 +372,7 @@ def customer_indicators(
         "surveys": surveys,
         "interactions": interactions,
         "payments": payments,
+        "reviews": reviews,
     }
     for name, df in tables.items():
         if df is not None:
@@ -374,7 +381,13 @@ def customer_indicators(
     as_of = period.as_of
     unavailable = (
         indicator_availability(
-            orders, period, tickets=tickets, surveys=surveys, interactions=interactions, payments=payments
+            orders,
+            period,
+            tickets=tickets,
+            surveys=surveys,
+            interactions=interactions,
+            payments=payments,
+            reviews=reviews,
         )["reason"]
         .dropna()
         .to_dict()
@@ -446,10 +459,19 @@ def customer_indicators(
             out["complaints"] = _per_customer(is_complaint, tk["pos"], "sum", idx, 0)
         if "avg_response_hours" not in unavailable:
             out["avg_response_hours"] = _per_customer(tk["response_hours"].astype(float), tk["pos"], "mean", idx)
-        if "csat" not in unavailable:
+
+    if "csat" not in unavailable:
+        ratings = []  # (pos, 1-5 rating) of rated tickets and reviews in the window
+        if tickets is not None and "satisfaction" in tk:
             rated = tk.loc[tk["satisfaction"].notna()]
-            satisfied = (rated["satisfaction"].astype(float) >= csat_satisfied_min).astype(float)
-            out["csat"] = _per_customer(satisfied, rated["pos"], "mean", idx)
+            ratings.append(pd.DataFrame({"pos": rated["pos"], "rating": rated["satisfaction"].astype(float)}))
+        if reviews is not None:
+            rv = _rows(reviews, _in_range(reviews["review_date"], start, end), ["customer_id", "rating_5"], idx)
+            rv = rv.loc[rv["rating_5"].notna()]
+            ratings.append(pd.DataFrame({"pos": rv["pos"], "rating": rv["rating_5"].astype(float)}))
+        every = pd.concat(ratings, ignore_index=True)
+        satisfied = (every["rating"] >= csat_satisfied_min).astype(float)
+        out["csat"] = _per_customer(satisfied, every["pos"], "mean", idx)
 
     if surveys is not None:
         sv = _rows(

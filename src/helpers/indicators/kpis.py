@@ -70,8 +70,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     ),
     "nps_responses": "NPS responses (NPS 答卷数): survey answers given in the period.",
     "csat": (
-        "Satisfaction, CSAT (满意度): share of the period's rated service tickets rated 'satisfied' or "
-        "better (by default 4 or 5 of 5); empty without rated tickets."
+        "Satisfaction, CSAT (满意度): share of the period's ratings — rated service tickets and reviews, on a "
+        "1–5 scale — that are 'satisfied' or better (by default 4 or 5 of 5); empty without ratings."
     ),
     "lead_conversion_rate": (
         "Lead conversion rate (线索转化率): among leads closed in the period, the share won "
@@ -101,6 +101,7 @@ _ORDER_COLUMNS = ["customer_id", "order_id", "order_date", "amount", "line_type"
 _REQUIRED = {
     "customers": ["customer_id", "registration_date"],
     "tickets": ["opened_at", "satisfaction"],
+    "reviews": ["review_date", "rating_5"],
     "surveys": ["survey_date", "nps_score"],
     "leads": ["closed_date", "outcome"],
 }
@@ -206,6 +207,7 @@ def _kpi_row(
     tickets: pd.DataFrame | None,
     surveys: pd.DataFrame | None,
     leads: pd.DataFrame | None,
+    reviews: pd.DataFrame | None,
     lookback_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
@@ -261,12 +263,13 @@ def _kpi_row(
         row["nps_responses"] = scores.size
         classes = nps_class(scores, nps_promoter_min=nps_promoter_min, nps_detractor_max=nps_detractor_max)
         row["nps"] = _share(int(classes.eq("promoter").sum()) - int(classes.eq("detractor").sum()), scores.size) * 100
-    if tickets is not None:
-        rated = (
-            tickets.loc[_in(tickets["opened_at"].to_numpy(dtype="datetime64[ns]"), period.start, end), "satisfaction"]
-            .dropna()
-            .astype(float)
-        )
+    ratings = [  # the period's 1-5 ratings: rated tickets and reviews
+        table.loc[_in(table[date].to_numpy(dtype="datetime64[ns]"), period.start, end), rating].dropna().astype(float)
+        for table, date, rating in ((tickets, "opened_at", "satisfaction"), (reviews, "review_date", "rating_5"))
+        if table is not None
+    ]
+    if ratings:
+        rated = pd.concat(ratings, ignore_index=True)
         row["csat"] = _share(int((rated >= csat_satisfied_min).sum()), rated.size)
     if leads is not None:
         outcome = leads.loc[_in(leads["closed_date"].to_numpy(dtype="datetime64[ns]"), period.start, end), "outcome"]
@@ -290,6 +293,7 @@ def period_kpis(
     tickets: pd.DataFrame | None = None,
     surveys: pd.DataFrame | None = None,
     leads: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
     lookback_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
@@ -303,7 +307,7 @@ def period_kpis(
         Clean orders table (contract §2): kept sale and return lines of all dates.
     period
         The reporting period.
-    customers, tickets, surveys, leads
+    customers, tickets, surveys, leads, reviews
         Clean tables, or None when the data have none: their KPIs are then NA.
     lookback_days
         Window for the repurchase rate, ending with the as-of date.
@@ -323,13 +327,14 @@ def period_kpis(
     DataValidationError
         When a given table lacks a required column.
     """
-    _check_tables(tickets=tickets, surveys=surveys, leads=leads)
+    _check_tables(tickets=tickets, surveys=surveys, leads=leads, reviews=reviews)
     row = _kpi_row(
         _lines(orders, customers),
         period,
         tickets=tickets,
         surveys=surveys,
         leads=leads,
+        reviews=reviews,
         lookback_days=lookback_days,
         csat_satisfied_min=csat_satisfied_min,
         nps_promoter_min=nps_promoter_min,
@@ -346,6 +351,7 @@ def kpi_trend(
     tickets: pd.DataFrame | None = None,
     surveys: pd.DataFrame | None = None,
     leads: pd.DataFrame | None = None,
+    reviews: pd.DataFrame | None = None,
     lookback_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
@@ -356,7 +362,7 @@ def kpi_trend(
 
     Parameters
     ----------
-    orders, period, customers, tickets, surveys, leads, lookback_days
+    orders, period, customers, tickets, surveys, leads, reviews, lookback_days
         As in :func:`period_kpis`.
     csat_satisfied_min, nps_promoter_min, nps_detractor_max
         As in :func:`period_kpis`.
@@ -378,7 +384,7 @@ def kpi_trend(
     """
     if n_periods < 1:
         raise ConfigError(f"n_periods must be at least 1, got {n_periods}")
-    _check_tables(tickets=tickets, surveys=surveys, leads=leads)
+    _check_tables(tickets=tickets, surveys=surveys, leads=leads, reviews=reviews)
     lines = _lines(orders, customers)
     rows = [
         _kpi_row(
@@ -387,6 +393,7 @@ def kpi_trend(
             tickets=tickets,
             surveys=surveys,
             leads=leads,
+            reviews=reviews,
             lookback_days=lookback_days,
             csat_satisfied_min=csat_satisfied_min,
             nps_promoter_min=nps_promoter_min,

@@ -19,7 +19,7 @@ from helpers.shared import ReadsCleanedData
 __all__ = ["STAGE", "IndicatorRun", "compute"]
 
 #: The stage 01 tables the indicators read (all but orders, customers and cleaning are optional).
-EVENT_INPUTS = ("tickets", "surveys", "interactions", "payments", "leads")
+EVENT_INPUTS = ("tickets", "reviews", "surveys", "interactions", "payments", "leads")
 
 
 @dataclass
@@ -53,7 +53,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> IndicatorRun:
     ----------
     inputs
         Stage 01's ``orders``, ``customers`` and ``cleaning``, and the optional
-        ``tickets``, ``surveys``, ``interactions``, ``payments``, ``leads`` (``None`` when absent).
+        ``tickets``, ``reviews``, ``surveys``, ``interactions``, ``payments``, ``leads`` (``None`` when absent).
     ctx
         The stage context (period, ``analysis.lookback_days``, the ``indicators`` settings).
     """
@@ -69,6 +69,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> IndicatorRun:
         surveys=tables["surveys"],
         interactions=tables["interactions"],
         payments=tables["payments"],
+        reviews=tables["reviews"],
         **settings.satisfaction(),
     )
     trend = kpi_trend(
@@ -78,6 +79,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> IndicatorRun:
         tickets=tables["tickets"],
         surveys=tables["surveys"],
         leads=tables["leads"],
+        reviews=tables["reviews"],
         lookback_days=lookback,
         n_periods=settings.trend_periods,
         **settings.satisfaction(),

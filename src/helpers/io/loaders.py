@@ -394,7 +394,10 @@ def load_table(
                     f"unknown value (expected one of {list(allowed)}; add it to tables.{table}.values.{canonical})",
                 )
             )
-        low, high = _RANGES.get((table, canonical), limits.range_of(canonical, kind))
+        scale = tm.scale if canonical == "score" else None
+        low, high = (
+            (scale.min, scale.max) if scale else _RANGES.get((table, canonical), limits.range_of(canonical, kind))
+        )
         if low is not None or high is not None:
             outside = pd.Series(False, index=parsed.index)
             if low is not None:
@@ -406,7 +409,7 @@ def load_table(
                 (
                     outside,
                     f"outside the scale {span}"
-                    if (table, canonical) in _RANGES
+                    if (table, canonical) in _RANGES or scale
                     else f"outside the plausible range {span} (cleaning.plausible in config/settings.yaml)",
                 )
             )
