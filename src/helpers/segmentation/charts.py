@@ -158,7 +158,8 @@ def plot_value_matrix(
     ax
         Axes to draw on.
     clv, gross_profit
-        Values per customer.
+        Values per customer; ``clv`` is the future-value axis the matrix was cut on, CLV or (named
+        ``fallback_value``) last year's spend weighted by recency, labelled as such.
     classes
         Result of :func:`helpers.segmentation.gradings.value_matrix`.
     cuts
@@ -200,7 +201,7 @@ def plot_value_matrix(
         axis.set_major_formatter(label)
     ax.set(
         title=LABELS.text("chart", "value_matrix"),
-        xlabel=LABELS.text("chart", "clv_axis"),
+        xlabel=LABELS.text("chart", "fallback_axis" if clv.name == "fallback_value" else "clv_axis"),
         ylabel=LABELS.text("chart", "profit_axis"),
     )
     ax.legend(loc="best", fontsize="small")

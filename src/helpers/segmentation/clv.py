@@ -1,17 +1,23 @@
-"""Customer lifetime value (客户生命周期价值): BG/NBD + Gamma-Gamma with PyMC-Marketing.
+"""Customer lifetime value (客户生命周期价值): a purchase model + Gamma-Gamma with PyMC-Marketing, and a verdict.
 
-The transaction model is BG/NBD (Fader, Hardie & Lee 2005): while a customer is
-"alive" they buy at a Poisson rate, and after each purchase they may drop out.
-The spend model is Gamma-Gamma: each customer's average spend varies around a
-customer-specific mean. Both are fitted with :mod:`pymc_marketing.clv`, the
-maintained successor of ``lifetimes``; this module only prepares the data,
-turns the settings into priors and reshapes the results into per-customer tables.
+The purchase model describes how often customers buy and when they silently
+leave. PyMC-Marketing offers three for non-contractual data: BG/NBD (Fader,
+Hardie & Lee 2005: after each purchase a customer may drop out), the modified
+BG/NBD (MBG/NBD: also right after the first purchase) and Pareto/NBD (Schmittlein,
+Morrison & Colombo 1987: a customer may leave at any time). The spend model is
+Gamma-Gamma: each customer's average spend varies around a customer-specific
+mean. This module prepares the data, turns the settings into priors, fits
+every candidate purchase model on a calibration period, checks it on the
+holdout that follows, chooses one (:func:`compare_models`), and says in plain
+words whether its figures can be used (:func:`clv_verdict`): *reliable*,
+*usable for ranking only* or *not reliable*. When they cannot,
+:func:`clv_use` puts a stated rule (:func:`fallback_value`) in their place.
 
 Fitting is MAP by default. With the flat (``HalfFlat``) priors of
 ``config/settings.yaml`` the MAP is the maximum-likelihood estimate, which is
 what the published CDNOW figures are (``tests/test_clv_cdnow.py`` checks them
 to 1%). ``fit_method: mcmc`` samples the posterior instead and adds 94%
-intervals to the CLV.
+intervals to the CLV (the holdout checks are always MAP fits).
 
 PyTensor compiles the model to C on first use (about 10 s); :func:`use_compile_cache`
 keeps that cache inside the project so later runs reuse it. Call it before
@@ -33,19 +39,34 @@ import pandas as pd
 
 from helpers.core.errors import ConfigError, GradingError
 from helpers.core.validation import require_columns
-from helpers.segmentation.settings import ClvSettings, PriorSpec
+from helpers.segmentation.settings import (
+    CLV_MODELS,
+    ClvFallbackSettings,
+    ClvSettings,
+    ClvVerdictSettings,
+    PriorSpec,
+)
 
 if TYPE_CHECKING:  # imported lazily at run time: see use_compile_cache
-    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+    from pymc_marketing.clv import GammaGammaModel
 
 __all__ = [
     "CLV_COLUMNS",
+    "COMPARISON_COLUMNS",
     "INTERVAL",
+    "MODEL_NAMES",
     "UNIT_DAYS",
     "UNITS_PER_MONTH",
+    "VERDICT_LEVELS",
     "clv_summary",
+    "clv_use",
+    "clv_verdict",
     "ClvFit",
+    "ClvUse",
     "ClvValidation",
+    "ClvVerdict",
+    "compare_models",
+    "fallback_value",
     "fit_clv",
     "horizon_units",
     "period_clv",
@@ -63,10 +84,27 @@ UNITS_PER_MONTH = {"W": 4.345, "D": 30.0}
 #: Share of the posterior inside the MCMC intervals (ArviZ's default HDI width).
 INTERVAL = 0.94
 
+#: Purchase model key -> its name in tables (``model`` column of the parameters; words in the label registry).
+MODEL_NAMES: dict[str, str] = {"bgnbd": "BG/NBD", "modified_bgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+#: The verdict levels, best first.
+VERDICT_LEVELS: tuple[str, ...] = ("reliable", "ranking_only", "not_reliable")
+#: Columns of :func:`compare_models`.
+COMPARISON_COLUMNS: list[str] = [
+    "model",
+    "log_likelihood",
+    "total_error_pct",
+    "mae",
+    "correlation",
+    "alive_share",
+    "degenerate",
+    "verdict",
+    "chosen",
+]
+
 #: Output columns of :func:`predict_clv`, with their meanings.
 CLV_COLUMNS: dict[str, str] = {
-    "expected_purchases": "Expected purchases (预计购买次数) over the horizon, from BG/NBD.",
-    "p_alive": "Probability alive (存活概率): chance the customer has not silently left, from BG/NBD.",
+    "expected_purchases": "Expected purchases (预计购买次数) over the horizon, from the purchase model.",
+    "p_alive": "Probability alive (存活概率): chance the customer has not silently left, from the purchase model.",
     "expected_spend": "Expected spend per purchase (预计客单价), from Gamma-Gamma.",
     "projected_sales": (
         "Projected sales (预计销售额) over the horizon: expected purchases x expected spend, undiscounted."
@@ -231,28 +269,37 @@ def _prior(spec: PriorSpec) -> Any:
 
 @dataclass
 class ClvFit:
-    """A fitted BG/NBD + Gamma-Gamma pair and what the report says about it.
+    """A fitted purchase model + Gamma-Gamma pair and what the report says about it.
 
     Attributes
     ----------
-    bgnbd, gamma_gamma
+    model
+        The purchase model's key (``bgnbd``, ``modified_bgnbd``, ``pareto_nbd``).
+    purchases, gamma_gamma
         The fitted PyMC-Marketing models (``gamma_gamma`` is None when too few
-        customers have repeat purchases with a positive spend).
+        customers have repeat purchases with a positive spend, or when it was not asked for).
     params
-        One row per parameter: ``model``, ``parameter``, ``value`` (MAP, or
-        posterior mean), and for MCMC ``low``/``high`` (94% HDI).
+        One row per parameter: ``model`` (:data:`MODEL_NAMES`, ``Gamma-Gamma``), ``parameter``,
+        ``value`` (MAP, or posterior mean), and for MCMC ``low``/``high`` (94% HDI).
     log_likelihood
-        BG/NBD log-likelihood at the fitted parameters (MAP fits).
+        Purchase-model log-likelihood at the fitted parameters (MAP fits).
+    alive_share
+        Share of the repeat buyers whose probability alive is at least ``verdict.degenerate_p_alive``.
+    degenerate
+        ``alive_share`` at least ``verdict.degenerate_share``: the model finds almost no dropout.
     customers, repeat_customers, spend_customers
         Customers in the fit, with repeat purchases, and in the spend model.
     method, time_unit, seconds
         How it was fitted and how long it took.
     """
 
-    bgnbd: BetaGeoModel
+    model: str
+    purchases: Any
     gamma_gamma: GammaGammaModel | None
     params: pd.DataFrame
     log_likelihood: float
+    alive_share: float
+    degenerate: bool
     customers: int
     repeat_customers: int
     spend_customers: int
@@ -260,6 +307,11 @@ class ClvFit:
     time_unit: str
     seconds: float
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The purchase model's name, e.g. ``BG/NBD``."""
+        return MODEL_NAMES[self.model]
 
 
 def _model_frame(summary: pd.DataFrame) -> pd.DataFrame:
@@ -269,7 +321,7 @@ def _model_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return frame.rename_axis("customer_id").reset_index()
 
 
-def _fit_kwargs(settings: ClvSettings, n_customers: int) -> dict[str, Any]:
+def _fit_kwargs(settings: ClvSettings) -> dict[str, Any]:
     if settings.fit_method == "map":
         return {"method": "map", "progressbar": False}
     m = settings.mcmc
@@ -286,7 +338,7 @@ def _fit_kwargs(settings: ClvSettings, n_customers: int) -> dict[str, Any]:
     }
 
 
-def _params(model: Any, label: str, names: list[str]) -> pd.DataFrame:
+def _params(model: Any, label: str, names: tuple[str, ...] | list[str]) -> pd.DataFrame:
     posterior = model.idata.posterior
     rows = []
     for name in names:
@@ -300,7 +352,7 @@ def _params(model: Any, label: str, names: list[str]) -> pd.DataFrame:
 
 
 def _log_likelihood(model: Any) -> float:
-    """Sum over customers of the BG/NBD log-likelihood at the (first) posterior point."""
+    """Sum over customers of the purchase model's log-likelihood at the (first) posterior point."""
     import pymc as pm
 
     ll = pm.compute_log_likelihood(
@@ -309,8 +361,30 @@ def _log_likelihood(model: Any) -> float:
     return float(ll["recency_frequency"].sum())
 
 
-def fit_clv(summary: pd.DataFrame, settings: ClvSettings) -> ClvFit:
-    """Fit BG/NBD on every customer and Gamma-Gamma on the repeat buyers.
+def _purchase_model(model: str, settings: ClvSettings) -> Any:
+    """An unfitted PyMC-Marketing purchase model with the configured priors."""
+    from pymc_marketing.clv import BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel
+
+    classes = {"bgnbd": BetaGeoModel, "modified_bgnbd": ModifiedBetaGeoModel, "pareto_nbd": ParetoNBDModel}
+    if model not in classes:
+        raise ConfigError(f"unknown CLV model {model!r}; known: {', '.join(classes)}")
+    priors = settings.purchase_priors.get(model)
+    if priors is None:
+        raise ConfigError(f"no priors for the CLV model {model!r} in the settings")
+    return classes[model](model_config={k: _prior(v) for k, v in priors.items()})
+
+
+def _require_repeaters(summary: pd.DataFrame, settings: ClvSettings) -> None:
+    repeaters = int((summary["frequency"] > 0).sum())
+    if repeaters < settings.min_repeat_customers:
+        raise GradingError(
+            f"only {repeaters} customers bought on more than one day and the model needs at least "
+            f"{settings.min_repeat_customers}: the CLV model is not fitted"
+        )
+
+
+def fit_clv(summary: pd.DataFrame, settings: ClvSettings, model: str = "bgnbd", *, spend: bool = True) -> ClvFit:
+    """Fit a purchase model on every customer and Gamma-Gamma on the repeat buyers.
 
     Parameters
     ----------
@@ -318,7 +392,11 @@ def fit_clv(summary: pd.DataFrame, settings: ClvSettings) -> ClvFit:
         Output of :func:`clv_summary` in ``settings.time_unit``:
         index customer id, columns ``frequency``, ``recency``, ``T``, ``monetary_value``.
     settings
-        The ``clv`` settings: fit method, priors, MCMC sampler and seed.
+        The ``clv`` settings: fit method, priors, MCMC sampler, seed and the degenerate-dropout thresholds.
+    model
+        ``bgnbd`` (BG/NBD), ``modified_bgnbd`` (MBG/NBD) or ``pareto_nbd`` (Pareto/NBD).
+    spend
+        Fit the Gamma-Gamma spend model too (the holdout check needs only the purchase model).
 
     Returns
     -------
@@ -329,48 +407,51 @@ def fit_clv(summary: pd.DataFrame, settings: ClvSettings) -> ClvFit:
     GradingError
         When fewer than ``settings.min_repeat_customers`` customers bought more
         than once: the models cannot tell dropout from a low purchase rate.
+    ConfigError
+        For an unknown model, or one without priors in the settings.
     """
     _quiet_imports()
-    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+    from pymc_marketing.clv import GammaGammaModel
 
     frame = _model_frame(summary)
+    _require_repeaters(frame, settings)
     repeaters = frame.loc[frame["frequency"] > 0]
-    if len(repeaters) < settings.min_repeat_customers:
-        raise GradingError(
-            f"only {len(repeaters)} customers bought on more than one day "
-            f"(segmentation.clv.min_repeat_customers is {settings.min_repeat_customers}): the CLV model is not fitted"
-        )
+    purchases = _purchase_model(model, settings)
     started = time.perf_counter()
-    kwargs = _fit_kwargs(settings, len(frame))
-    bgnbd = BetaGeoModel(model_config={k: _prior(v) for k, v in settings.bgnbd_priors.items()})
+    kwargs = _fit_kwargs(settings)
+    notes = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "The group fit_data is not defined in the InferenceData scheme"
-        bgnbd.fit(data=frame[["customer_id", "frequency", "recency", "T"]], **kwargs)
+        purchases.fit(data=frame[["customer_id", "frequency", "recency", "T"]], **kwargs)
         # The spend model needs a positive average repeat spend (it takes its logarithm).
         spenders = repeaters.loc[repeaters["monetary_value"] > 0]
-        notes = []
-        if len(spenders) < len(repeaters):
+        if spend and len(spenders) < len(repeaters):
             notes.append(
                 f"{len(repeaters) - len(spenders)} repeat buyers with a zero or negative average repeat spend "
                 "are left out of the spend model."
             )
         gamma_gamma = None
-        if len(spenders) >= settings.min_repeat_customers:
+        if spend and len(spenders) >= settings.min_repeat_customers:
             gamma_gamma = GammaGammaModel(model_config={k: _prior(v) for k, v in settings.gamma_gamma_priors.items()})
             gamma_gamma.fit(data=spenders[["customer_id", "monetary_value", "frequency"]], **kwargs)
-        else:
+        elif spend:
             notes.append("Too few repeat buyers with a positive spend: expected spend and CLV are not available.")
-    params = [_params(bgnbd, "BG/NBD", ["r", "alpha", "a", "b"])]
+    params = [_params(purchases, MODEL_NAMES[model], CLV_MODELS[model])]
     if gamma_gamma is not None:
         params.append(_params(gamma_gamma, "Gamma-Gamma", ["p", "q", "v"]))
+    alive, _, _ = _per_customer(purchases.expected_probability_alive(data=repeaters), repeaters.index)
+    alive_share = float((alive >= settings.verdict.degenerate_p_alive).mean())
     return ClvFit(
-        bgnbd=bgnbd,
+        model=model,
+        purchases=purchases,
         gamma_gamma=gamma_gamma,
         params=pd.concat(params, ignore_index=True),
-        log_likelihood=_log_likelihood(bgnbd) if settings.fit_method == "map" else float("nan"),
+        log_likelihood=_log_likelihood(purchases) if settings.fit_method == "map" else float("nan"),
+        alive_share=alive_share,
+        degenerate=alive_share >= settings.verdict.degenerate_share,
         customers=len(frame),
         repeat_customers=len(repeaters),
-        spend_customers=len(spenders),
+        spend_customers=len(spenders) if gamma_gamma is not None else 0,
         method=settings.fit_method,
         time_unit=settings.time_unit,
         seconds=time.perf_counter() - started,
@@ -417,8 +498,8 @@ def predict_clv(fit: ClvFit, summary: pd.DataFrame, settings: ClvSettings) -> pd
     frame = _model_frame(summary)
     index = summary.index
     t = horizon_units(settings.horizon_months, settings.time_unit)
-    purchases, _, _ = _per_customer(fit.bgnbd.expected_purchases(data=frame, future_t=t), index)
-    alive, _, _ = _per_customer(fit.bgnbd.expected_probability_alive(data=frame), index)
+    purchases, _, _ = _per_customer(fit.purchases.expected_purchases(data=frame, future_t=t), index)
+    alive, _, _ = _per_customer(fit.purchases.expected_probability_alive(data=frame), index)
     out = pd.DataFrame({"expected_purchases": purchases, "p_alive": alive})
     if fit.gamma_gamma is None:
         return out.assign(expected_spend=np.nan, projected_sales=np.nan, clv=np.nan)
@@ -432,7 +513,7 @@ def predict_clv(fit: ClvFit, summary: pd.DataFrame, settings: ClvSettings) -> pd
     out["expected_spend"] = spend
     out["projected_sales"] = out["expected_purchases"] * spend
     value = fit.gamma_gamma.expected_customer_lifetime_value(
-        transaction_model=fit.bgnbd,
+        transaction_model=fit.purchases,
         data=spend_frame.copy(),
         future_t=settings.horizon_months,
         discount_rate=settings.monthly_discount_rate,
@@ -467,7 +548,7 @@ class ClvValidation:
         predicted, every 7 days from the first purchase to ``observation_end``:
         the tracking chart of the paper (columns ``date``, ``actual``, ``predicted``).
     fit
-        The calibration-period fit.
+        The calibration-period fit (purchase model only).
     """
 
     calibration_end: pd.Timestamp
@@ -505,7 +586,7 @@ def _tracking(
     age = np.clip(age, 0, None) / UNIT_DAYS[fit.time_unit]
     ages, inverse = np.unique(age, return_inverse=True)
     grid = pd.DataFrame({"customer_id": np.arange(ages.size), "t": ages})
-    expected, _, _ = _per_customer(fit.bgnbd.expected_purchases_new_customer(data=grid), grid.index)
+    expected, _, _ = _per_customer(fit.purchases.expected_purchases_new_customer(data=grid), grid.index)
     per_cohort = expected.to_numpy()[inverse.reshape(age.shape)]
     return pd.DataFrame(
         {
@@ -522,12 +603,13 @@ def validate_clv(
     calibration_end: pd.Timestamp | str,
     observation_end: pd.Timestamp | str,
     settings: ClvSettings,
+    model: str = "bgnbd",
     customer_col: str = "customer_id",
     date_col: str = "order_date",
     amount_col: str = "amount",
     top_bucket: int = 7,
 ) -> ClvValidation:
-    """Fit on the calibration period and compare predicted with actual holdout purchases.
+    """Fit a purchase model on the calibration period and compare predicted with actual holdout purchases.
 
     Parameters
     ----------
@@ -536,7 +618,9 @@ def validate_clv(
     calibration_end, observation_end
         Last calibration day and last holdout day (inclusive).
     settings
-        The ``clv`` settings (time unit, priors, fit method).
+        The ``clv`` settings (time unit, priors); the check is always a MAP fit.
+    model
+        The purchase model to check (see :func:`fit_clv`).
     customer_col, date_col, amount_col
         Column names in ``transactions``.
     top_bucket
@@ -561,10 +645,10 @@ def validate_clv(
         time_unit=settings.time_unit,
         calibration_end=calibration_end,
     )
-    fit = fit_clv(summary, settings.model_copy(update={"fit_method": "map"}))
+    fit = fit_clv(summary, settings.model_copy(update={"fit_method": "map"}), model, spend=False)
     holdout = float(summary["duration_holdout"].iloc[0]) if len(summary) else 0.0
     predicted, _, _ = _per_customer(
-        fit.bgnbd.expected_purchases(data=_model_frame(summary), future_t=holdout), summary.index
+        fit.purchases.expected_purchases(data=_model_frame(summary), future_t=holdout), summary.index
     )
     customers = pd.DataFrame(
         {
@@ -598,21 +682,249 @@ def validate_clv(
     return ClvValidation(calibration_end, observation_end, customers, by_frequency, errors, tracking, fit)
 
 
+# --------------------------------------------------------------------------- verdict, choice, fallback
+@dataclass(frozen=True)
+class ClvVerdict:
+    """Whether the lifetime-value figures can be used, and why, in plain words.
+
+    Attributes
+    ----------
+    level
+        ``reliable`` (money figures and ranking), ``ranking_only`` (the order of
+        customers, not the money figures) or ``not_reliable`` (neither).
+    checked
+        False when there was no holdout check: the level is then ``not_reliable``.
+    reasons
+        Plain-language sentences for a client manager: the holdout figures against the thresholds.
+    """
+
+    level: str
+    checked: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def ranks(self) -> bool:
+        """CLV may order customers (value matrix by median or quantile cuts, the potential class)."""
+        return self.level != "not_reliable"
+
+    @property
+    def in_money(self) -> bool:
+        """CLV's money figures may be used against money cut points (projected sales)."""
+        return self.level == "reliable"
+
+
+def clv_verdict(errors: dict[str, float] | None, alive_share: float, settings: ClvVerdictSettings) -> ClvVerdict:
+    """The verdict on a purchase model from its holdout errors and its dropout.
+
+    *Reliable*: the predicted total of holdout purchases within
+    ``±reliable.max_total_error_pct`` of the actual total and the per-customer
+    correlation of predicted and actual purchases at least
+    ``reliable.min_correlation``. *Ranking only*: the correlation at least
+    ``ranking_only.min_correlation`` (whatever the total). Otherwise *not
+    reliable*. A degenerate dropout (at least ``degenerate_share`` of the repeat
+    buyers with a probability alive of ``degenerate_p_alive`` or more) makes it
+    at best *ranking only*. Without a holdout check (``errors`` None) the
+    verdict is *not checked*, treated as *not reliable*. A correlation or error
+    that cannot be computed (no holdout purchases, constant predictions) fails its test.
+
+    Parameters
+    ----------
+    errors
+        :attr:`ClvValidation.errors` (``total_error_pct``, ``correlation``), or None without a holdout check.
+    alive_share
+        :attr:`ClvFit.alive_share` (the largest over the fits the figures rest on).
+    settings
+        The ``verdict`` thresholds.
+
+    Returns
+    -------
+    ClvVerdict
+    """
+    degenerate = alive_share >= settings.degenerate_share
+    dropout = (
+        f"the model finds almost no dropout: {alive_share:.0%} of the customers who bought more than once are "
+        f"{settings.degenerate_p_alive:.1%} or more likely to still be customers, however long ago they last "
+        "bought, so it cannot tell a lost customer from a slow one"
+    )
+    if errors is None:
+        reasons = ["there was no holdout check, so the forecasts could not be compared with what customers bought"]
+        return ClvVerdict("not_reliable", False, tuple(reasons + ([dropout] if degenerate else [])))
+    r, k = settings.reliable, settings.ranking_only
+    error, corr = errors.get("total_error_pct", np.nan), errors.get("correlation", np.nan)
+    total_ok = bool(np.isfinite(error) and abs(error) <= r.max_total_error_pct)
+    reasons = [
+        f"the forecast of the total repeat purchases in the holdout period was {error:+.1f}% off the actual total "
+        f"(reliable needs within ±{r.max_total_error_pct:g}%)"
+        if np.isfinite(error)
+        else "the holdout period has no repeat purchase to compare the forecast with",
+        f"the per-customer correlation between forecast and actual purchases is {corr:.2f} (reliable needs at least "
+        f"{r.min_correlation:.2f}, ranking at least {k.min_correlation:.2f})"
+        if np.isfinite(corr)
+        else "the per-customer correlation between forecast and actual purchases cannot be computed",
+    ]
+    if degenerate:
+        reasons.append(dropout)
+    corr = corr if np.isfinite(corr) else -np.inf
+    if total_ok and corr >= r.min_correlation and not degenerate:
+        level = "reliable"
+    elif corr >= k.min_correlation:
+        level = "ranking_only"
+    else:
+        level = "not_reliable"
+    return ClvVerdict(level, True, tuple(reasons))
+
+
+def compare_models(validations: dict[str, ClvValidation], settings: ClvSettings) -> pd.DataFrame:
+    """The candidates' holdout checks side by side, and the one chosen.
+
+    The chosen model has the best verdict (:func:`clv_verdict` on its
+    calibration fit); among equal verdicts, the smallest absolute holdout error
+    of the total, then the higher per-customer correlation, then the earlier
+    candidate in ``settings.candidates``.
+
+    Parameters
+    ----------
+    validations
+        Model key -> its :func:`validate_clv`, in candidate order.
+    settings
+        The ``clv`` settings (verdict thresholds).
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per checked model in candidate order, columns :data:`COMPARISON_COLUMNS`:
+        ``model`` (key), ``log_likelihood`` (calibration fit), ``total_error_pct``, ``mae``,
+        ``correlation``, ``alive_share``, ``degenerate``, ``verdict`` (level key), ``chosen`` (bool).
+    """
+    rows = []
+    for model, check in validations.items():
+        e = check.errors
+        rows.append(
+            {
+                "model": model,
+                "log_likelihood": check.fit.log_likelihood,
+                "total_error_pct": e["total_error_pct"],
+                "mae": e["mae"],
+                "correlation": e["correlation"],
+                "alive_share": check.fit.alive_share,
+                "degenerate": check.fit.degenerate,
+                "verdict": clv_verdict(e, check.fit.alive_share, settings.verdict).level,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS[:-1])
+    order = pd.DataFrame(
+        {
+            "level": frame["verdict"].map(VERDICT_LEVELS.index),
+            "error": frame["total_error_pct"].abs().fillna(np.inf),
+            "corr": -frame["correlation"].fillna(-np.inf),
+            "position": range(len(frame)),
+        }
+    )
+    best = order.sort_values(["level", "error", "corr", "position"]).index[:1]
+    frame["chosen"] = frame.index.isin(best)
+    return frame.astype({"degenerate": bool, "chosen": bool})
+
+
+def fallback_value(monetary: pd.Series, behaviour: pd.Series, settings: ClvFallbackSettings) -> pd.Series:
+    """The stated rule used instead of CLV: last year's net spend x a weight by behaviour state.
+
+    Parameters
+    ----------
+    monetary
+        Net spend in the look-back window (the ``monetary`` indicator), index customer id.
+    behaviour
+        :func:`helpers.segmentation.gradings.behaviour_state` (active / dormant / churned).
+    settings
+        ``fallback.recency_weights`` per state.
+
+    Returns
+    -------
+    pd.Series
+        ``fallback_value`` over ``behaviour``'s index: spend (a negative net spend counts as 0) times the
+        weight of the customer's state; NaN when the state is ``not_available`` or the spend is missing.
+    """
+    weight = behaviour.astype(object).map(settings.recency_weights).astype(float)
+    spend = pd.to_numeric(monetary.reindex(behaviour.index)).astype(float).clip(lower=0.0)
+    return (spend * weight).rename("fallback_value")
+
+
+@dataclass(frozen=True)
+class ClvUse:
+    """What feeds the value matrix (and with it the potential class) and the projected-sales factor.
+
+    Attributes
+    ----------
+    future_value
+        The value matrix's future-value axis: ``clv`` or ``fallback_value`` (the Series' name says which).
+    projected_sales
+        The projected-sales factor's column: the model's ``projected_sales`` or ``fallback_value``.
+    fallback
+        :func:`fallback_value` of every graded customer (kept in the grading table either way).
+    weights
+        The fallback's weight per behaviour state.
+    """
+
+    future_value: pd.Series
+    projected_sales: pd.Series
+    fallback: pd.Series
+    weights: dict[str, float]
+
+    @property
+    def matrix_basis(self) -> str:
+        """``clv`` or ``fallback_value``."""
+        return str(self.future_value.name)
+
+    @property
+    def projected_basis(self) -> str:
+        """``projected_sales`` (the model's) or ``fallback_value``."""
+        return str(self.projected_sales.name)
+
+
+def clv_use(
+    predictions: pd.DataFrame,
+    verdict: ClvVerdict,
+    monetary: pd.Series,
+    behaviour: pd.Series,
+    settings: ClvFallbackSettings,
+    matrix_cut: str,
+) -> ClvUse:
+    """Decide where CLV is used and where the stated fallback rule (:func:`fallback_value`) replaces it.
+
+    *Reliable*: CLV feeds the value matrix and the model's projected sales the
+    projected-sales factor. *Ranking only*: CLV orders customers in the value
+    matrix (its median, mean or quantile cuts only compare customers) but the
+    projected-sales factor, whose cut points are money, uses the fallback; so
+    does the value matrix with ``fixed`` (money) cuts. *Not reliable* (or not
+    checked): the fallback everywhere.
+
+    Parameters
+    ----------
+    predictions
+        :func:`predict_clv` (``clv``, ``projected_sales``).
+    verdict
+        :func:`clv_verdict` on the chosen model.
+    monetary, behaviour
+        For :func:`fallback_value`; ``behaviour``'s index is the graded customers.
+    settings
+        The fallback's weights.
+    matrix_cut
+        The value matrix's cut (``segmentation.value_matrix.cut``).
+
+    Returns
+    -------
+    ClvUse
+        Every Series over ``behaviour``'s index.
+    """
+    fallback = fallback_value(monetary, behaviour, settings)
+    matrix_clv = verdict.ranks and (verdict.in_money or matrix_cut != "fixed")
+    future = predictions["clv"] if matrix_clv else fallback
+    projected = predictions["projected_sales"] if verdict.in_money else fallback
+    return ClvUse(
+        future.reindex(fallback.index), projected.reindex(fallback.index), fallback, dict(settings.recency_weights)
+    )
+
+
 # --------------------------------------------------------------------------- one period
-def _diagnostics(fit: ClvFit) -> list[str]:
-    """Plain-language warnings about fits that are valid but say little."""
-    p = dict(zip(fit.params["parameter"], fit.params["value"]))
-    dropout = p["a"] / (p["a"] + p["b"])
-    if dropout < 0.001:
-        return [
-            f"The purchase model finds almost no dropout (mean chance to leave after a purchase "
-            f"a/(a+b) = {dropout:.5f}), so the probability alive is close to 1 for everyone: the history is too "
-            "short, or customers too regular, to tell a lost customer from a slow one. Expected purchases and CLV "
-            "still rank customers by their purchase rate; read p_alive with care."
-        ]
-    return []
-
-
 @dataclass
 class PeriodClv:
     """The CLV of one reporting period, or why it is not available.
@@ -622,9 +934,13 @@ class PeriodClv:
     summary
         :func:`clv_summary` of every customer with a sale up to the as-of date.
     predictions
-        :func:`predict_clv` for those customers; all NaN when the model was not fitted.
+        :func:`predict_clv` of the chosen model for those customers; all NaN when it was not fitted.
     fit, validation
-        The full-history fit and the calibration / holdout check (None when not possible).
+        The chosen model's full-history fit and its calibration / holdout check (None when not possible).
+    comparison
+        :func:`compare_models` over the candidates (no rows without a holdout check).
+    verdict
+        :func:`clv_verdict` on the chosen model.
     notes
         Plain-language reasons for anything not available.
     """
@@ -633,11 +949,19 @@ class PeriodClv:
     predictions: pd.DataFrame
     fit: ClvFit | None
     validation: ClvValidation | None
+    comparison: pd.DataFrame
+    verdict: ClvVerdict
     notes: list[str]
 
 
 def period_clv(orders: pd.DataFrame, as_of: pd.Timestamp, settings: ClvSettings) -> PeriodClv:
-    """Fit, predict and validate the CLV models on the sale lines up to ``as_of``.
+    """Check every candidate on a holdout, fit the chosen one on the sale lines up to ``as_of`` and judge it.
+
+    Each of ``settings.candidates`` is fitted on the history up to
+    ``holdout_days`` before ``as_of`` and checked on the days after
+    (:func:`validate_clv`); :func:`compare_models` chooses one, which is fitted
+    again on the whole history for the predictions. Without enough history for
+    a holdout check the first candidate is used and the verdict is *not checked*.
 
     Parameters
     ----------
@@ -658,29 +982,37 @@ def period_clv(orders: pd.DataFrame, as_of: pd.Timestamp, settings: ClvSettings)
     # Spend models describe purchases: returns would make a repeat purchase look negative.
     sales = orders.loc[orders["line_type"].eq("sale").to_numpy(dtype=bool), ["customer_id", "order_date", "amount"]]
     summary = clv_summary(sales, observation_end=as_of, time_unit=settings.time_unit)
-    notes: list[str] = []
-    fit = validation = None
+    empty = pd.DataFrame(columns=COMPARISON_COLUMNS)
     try:
-        fit = fit_clv(summary, settings)
-        predictions = predict_clv(fit, summary, settings)
-        notes += fit.notes
-        notes += _diagnostics(fit)
+        _require_repeaters(summary, settings)
     except GradingError as exc:
-        notes.append(f"CLV not available: {exc}.")
         predictions = pd.DataFrame(np.nan, index=summary.index, columns=list(CLV_COLUMNS))
+        verdict = clv_verdict(None, 0.0, settings.verdict)
+        return PeriodClv(summary, predictions, None, None, empty, verdict, [f"CLV not available: {exc}."])
+
+    notes: list[str] = []
+    validations: dict[str, ClvValidation] = {}
     calibration_end = as_of - pd.Timedelta(days=settings.holdout_days)
-    first_sale = sales["order_date"].min()
-    if fit is None:
-        pass
-    elif pd.isna(first_sale) or first_sale.normalize() > calibration_end - pd.Timedelta(days=settings.holdout_days):
+    first_sale = sales["order_date"].min().normalize()
+    if first_sale > calibration_end - pd.Timedelta(days=settings.holdout_days):
         notes.append(
             f"No holdout check: it needs at least {settings.holdout_days} days of history before a "
-            f"{settings.holdout_days}-day holdout (segmentation.clv.holdout_days), and the data start on "
-            f"{first_sale:%Y-%m-%d}."
+            f"{settings.holdout_days}-day holdout, and the data start on {first_sale:%Y-%m-%d}."
         )
     else:
-        try:
-            validation = validate_clv(sales, calibration_end=calibration_end, observation_end=as_of, settings=settings)
-        except GradingError as exc:
-            notes.append(f"No holdout check: {exc}.")
-    return PeriodClv(summary, predictions, fit, validation, notes)
+        for model in settings.candidates:
+            try:
+                validations[model] = validate_clv(
+                    sales, calibration_end=calibration_end, observation_end=as_of, settings=settings, model=model
+                )
+            except GradingError as exc:  # too few repeat buyers before the holdout: the same for every model
+                notes.append(f"No holdout check: {exc}.")
+                break
+    comparison = compare_models(validations, settings) if validations else empty
+    chosen = str(comparison.loc[comparison["chosen"], "model"].iloc[0]) if validations else settings.candidates[0]
+    fit = fit_clv(summary, settings, chosen)
+    notes += fit.notes
+    validation = validations.get(chosen)
+    alive_share = max(fit.alive_share, validation.fit.alive_share if validation else 0.0)
+    verdict = clv_verdict(validation.errors if validation else None, alive_share, settings.verdict)
+    return PeriodClv(summary, predict_clv(fit, summary, settings), fit, validation, comparison, verdict, notes)

@@ -42,10 +42,12 @@ GRADING_COLUMNS: list[str] = [
     "expected_spend",
     "projected_sales",
     "clv",
+    "fallback_value",
     "value_matrix",
     "score",
     "scorecard_class",
     "score_tier",
+    "churned_potential",
     "coverage",
     "provisional",
     "factors_missing",
@@ -78,8 +80,16 @@ _PARTS: dict[str, list[str]] = {
         "monetary",
     ],
     "gradings": ["value_tier", "behaviour_state", "needs_type", "satisfaction_class"],
-    "clv": ["expected_purchases", "p_alive", "expected_spend", "projected_sales", "clv"],
-    "scorecard": ["score", "scorecard_class", "score_tier", "coverage", "provisional", "factors_missing"],
+    "clv": ["expected_purchases", "p_alive", "expected_spend", "projected_sales", "clv", "fallback_value"],
+    "scorecard": [
+        "score",
+        "scorecard_class",
+        "score_tier",
+        "churned_potential",
+        "coverage",
+        "provisional",
+        "factors_missing",
+    ],
 }
 
 
@@ -102,11 +112,13 @@ def grading_table(
     gradings
         Columns ``value_tier``, ``behaviour_state``, ``needs_type``, ``satisfaction_class`` (index customer_id).
     clv
-        :func:`helpers.segmentation.clv.predict_clv` (index customer_id); customers missing from it get NaN.
+        :func:`helpers.segmentation.clv.predict_clv` plus ``fallback_value``
+        (:func:`helpers.segmentation.clv.fallback_value`), index customer_id; customers missing from it get NaN.
     value_matrix
         Value-matrix class per customer.
     scorecard
-        Scores and classes (index customer_id).
+        Scores, classes and ``churned_potential``
+        (:func:`helpers.segmentation.scorecard.churned_potential`), index customer_id.
     indicators
         Stage 02 indicators (index customer_id), for ``gross_profit``.
     customers

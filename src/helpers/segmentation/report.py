@@ -18,7 +18,7 @@ from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, note
-from helpers.segmentation.clv import CLV_COLUMNS, ClvValidation, PeriodClv, horizon_units
+from helpers.segmentation.clv import CLV_COLUMNS, MODEL_NAMES, ClvUse, ClvValidation, PeriodClv, horizon_units
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
 from helpers.segmentation.gradings import GRADING_CLASSES
 from helpers.segmentation.money import MoneyBasis
@@ -37,10 +37,15 @@ if TYPE_CHECKING:
     from helpers.segmentation.stage import SegmentationRun
 
 __all__ = [
+    "churned_potential_note",
+    "churned_potential_sentence",
+    "clv_comparison_table",
     "clv_method_note",
     "clv_params_table",
     "clv_record",
     "clv_summary_table",
+    "clv_verdict_note",
+    "clv_verdict_sentence",
     "concentration_table",
     "factor_table_view",
     "grading_workbook",
@@ -57,6 +62,7 @@ __all__ = [
     "segment_summary_table",
     "template_customers",
     "validation_table",
+    "value_matrix_basis_note",
     "value_matrix_table",
 ]
 
@@ -216,6 +222,97 @@ def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) ->
 
 
 # --------------------------------------------------------------------------- CLV
+_HEADLINE = {
+    "reliable": "Lifetime value: reliable for this period",
+    "ranking_only": "Lifetime value: usable for ranking only in this period",
+    "not_reliable": "Lifetime value: not reliable for this period",
+}
+
+
+def _fallback_rule(use: ClvUse) -> str:
+    w = use.weights
+    return (
+        f"last year's net spend weighted by recency (active customers ×{w['active']:g}, dormant ×{w['dormant']:g}, "
+        f"churned ×{w['churned']:g})"
+    )
+
+
+def _verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
+    """The verdict's headline, what follows from it, and why (the model and the holdout figures)."""
+    rule = _fallback_rule(use)
+    if clv.fit is None:
+        then = f"The value matrix, the potential class and projected sales use {rule} instead."
+        return "Lifetime value: not available for this period", then, clv.notes
+    v = clv.verdict
+    checked = len(clv.comparison)
+    if checked > 1:
+        chosen = f"{clv.fit.name}, chosen among {checked} models by the holdout check"
+    elif checked:
+        chosen = f"{clv.fit.name}, the only model checked"
+    else:
+        chosen = f"{clv.fit.name}, fitted without a holdout check to choose by"
+    headline = _HEADLINE[v.level] if v.checked else "Lifetime value: not checked for this period, so not relied on"
+    if v.level == "reliable":
+        then = "CLV feeds the value matrix, the potential class and the projected-sales factor of the scorecard."
+    elif v.level == "ranking_only":
+        where = (
+            "the value matrix (whose cut points are fixed amounts) and the projected-sales factor use"
+            if use.matrix_basis != "clv"
+            else "it orders customers in the value matrix and so in the potential class, but the projected-sales "
+            "factor of the scorecard, whose cut points are amounts, uses"
+        )
+        then = f"CLV's money figures are not used: {where} {rule} instead."
+    else:
+        then = (
+            "CLV is shown for reference only and does not feed the value matrix, the potential class or "
+            f"projected sales, which use {rule} instead."
+        )
+    return headline, then, [f"{chosen}: {v.reasons[0]}", *v.reasons[1:]]
+
+
+def clv_verdict_sentence(clv: PeriodClv, use: ClvUse) -> str:
+    """The CLV verdict as one plain paragraph (the stage's warning, the console and the manifest)."""
+    headline, then, why = _verdict_parts(clv, use)
+    return f"{headline}. {then} Why: " + "; ".join(why) + "."
+
+
+def clv_verdict_note(clv: PeriodClv, use: ClvUse) -> None:
+    """The CLV verdict, shown in the report's first lines: reliable, ranking only or not reliable, and why."""
+    headline, then, why = _verdict_parts(clv, use)
+    items = "\n".join(f"- {w}" for w in why)
+    note(f"**{headline}.** {then}\n\n{items}")
+
+
+def clv_comparison_table(clv: PeriodClv, settings: ClvSettings) -> Table | None:
+    """The candidate purchase models' holdout checks side by side, the chosen one marked (None without a check)."""
+    c = clv.comparison
+    if c.empty:
+        return None
+    h = LABELS.headers(["model", "log_likelihood", "total_error_pct", "mae", "correlation", "alive_share"])
+    h |= {"verdict": _h("verdict"), "chosen": _h("chosen")}
+    frame = pd.DataFrame(
+        {
+            h["model"]: [LABELS.text("clv_model", MODEL_NAMES[m]) for m in c["model"]],
+            h["log_likelihood"]: c["log_likelihood"].to_numpy(dtype=float),
+            h["total_error_pct"]: [f"{v:+.1f}%" if pd.notna(v) else "n/a" for v in c["total_error_pct"]],
+            h["mae"]: c["mae"].to_numpy(dtype=float),
+            h["correlation"]: c["correlation"].to_numpy(dtype=float),
+            h["alive_share"]: c["alive_share"].to_numpy(dtype=float) * 100,
+            h["verdict"]: [LABELS.text("clv_verdict", v) for v in c["verdict"]],
+            h["chosen"]: [LABELS.text("clv_chosen", "yes") if x else "" for x in c["chosen"]],
+        }
+    )
+    return Table(
+        frame,
+        decimals=[h["log_likelihood"], h["mae"], h["correlation"]],
+        pct=[h["alive_share"]],
+        right=[h["total_error_pct"]],
+        caption=f"{LABELS.text('caption', 'clv_comparison')}; {LABELS.text('caption', 'almost_surely')} "
+        f"{settings.verdict.degenerate_p_alive:.1%}",
+        uid="comparison",
+    )
+
+
 def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> None:
     """What was fitted on what, and anything not available."""
     if clv.fit is None:
@@ -234,7 +331,7 @@ def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> Non
         else "(the spend model could not be fitted)"
     )
     text = (
-        f"BG/NBD (purchases and dropout) was fitted on **{f.customers:,} customers**, {f.repeat_customers:,} of them "
+        f"{f.name} (purchases and dropout) was fitted on **{f.customers:,} customers**, {f.repeat_customers:,} of them "
         f"with repeat purchases, {spend}; {how}, time in {_UNIT[settings.time_unit]}, "
         "all purchases up to the as-of date "
         # No fit time here: the report is the same for the same data (the manifest has the stage's timings).
@@ -325,14 +422,22 @@ def validation_table(validation: ClvValidation) -> Table:
     return Table(frame, right=[value], caption=LABELS.text("caption", "validation"), uid="validation")
 
 
-def clv_record(clv: PeriodClv) -> dict[str, object]:
-    """What ``clv.json`` keeps: parameters, validation errors and notes.
+def clv_record(clv: PeriodClv, use: ClvUse) -> dict[str, object]:
+    """What ``clv.json`` keeps: the verdict, what CLV fed, the model comparison, parameters, validation and notes.
 
     No timings or paths: the same data give the same file.
     """
-    record: dict[str, object] = {"fitted": clv.fit is not None, "notes": clv.notes}
+    v = clv.verdict
+    record: dict[str, object] = {
+        "fitted": clv.fit is not None,
+        "notes": clv.notes,
+        "verdict": {"level": v.level, "checked": v.checked, "reasons": list(v.reasons)},
+        "uses": {"value_matrix": use.matrix_basis, "projected_sales_factor": use.projected_basis},
+        "comparison": json.loads(clv.comparison.to_json(orient="records")),
+    }
     if clv.fit is not None:
         record |= {
+            "model": clv.fit.model,
             "method": clv.fit.method,
             "time_unit": clv.fit.time_unit,
             "log_likelihood": None if np.isnan(clv.fit.log_likelihood) else clv.fit.log_likelihood,
@@ -346,12 +451,30 @@ def clv_record(clv: PeriodClv) -> dict[str, object]:
 
 
 # --------------------------------------------------------------------------- value matrix, concentration
-def value_matrix_table(matrix: pd.Series, predictions: pd.DataFrame, indicators: pd.DataFrame, currency: str) -> Table:
-    """Customers, CLV and profit per value-matrix class."""
+def value_matrix_basis_note(use: ClvUse) -> None:
+    """Which future value the value matrix (and the projected-sales factor) rests on."""
+    if use.matrix_basis == "clv":
+        text = "**Future value axis: CLV**, the model's discounted sales over the coming months."
+    else:
+        text = (
+            f"**Future value axis: {_fallback_rule(use)}**, because lifetime value is not reliable enough for this "
+            "(see the first lines of this report); each customer's CLV stays in the grading table for reference."
+        )
+    basis = "the model's projected sales" if use.projected_basis == "projected_sales" else _fallback_rule(use)
+    note(f"{text} The scorecard's projected-sales factor uses {basis}.")
+
+
+def value_matrix_table(matrix: pd.Series, future: pd.Series, indicators: pd.DataFrame, currency: str) -> Table:
+    """Customers, future value and profit per value-matrix class.
+
+    ``future`` is what the matrix was cut on (:attr:`helpers.segmentation.clv.ClvUse.future_value`):
+    CLV, or the fallback value; its name picks the header.
+    """
+    basis = str(future.name)
     frame = pd.DataFrame(
         {
             "class": matrix,
-            "clv": predictions["clv"].reindex(matrix.index),
+            "clv": future.reindex(matrix.index),
             "profit": indicators["gross_profit"].reindex(matrix.index),
         }
     )
@@ -359,7 +482,7 @@ def value_matrix_table(matrix: pd.Series, predictions: pd.DataFrame, indicators:
         "class": _h("class"),
         "customers": _h("customers"),
         "share": _h("share"),
-        "clv": _h("clv", currency),
+        "clv": _h(basis, currency),
         "profit": _h("profit", currency),
     }
     rows = []
@@ -376,7 +499,8 @@ def value_matrix_table(matrix: pd.Series, predictions: pd.DataFrame, indicators:
                 }
             )
     cuts = matrix.attrs.get("cuts", {})
-    cut_text = ", ".join(f"{LABELS.text('signal', k)} {v:,.2f}" for k, v in cuts.items() if pd.notna(v))
+    names = {"clv": basis, "gross_profit": "gross_profit"}
+    cut_text = ", ".join(f"{LABELS.text('signal', names[k])} {v:,.2f}" for k, v in cuts.items() if pd.notna(v))
     return Table(
         pd.DataFrame(rows, columns=list(h.values())),
         ints=[h["customers"]],
@@ -414,6 +538,25 @@ def concentration_table(revenue: pd.Series, clv: pd.Series) -> Table:
 
 
 # --------------------------------------------------------------------------- scorecard
+def churned_potential_sentence(grades: pd.DataFrame) -> str | None:
+    """How many potential customers are churned by behaviour, as a plain sentence (None when none)."""
+    flagged = int(grades["churned_potential"].sum())
+    if not flagged:
+        return None
+    potential = int(grades["scorecard_class"].eq("potential").sum())
+    return (
+        f"{flagged:,} of the {potential:,} customers graded potential have not bought for so long that they count "
+        "as churned: they are marked in the grading table; check that they are still reachable before treating "
+        "them as prospects."
+    )
+
+
+def churned_potential_note(grades: pd.DataFrame) -> None:
+    """The churned customers graded potential, or one line saying there are none."""
+    said = churned_potential_sentence(grades)
+    note(f"**Warning:** {said}" if said else "No customer graded potential is churned by behaviour.")
+
+
 def manual_input_note(path: Path | None, manual: pd.DataFrame | None, root: Path) -> None:
     """Which manual sheet was read, and how to provide one."""
     if path is None:
@@ -643,6 +786,22 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         Sheet(w("pyramid"), pyramid, headers=LABELS.headers(pyramid.columns), percent=["share", "target", "deviation"]),
         Sheet(w("clv_model"), params, headers={**LABELS.headers(params.columns), "value": _h("estimate")}),
     ]
+    comparison = run.clv.comparison
+    if not comparison.empty:
+        shown = comparison.assign(
+            model=[LABELS.text("clv_model", MODEL_NAMES[m]) for m in comparison["model"]],
+            verdict=[LABELS.text("clv_verdict", v) for v in comparison["verdict"]],
+            alive_share=comparison["alive_share"].astype(float),
+            total_error_pct=comparison["total_error_pct"].astype(float) / 100,
+        )
+        sheets.append(
+            Sheet(
+                w("clv_comparison"),
+                shown,
+                headers=LABELS.headers(shown.columns),
+                percent=["total_error_pct", "alive_share"],
+            )
+        )
     if run.clv.validation is not None:
         holdout = run.clv.validation.by_frequency
         sheets.append(Sheet(w("holdout"), holdout, headers=LABELS.headers(holdout.columns)))

@@ -30,6 +30,7 @@ __all__ = [
     "CLASS_COLUMNS",
     "SCORE_COLUMNS",
     "SCORE_TIERS",
+    "churned_potential",
     "credit_days_late",
     "factor_label",
     "factor_levels",
@@ -434,6 +435,30 @@ def scorecard_classes(
         else {}
     )
     return out
+
+
+def churned_potential(behaviour: pd.Series, scorecard_class: pd.Series) -> pd.Series:
+    """Customers graded potential who are churned by behaviour: a warning, never a silent top prospect.
+
+    The potential rule looks at the value matrix and the prospects factor, not
+    at how long ago the customer last bought; a customer who has stopped buying
+    may still match it. They keep the class, and this flag asks for a check first.
+
+    Parameters
+    ----------
+    behaviour
+        :func:`helpers.segmentation.gradings.behaviour_state`, index customer_id.
+    scorecard_class
+        ``scorecard_class`` of :func:`scorecard_classes`, index customer_id.
+
+    Returns
+    -------
+    pd.Series
+        ``churned_potential`` (bool) over ``scorecard_class``'s index.
+    """
+    state = behaviour.reindex(scorecard_class.index).astype("string")
+    flagged = scorecard_class.astype("string").eq("potential") & state.eq("churned")
+    return flagged.fillna(False).astype(bool).rename("churned_potential")
 
 
 def pyramid_check(classes: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:

@@ -22,9 +22,12 @@ __all__ = [
     "RULE_COLUMNS",
     "SCORECARD_CLASSES",
     "SCORECARD_FILE",
+    "CLV_MODELS",
     "BehaviourSettings",
     "ClassOverride",
+    "ClvFallbackSettings",
     "ClvSettings",
+    "ClvVerdictSettings",
     "Factor",
     "GradingSettings",
     "McmcSettings",
@@ -227,6 +230,52 @@ class McmcSettings(Strict):
     target_accept: float = Field(gt=0, lt=1)
 
 
+#: The purchase models PyMC-Marketing offers for non-contractual data -> their parameters.
+CLV_MODELS: dict[str, tuple[str, ...]] = {
+    "bgnbd": ("r", "alpha", "a", "b"),
+    "modified_bgnbd": ("r", "alpha", "a", "b"),
+    "pareto_nbd": ("r", "alpha", "s", "beta"),
+}
+
+
+class ReliableThresholds(Strict):
+    max_total_error_pct: float = Field(gt=0)
+    min_correlation: float = Field(ge=-1, le=1)
+
+
+class RankingThresholds(Strict):
+    min_correlation: float = Field(ge=-1, le=1)
+
+
+class ClvVerdictSettings(Strict):
+    """When the chosen purchase model is reliable, usable for ranking only, or not reliable."""
+
+    reliable: ReliableThresholds
+    ranking_only: RankingThresholds
+    degenerate_p_alive: float = Field(gt=0, lt=1)
+    degenerate_share: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> ClvVerdictSettings:
+        if self.ranking_only.min_correlation > self.reliable.min_correlation:
+            raise ValueError("ranking_only.min_correlation must not be above reliable.min_correlation")
+        return self
+
+
+class ClvFallbackSettings(Strict):
+    """The future-value rule used instead of CLV when the model is not reliable: spend x recency weight."""
+
+    recency_weights: dict[Literal["active", "dormant", "churned"], float]
+
+    @model_validator(mode="after")
+    def _complete(self) -> ClvFallbackSettings:
+        if set(self.recency_weights) != {"active", "dormant", "churned"}:
+            raise ValueError("recency_weights needs active, dormant and churned")
+        if any(w < 0 for w in self.recency_weights.values()):
+            raise ValueError("recency_weights must not be negative")
+        return self
+
+
 class ClvSettings(Strict):
     time_unit: Literal["D", "W"]
     fit_method: Literal["map", "mcmc"]
@@ -236,16 +285,22 @@ class ClvSettings(Strict):
     min_repeat_customers: int = Field(ge=3)
     seed: int
     compile_cache: str
-    bgnbd_priors: dict[Literal["r", "alpha", "a", "b"], PriorSpec]
+    candidates: list[Literal[tuple(CLV_MODELS)]] = Field(min_length=1)  # type: ignore[valid-type]
+    purchase_priors: dict[Literal[tuple(CLV_MODELS)], dict[str, PriorSpec]]  # type: ignore[valid-type]
     gamma_gamma_priors: dict[Literal["p", "q", "v"], PriorSpec]
     mcmc: McmcSettings
+    verdict: ClvVerdictSettings
+    fallback: ClvFallbackSettings
 
     @model_validator(mode="after")
     def _all_priors(self) -> ClvSettings:
-        for name, priors, needed in (
-            ("bgnbd_priors", self.bgnbd_priors, {"r", "alpha", "a", "b"}),
-            ("gamma_gamma_priors", self.gamma_gamma_priors, {"p", "q", "v"}),
-        ):
+        if len(set(self.candidates)) != len(self.candidates):
+            raise ValueError("candidates: name each model once")
+        missing = [m for m in self.candidates if m not in self.purchase_priors]
+        if missing:
+            raise ValueError(f"purchase_priors: give the priors of {', '.join(missing)}")
+        needs = [(f"purchase_priors.{m}", p, set(CLV_MODELS[m])) for m, p in self.purchase_priors.items()]
+        for name, priors, needed in (*needs, ("gamma_gamma_priors", self.gamma_gamma_priors, {"p", "q", "v"})):
             if set(priors) != needed:
                 raise ValueError(f"{name} needs exactly {', '.join(sorted(needed))}")
             for spec in priors.values():

@@ -1,8 +1,11 @@
 """Stage 03, RFM segmentation and customer value (RFM客户分层与价值分级): the declaration and the computation.
 
 The eight RFM classes, the value / behaviour / needs / satisfaction gradings,
-lifetime value (BG/NBD + Gamma-Gamma) with its holdout check, the value matrix
-and the multi-factor scorecard with the consultant's manual sheet — one call.
+lifetime value (the purchase model chosen by its holdout check + Gamma-Gamma) and
+its verdict, the value matrix and the multi-factor scorecard with the
+consultant's manual sheet — one call. When the verdict says CLV is not reliable,
+the value matrix, the potential class and the projected-sales factor use the
+stated fallback rule instead (:func:`helpers.segmentation.clv.clv_use`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from helpers.core.catalog import Output, column_list
 from helpers.core.mapping import IdRules
 from helpers.pipeline.context import StageContext
 from helpers.pipeline.spec import External, Located, Param, Stage
-from helpers.segmentation.clv import PeriodClv, period_clv, use_compile_cache
+from helpers.segmentation.clv import ClvUse, PeriodClv, clv_use, period_clv, use_compile_cache
 from helpers.segmentation.grading_table import GRADING_COLUMNS, grading_table
 from helpers.segmentation.gradings import (
     behaviour_state,
@@ -31,7 +34,9 @@ from helpers.segmentation.gradings import (
 from helpers.segmentation.manual_input import ManualTemplate, find_manual_input, read_manual_input
 from helpers.segmentation.money import money_basis
 from helpers.segmentation.report import (
+    churned_potential_sentence,
     clv_record,
+    clv_verdict_sentence,
     grading_workbook,
     params_frame,
     template_customers,
@@ -39,6 +44,7 @@ from helpers.segmentation.report import (
 )
 from helpers.segmentation.rfm import SUMMARY_COLUMNS, rfm_segments, segment_summary
 from helpers.segmentation.scorecard import (
+    churned_potential,
     factor_levels,
     pyramid_check,
     scorecard_classes,
@@ -62,7 +68,9 @@ class SegmentationRun(ReadsCleanedData):
     gradings
         Grading name -> Series (``value_tier``, ``behaviour_state``, ``needs_type``, ``satisfaction_class``).
     clv
-        The lifetime-value fit, predictions and holdout check of the period.
+        The lifetime-value fit, predictions, model comparison, holdout check and verdict of the period.
+    use
+        What fed the value matrix and the projected-sales factor: CLV or the fallback rule.
     matrix
         The value-matrix class per customer.
     scorecard, manual_path, manual
@@ -81,6 +89,7 @@ class SegmentationRun(ReadsCleanedData):
     summary: pd.DataFrame
     gradings: dict[str, pd.Series]
     clv: PeriodClv
+    use: ClvUse
     matrix: pd.Series
     scorecard: Scorecard
     manual_path: Path | None
@@ -96,13 +105,20 @@ class SegmentationRun(ReadsCleanedData):
     compile_cache: Path
 
     @property
+    def warnings(self) -> list[str]:
+        """CLV that cannot be used as it is, and churned customers graded potential: plain sentences."""
+        said = [] if self.clv.verdict.in_money else [clv_verdict_sentence(self.clv, self.use)]
+        churned = churned_potential_sentence(self.grades)
+        return said + ([churned] if churned else [])
+
+    @property
     def outputs(self) -> dict[str, Any]:
         return {
             "grading": self.grades,
             "scorecard_levels": self.levels.rename_axis("customer_id").reset_index(),
             "segment_summary": self.summary.rename_axis("rfm_class").reset_index(),
             "clv_params": params_frame(self.clv),
-            "clv": clv_record(self.clv),
+            "clv": clv_record(self.clv, self.use),
             "grading_workbook": grading_workbook(self),
             "scorecard_manual_template": self.manual_template(),
         }
@@ -165,11 +181,16 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
     }
 
     clv = period_clv(orders, ctx.period.as_of, settings.clv)
-    matrix = value_matrix(
-        clv.predictions["clv"].reindex(segments.index),
-        indicators["gross_profit"].reindex(segments.index),
-        settings.value_matrix,
+    # Not reliable: a stated rule instead of CLV (the report says so first); ranking only: CLV orders, no money.
+    use = clv_use(
+        clv.predictions,
+        clv.verdict,
+        graded["monetary"],
+        gradings["behaviour_state"],
+        settings.clv.fallback,
+        settings.value_matrix.cut,
     )
+    matrix = value_matrix(use.future_value, indicators["gross_profit"].reindex(segments.index), settings.value_matrix)
 
     scorecard = load_scorecard(ctx.config_dir)
     manual_path = inputs.get("scorecard_manual")
@@ -181,7 +202,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
         orders=orders,
         period=ctx.period,
         lookback_days=lookback,
-        projected_sales=clv.predictions["projected_sales"],
+        projected_sales=use.projected_sales,
         value_matrix=matrix,
         customers=inputs["customers"],
         payments=inputs.get("payments"),
@@ -189,12 +210,13 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
     levels = factor_levels(table, scorecard, manual, money_basis(scorecard.currency, currency, rates))
     scores = scorecard_scores(levels, scorecard)
     classes = scorecard_classes(scores, levels, matrix, scorecard)
+    warned = churned_potential(gradings["behaviour_state"], classes["scorecard_class"])
     grades = grading_table(
         segments,
         pd.DataFrame(gradings),
-        clv.predictions,
+        clv.predictions.reindex(segments.index).assign(fallback_value=use.fallback),
         matrix,
-        scores.join(classes),
+        scores.join(classes).assign(churned_potential=warned),
         indicators,
         inputs["customers"],
         settings.rfm.actions,
@@ -204,6 +226,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> SegmentationRun:
         summary=segment_summary(segments),
         gradings=gradings,
         clv=clv,
+        use=use,
         matrix=matrix,
         scorecard=scorecard,
         manual_path=manual_path,
@@ -250,7 +273,10 @@ STAGE = Stage(
                 "`rfm_class` (an RFM class), `value_tier`, `behaviour_state`, `needs_type`, `satisfaction_class`, "
                 "`value_matrix` (`not_available` when the data lack the signal), `scorecard_class` and "
                 "`score_tier`; `rfm_class_source` is `cut` or the override rule's name; `clv` is NaN when the "
-                "CLV model could not be fitted"
+                "CLV model could not be fitted, and is kept when its verdict is not reliable, but then "
+                "`fallback_value` (last year's net spend x a weight by behaviour state) is what fed "
+                "`value_matrix` and the projected-sales factor; `churned_potential` is true for a customer "
+                "graded potential who is churned by behaviour"
             ),
         ),
         Output(
@@ -271,17 +297,20 @@ STAGE = Stage(
         Output(
             "clv_params",
             "clv_params.parquet",
-            "the fitted lifetime-value model parameters",
+            "the fitted parameters of the chosen lifetime-value models",
             row="model parameter",
-            columns="`model` (`BG/NBD`, `Gamma-Gamma`), `parameter`, `value` (MAP, or posterior mean), "
-            "`low`/`high` (94% interval, MCMC only)",
+            columns="`model` (the chosen purchase model: `BG/NBD`, `MBG/NBD` or `Pareto/NBD`; and `Gamma-Gamma`), "
+            "`parameter`, `value` (MAP, or posterior mean), `low`/`high` (94% interval, MCMC only)",
         ),
         Output(
             "clv",
             "clv.json",
-            "the lifetime-value fit and its holdout check",
-            columns="`fitted`, `notes`, `method`, `time_unit`, `log_likelihood`, `customers`, "
-            "`repeat_customers`, `params`, `validation` (holdout error figures)",
+            "the lifetime-value fit, the model comparison, the holdout check and the verdict",
+            columns="`fitted`, `notes`, `verdict` (`level`: `reliable`, `ranking_only` or `not_reliable`; "
+            "`checked`: false without a holdout check; `reasons`), `uses` (what fed the value matrix and "
+            "the projected-sales factor: `clv`/`projected_sales` or `fallback_value`), `comparison` (per "
+            "candidate model: holdout errors, dropout, verdict, `chosen`), `model`, `method`, `time_unit`, "
+            "`log_likelihood`, `customers`, `repeat_customers`, `params`, `validation` (holdout error figures)",
         ),
         Output(
             "grading_workbook",
