@@ -217,3 +217,12 @@ def test_the_report_says_first_what_an_unreliable_clv_does_not_feed(customers):
         _use(customers, "ranking_only"),
     )  # type: ignore[arg-type]
     assert "CLV's money figures are not used: it orders customers in the value matrix" in ranking
+
+
+def test_a_spend_model_that_collapsed_is_said():
+    from helpers.segmentation.clv import _flat_spend
+
+    flat = pd.DataFrame({"expected_spend": [1492.44, 1492.45, 1492.44]})
+    assert "no difference between customers" in _flat_spend(flat)[0] and "1,492.44" in _flat_spend(flat)[0]
+    assert _flat_spend(pd.DataFrame({"expected_spend": [20.0, 35.0, 80.0]})) == []
+    assert _flat_spend(pd.DataFrame({"expected_spend": [np.nan, np.nan]})) == []

@@ -493,3 +493,14 @@ def test_ratings_mapped_as_nps_and_missing_registration_dates_are_warned():
     dated = pd.DataFrame({"registration_date": pd.to_datetime(["2024-01-01", None])})
     assert _dates(SimpleNamespace(tables={"customers": dated}, notes={"industry_unmatched": 0})) == []
     assert _dates(SimpleNamespace(tables={"customers": customers}, notes={})) == []  # no master: nothing to say
+
+
+def test_the_readme_join_with_an_unquoted_on_key_loads():
+    """YAML 1.1 reads `on:` as true; the README writes it unquoted, so the mapping must take it."""
+    from helpers.core.mapping import Join
+
+    spec = yaml.safe_load("{files: [orders.csv], on: order_id, name: heads}")
+    assert True in spec  # what PyYAML makes of it
+    assert Join.model_validate(spec).on == "order_id"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "{files: [orders.csv], on: order_id, name: heads}" in readme

@@ -65,7 +65,8 @@ def test_money_cut_points_are_converted_with_the_mappings_rate():
     table = _table([150_000, 100_000, 10_000, 1_000])
     levels = sc.factor_levels(table, CARD, money=USD)
     assert levels["last_year_sales"].tolist() == [4, 3, 2, 1]
-    assert levels.attrs["cuts"]["last_year_sales"] == {"basis": "converted", "cuts": pytest.approx([140e3, 70e3, 7e3])}
+    assert levels.attrs["cuts"]["last_year_sales"]["cuts"] == pytest.approx([140e3, 70e3, 7e3])
+    assert levels.attrs["cuts"]["last_year_sales"]["basis"] == "converted"
     # Factors that are not money keep their cuts whatever the currency.
     assert levels.attrs["cuts"]["loyalty"]["basis"] == "as_set"
     # The same amounts read as CNY grade everyone small on sales: what the conversion prevents.
@@ -84,6 +85,18 @@ def test_without_a_rate_money_factors_are_graded_by_rank_in_the_typical_pyramid(
     sr.scorecard_basis_note(levels, CARD)
     text = " ".join(notes)
     assert "graded by rank" in text and "level 4 for the top 1%" in text and "GBP" in text
+
+
+def test_consumer_data_can_be_graded_by_rank_even_in_the_scorecards_currency(notes):
+    # Yearly spends of a consumer shop, in CNY: the B2B amounts would put them all on level 1.
+    table = _table([float(v) for v in range(10, 2010, 10)])
+    assert sc.factor_levels(table, CARD, money=money_basis("CNY", "CNY", {}))["last_year_sales"].eq(1).all()
+    by_rank = CARD.model_copy(update={"money_cuts": "percentiles"})
+    levels = sc.factor_levels(table, by_rank, money=money_basis("CNY", "CNY", {}))
+    assert levels["last_year_sales"].value_counts().sort_index().tolist() == [100, 60, 38, 2]
+    assert levels["loyalty"].notna().all() and levels.attrs["cuts"]["loyalty"]["basis"] == "as_set"
+    sr.scorecard_basis_note(levels, by_rank)
+    assert "set to grade money by rank" in notes[0]
 
 
 def test_not_comparable_leaves_the_money_factors_out_and_says_why():

@@ -26,6 +26,7 @@ def _card(**classes) -> Scorecard:
     return Scorecard.model_validate(
         {
             "currency": "CNY",
+            "money_cuts": "amounts",
             "money_fallback": "percentiles",
             "money_percentiles": [0.99, 0.80, 0.50],
             "min_coverage": 0.5,

@@ -26,8 +26,9 @@ def _rows(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
-def _some(values: pd.Series, n: int = 3) -> str:
-    shown = ", ".join(str(v) for v in values.head(n))
+def _some(values: pd.Series, n: int = 3, chars: int = 40) -> str:
+    """A few values as examples, each shortened: a warning is a sentence, not a data dump."""
+    shown = ", ".join(str(v) if len(str(v)) <= chars else str(v)[: chars - 1] + "…" for v in values.head(n))
     return shown + (", …" if len(values) > n else "")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -57,6 +57,14 @@ class Join(Strict):
     read: ReadOptions = ReadOptions()
     #: True: a row whose key finds no row here is excluded with a reason. False: kept, with blanks.
     required: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_as_written(cls, data: Any) -> Any:
+        # YAML 1.1 reads an unquoted `on:` key as the boolean true; `on` is what the writer meant.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _check_on(self) -> Join:

@@ -1015,4 +1015,22 @@ def period_clv(orders: pd.DataFrame, as_of: pd.Timestamp, settings: ClvSettings)
     validation = validations.get(chosen)
     alive_share = max(fit.alive_share, validation.fit.alive_share if validation else 0.0)
     verdict = clv_verdict(validation.errors if validation else None, alive_share, settings.verdict)
-    return PeriodClv(summary, predict_clv(fit, summary, settings), fit, validation, comparison, verdict, notes)
+    predictions = predict_clv(fit, summary, settings)
+    notes += _flat_spend(predictions)
+    return PeriodClv(summary, predictions, fit, validation, comparison, verdict, notes)
+
+
+#: Expected spend varying less than this (coefficient of variation) across customers: the spend model says nothing.
+_FLAT_SPEND_CV = 0.01
+
+
+def _flat_spend(predictions: pd.DataFrame) -> list[str]:
+    """A note when the spend model gives every customer the same spend per purchase (its fit collapsed)."""
+    spend = predictions["expected_spend"].dropna()
+    if len(spend) < 2 or not spend.mean() or spend.std() / abs(spend.mean()) >= _FLAT_SPEND_CV:
+        return []
+    return [
+        f"The spend model finds no difference between customers: each is expected to spend about "
+        f"{spend.mean():,.2f} per purchase. CLV differences here come from the number of purchases alone; the holdout "
+        "check tests purchases, not spend, so read CLV amounts as purchases x an average order."
+    ]

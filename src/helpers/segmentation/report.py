@@ -678,7 +678,7 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
     factors = {f.key: f for f in scorecard.factors}
     # Factors without any value are listed as missing in the factor table.
     money_keys = [k for k, a in applied.items() if a["basis"] != "as_set" and not np.isnan(a["cuts"]).all()]
-    if money is not None and money_keys:
+    if money is not None and money_keys:  # a factor not as set always has a basis (stage 03 passes one)
         said = money.describe("The scorecard's money cut points")
         names = ", ".join(factor_label(factors[k]) for k in money_keys)
         basis = applied[money_keys[0]]["basis"]
@@ -692,6 +692,8 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
             lines.append(f"**Money cut points converted to {money.data_currency}.** {said} {cuts}.")
         elif basis == "percentiles":
             p4, p3, p2 = scorecard.money_percentiles
+            if applied[money_keys[0]].get("chosen"):
+                said = "The scorecard is set to grade money by rank rather than by fixed amounts."
             lines.append(
                 f"**{names} are graded by rank, not by amount.** {said} So each customer is placed "
                 f"among this period's customers: level 4 for the top {1 - p4:.0%}, level 3 for the next "

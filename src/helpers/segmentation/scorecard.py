@@ -152,11 +152,12 @@ def _numeric(column: pd.Series, factor: Factor) -> np.ndarray:
 def _money_cuts(values: np.ndarray, factor: Factor, scorecard: Scorecard, money: MoneyBasis | None) -> dict:
     """The cuts a data factor applies, and on what basis (see :func:`factor_levels`)."""
     cuts = list(factor.cuts or [])
-    if not factor.money or money is None or money.config_currency == money.data_currency:
+    by_rank = factor.money and scorecard.money_cuts == "percentiles"
+    if not by_rank and (not factor.money or money is None or money.config_currency == money.data_currency):
         return {"basis": "as_set", "cuts": cuts}
-    if money.rate is not None:
+    if not by_rank and money is not None and money.rate is not None:
         return {"basis": "converted", "cuts": [money.convert(c) for c in cuts]}
-    if scorecard.money_fallback == "not_comparable":
+    if not by_rank and money is not None and scorecard.money_fallback == "not_comparable":
         why = (
             f"its cut points are amounts in {money.config_currency} and the data are in {money.data_currency}, "
             "with no exchange rate between them"
@@ -165,7 +166,7 @@ def _money_cuts(values: np.ndarray, factor: Factor, scorecard: Scorecard, money:
     known = values[~np.isnan(values)]
     shares = scorecard.money_percentiles if factor.higher_is_better else [1 - p for p in scorecard.money_percentiles]
     cuts = [float(np.quantile(known, p)) if known.size else np.nan for p in shares]
-    return {"basis": "percentiles", "cuts": cuts}
+    return {"basis": "percentiles", "cuts": cuts, "chosen": bool(by_rank)}
 
 
 def factor_levels(

@@ -396,6 +396,7 @@ class ScorecardClasses(Strict):
 
 class Scorecard(Strict):
     currency: str = Field(min_length=3, max_length=3)
+    money_cuts: Literal["amounts", "percentiles"]
     money_fallback: Literal["percentiles", "not_comparable"]
     money_percentiles: list[float] = Field(min_length=3, max_length=3)
     min_coverage: float = Field(ge=0, le=1)
