@@ -165,13 +165,15 @@ def rfm_flags_note(segments: pd.DataFrame) -> None:
     flags = segments["rfm_flags"].fillna("").str.split("; ").explode()
     counts = flags[flags != ""].value_counts()
     if counts.empty:
-        note("No customer matches a flag rule (`segmentation.rfm.flags`).")
+        dropped = [r for r in segments.attrs.get("unavailable", {}) if r.startswith("flag ")]
+        note(
+            "No customer carries a flag; flag rules that test an amount were not applied (see above)."
+            if dropped
+            else "No customer matches a flag rule (such as churn risk)."
+        )
         return
     text = ", ".join(f"**{label}**: {n:,} customers" for label, n in counts.items())
-    note(
-        f"Flags (`segmentation.rfm.flags`): {text}. "
-        "The heat maps show where customers and revenue sit by R and F score."
-    )
+    note(f"Flags: {text}. The heat maps show where customers and revenue sit by R and F score.")
 
 
 # --------------------------------------------------------------------------- other gradings
