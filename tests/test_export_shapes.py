@@ -405,6 +405,15 @@ def test_a_crm_pipeline_loads_with_its_accounts(tmp_path):
     assert leads.loc["D1", "deal_value"] == 1200 and pd.isna(leads.loc["D3", "deal_value"])
     assert leads.loc["D2", "engaged_date"] == pd.Timestamp("2024-10-15") and pd.isna(leads.loc["D3", "closed_date"])
     assert leads.loc["D1", "industry"] == "technolgy" and not leads.loc["D1", "industry_listed"]  # kept as written
+    # A lead without the date that places it is ledgered, not kept undated.
+    no_date = pipeline(tmp_path / "undated")
+    deals = pd.read_csv(tmp_path / "undated" / "sales_pipeline.csv")
+    deals.loc[2, "engage_date"] = None
+    deals.to_csv(tmp_path / "undated" / "sales_pipeline.csv", index=False)
+    undated = clean(tmp_path / "undated", PERIOD, str(no_date)).result
+    assert "D3" not in set(undated.tables["leads"]["lead_id"])
+    ledger = undated.ledger
+    assert ledger.loc[(ledger["table"] == "leads") & (ledger["source_row"] == 4), "reason"].tolist() == ["missing_date"]
     orders = run.result.tables["orders"]
     assert orders["amount"].sum() == 1500  # won deals are the sales; the optional join keeps Nowhere Ltd
     files = _every_file_adds_up(run)
@@ -504,3 +513,14 @@ def test_the_readme_join_with_an_unquoted_on_key_loads():
     assert Join.model_validate(spec).on == "order_id"
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "{files: [orders.csv], on: order_id, name: heads}" in readme
+
+
+def test_a_bad_value_in_a_joined_file_is_shown_where_it_is(tmp_path):
+    mapping = marketplace(tmp_path / "export")
+    heads = pd.read_csv(tmp_path / "export" / "orders.csv")
+    heads.loc[1, "order_status"] = "approved"  # o2's header: row 3 of orders.csv
+    heads.to_csv(tmp_path / "export" / "orders.csv", index=False)
+    with pytest.raises(DataValidationError, match="unknown value") as err:
+        clean(tmp_path / "export", PERIOD, str(mapping))
+    text = str(err.value)
+    assert "file orders.csv" in text and "row 3" in text and "'approved'" in text, text

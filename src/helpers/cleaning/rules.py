@@ -400,7 +400,7 @@ def clean_events(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean payments, tickets, reviews, surveys, interactions and leads.
 
-    Rules in order: unparsable value, a review's order unknown (reviews that
+    Rules in order: unparsable value, no value in a required date, a review's order unknown (reviews that
     name an order but no customer take the order's customer from
     ``order_customers``, order id -> customer id), missing customer id (not for
     leads), test account, unknown customer (when a customer table or orders
@@ -415,6 +415,9 @@ def clean_events(
         from_order = df["order_id"].map(lookup).astype("string")
         reason = _first_reason(reason, own.isna() & df["order_id"].notna() & from_order.isna(), "unknown_order")
         df = df.assign(customer_id=own.fillna(from_order))
+    for name, column in TABLES[table].items():  # a row without the date that places it in time places nowhere
+        if column.kind == "date" and column.required and name in df:
+            reason = _first_reason(reason, df[name].isna(), "missing_date")
     customer = df.get("customer_id")
     if customer is not None and table != "leads":
         reason = _first_reason(reason, customer.isna(), "missing_customer_id")

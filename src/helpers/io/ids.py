@@ -24,7 +24,8 @@ __all__ = ["JOIN_IDS", "normalise_id_values", "normalise_ids"]
 
 #: The ids that join the tables (a customer's orders to its master record, a line to its product's cost).
 JOIN_IDS = ("customer_id", "product_id")
-_MERGED = {"case": "upper", "leading_zeros": "strip", "inner_spaces": "remove"}
+# In this order: spaces go before leading zeros are stripped, or "0 00" would become "00", then "0" on a re-run.
+_MERGED = {"case": "upper", "inner_spaces": "remove", "leading_zeros": "strip"}
 _WORDS = {"case": "case", "leading_zeros": "leading zeros", "inner_spaces": "spaces inside"}
 
 

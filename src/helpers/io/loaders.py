@@ -112,6 +112,8 @@ class Plausible:
 
 
 OTHER_ROW_COLUMNS = ["table", "source_file", "source_row", "reason"]
+#: The columns that say where a row came from (``.<join>``: the joined file's row), not headers of the export.
+_PLACE = re.compile(r"source_(?:file|row)(?:\..+)?")
 
 
 @dataclass
@@ -363,8 +365,15 @@ def load_table(
             file=", ".join(str(f["file"]) for f in file_info if f["table"] == table),
         )
     refused = pd.Series(pd.NA, index=lines.index, dtype="string")
+    origins: dict[str, str] = {}  # header on the lines -> the join that brought it
     for join, rows in joined:
-        refused = _join(lines, refused, join, rows, dataset.mapping, table, other)
+        refused = _join(lines, refused, join, rows, dataset.mapping, table, other, origins)
+    # A bad value in a joined header is shown where it is: the joined file and its row.
+    found_in = {
+        canonical: (lines[f"source_file.{origins[h]}"], lines[f"source_row.{origins[h]}"])
+        for canonical, h in tm.columns.items()
+        if h in origins
+    }
     data = _canonical(lines, tm, mapping, table)
 
     raw_data = data[tm.canonical].copy()  # the values as read, for messages and currency signs
@@ -431,11 +440,12 @@ def load_table(
                 why = number_problem(value, mapping.decimal_mark)
             elif why == "date":
                 why = date_problem(value, mapping.date_formats)
+            files, rows = found_in.get(canonical, (data["source_file"], data["source_row"]))
             raise DataValidationError(
                 f"{table}: {why}; {int(mask.sum())} such row(s)",
-                file=str(data["source_file"].iat[i]),
+                file=str(files.iat[i]),
                 column=tm.source_of(canonical),
-                row=int(data["source_row"].iat[i]),
+                row=int(rows.iat[i]),
                 value=value,
             )
         invalid = invalid.mask(invalid.isna() & bad, canonical)
@@ -525,11 +535,14 @@ def _join(
     mapping: Mapping,
     table: str,
     other: list[pd.DataFrame],
+    origins: dict[str, str],
 ) -> pd.Series:
     """Add the headers of ``rows`` to ``lines`` by key (many lines to one row), in place.
 
     Every row of the joined file is accounted for in ``other`` (``joined`` or ``join_unmatched``);
     returns ``refused`` with ``unmatched_<join>`` on the lines a required join found no row for.
+    The joined row's place is added as ``source_file.<join>`` / ``source_row.<join>``, and
+    ``origins`` maps each header added to the join's name.
     """
     if join.left_key not in lines.columns:
         raise ConfigError(
@@ -556,7 +569,13 @@ def _join(
     for header in [c for c in rows.columns if c not in (join.right_key, "source_file", "source_row")]:
         values = np.full(len(lines), None, dtype=object)
         values[found] = rows[header].to_numpy(dtype=object)[position[found]]
-        lines[header if header not in lines.columns else f"{join.name}.{header}"] = values
+        name = header if header not in lines.columns else f"{join.name}.{header}"
+        lines[name] = values
+        origins[name] = join.name
+    for place in ("source_file", "source_row"):
+        values = np.full(len(lines), None, dtype=object)
+        values[found] = rows[place].to_numpy(dtype=object)[position[found]]
+        lines[f"{place}.{join.name}"] = values
     used = np.zeros(len(rows), dtype=bool)
     used[position[found]] = True
     other.append(
@@ -582,7 +601,7 @@ def _canonical(lines: pd.DataFrame, tm: TableMapping, mapping: Mapping, table: s
     for canonical, value in tm.constants.items():
         out[canonical] = pd.Series([value] * len(lines), index=lines.index, dtype=object)
     derived = evaluate_expressions(
-        lines.drop(columns=["source_file", "source_row"]),
+        lines.drop(columns=[c for c in lines.columns if _PLACE.fullmatch(c)]),
         tm.derive,
         where=f"mapping {mapping.name}, tables.{table}.derive",
         decimal=mapping.decimal_mark,
