@@ -132,8 +132,25 @@ def test_converted_levels_do_not_depend_on_the_currency(values, rate):
 @given(st.lists(st.floats(min_value=-1e6, max_value=1e8, allow_nan=False), min_size=1, max_size=80))
 def test_rank_levels_never_put_a_larger_amount_lower(values):
     levels = sc.factor_levels(_table(values), CARD, money=GBP_NO_RATE)["last_year_sales"].to_numpy(dtype=float)
+    if len(set(values)) < 2:  # no rank to grade by
+        assert np.isnan(levels).all()
+        return
     order = np.argsort(values, kind="stable")
     assert (np.diff(levels[order]) >= 0).all()
+    assert (levels[np.array(values) <= 0] == 1).all()  # nothing spent is never above level 1
+    for v in set(values):  # equal amounts, equal levels
+        assert len(set(levels[np.array(values) == v])) == 1
+
+
+def test_ties_take_the_lower_level_and_one_value_for_all_is_no_rank(notes):
+    mostly_nothing = sc.factor_levels(_table([0.0] * 6 + [10.0, 20.0, 30.0, 40.0]), CARD, money=GBP_NO_RATE)
+    assert mostly_nothing["last_year_sales"].tolist() == [1] * 6 + [2, 2, 3, 3]  # top 1% of 10: nobody
+    same = sc.factor_levels(_table([1000.0] * 10), CARD, money=GBP_NO_RATE)
+    assert same["last_year_sales"].isna().all()
+    assert "every customer has the same value" in same.attrs["missing"]["last_year_sales"]
+    card = CARD.model_copy(update={"money_fallback": "not_comparable"})
+    sr.scorecard_basis_note(sc.factor_levels(_table([5.0, 50.0]), card, money=GBP_NO_RATE), card)
+    assert "are left out of the score" in notes[-1]
 
 
 def test_rfm_rules_with_amounts_are_converted_or_not_applied():

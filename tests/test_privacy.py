@@ -33,6 +33,7 @@ from helpers.io.loaders import load_table, resolve_dataset
         ("ligue 11 98765-4321", "ligue 119****4321"),
         ("(555) 123-4567", "******4567"),
         ("call 020 7946 0958", "call 020****0958"),
+        ("Tel: 11 98765-4321", "Tel: 119****4321"),
     ],
 )
 def test_contact_details_in_text_are_masked(text, masked):
@@ -55,6 +56,9 @@ def test_contact_details_in_text_are_masked(text, masked):
         "Model 3000 x 1200",
         "2024-10-10 10:00:00",
         "qty 1 234 5678",
+        "SKU 100-2000-3000",  # shaped like a national number, but nothing says it is a phone
+        "ISBN 978-3161-4841",
+        "hotel 100 2000 3000",
     ],
 )
 def test_other_text_is_left_as_typed(text):

@@ -384,7 +384,8 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
     # Attributes the data lack stay NA (never "no"): typed so Parquet keeps them as text / dates / flags.
     for col in CUSTOMER_COLUMNS:
         if base[col].isna().all():
-            kind = "datetime64[ns]" if col.endswith("_date") else "boolean" if col == "missing_contact" else "string"
+            flag = col in ("missing_contact", "industry_listed", "region_listed")
+            kind = "datetime64[ns]" if col.endswith("_date") else "boolean" if flag else "string"
             base[col] = base[col].astype(kind)
     return base
 
@@ -400,9 +401,9 @@ def clean_events(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean payments, tickets, reviews, surveys, interactions and leads.
 
-    Rules in order: unparsable value, no value in a required date, a review's order unknown (reviews that
+    Rules in order: unparsable value, a review's order unknown (reviews that
     name an order but no customer take the order's customer from
-    ``order_customers``, order id -> customer id), missing customer id (not for
+    ``order_customers``, order id -> customer id), no value in a required date, missing customer id (not for
     leads), test account, unknown customer (when a customer table or orders
     define who is known; not for leads, whose customer id is filled only once
     won), repeated id (the last record is kept) or exact duplicate row.

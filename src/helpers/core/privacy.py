@@ -38,9 +38,15 @@ _PHONES = [
     r"(?:(?:\+|00)?86" + _SEP + r")?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}",
     # Chinese landline: (0xx) or 0xx-, 7-8 digits, optional extension
     r"(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})" + _SEP + r"\d{3,4}" + _SEP + r"\d{4}(?:\s*(?:-|转|ext\.?)\s*\d{1,6})?",
-    # other national formats, area code then two groups, separated: 11 98765-4321, (555) 123-4567, 020 7946 0958
-    r"(?:\(\d{2,4}\)|\d{2,4})[\s\-.]\d{3,5}[\s\-.]\d{4}",
+    # other national formats with the area code in brackets: (555) 123-4567, (11) 98765-4321
+    r"\(\d{2,4}\)[\s\-.]?\d{3,5}[\s\-.]\d{4}",
 ]
+# Other national formats without brackets look like part or invoice numbers (100-2000-3000), so they are
+# masked only after a word that says a phone follows: "call 020 7946 0958", "ligue 11 98765-4321".
+_CUE = r"(?:tel|tél|phone|call|fone|ligue|mobile|mob|cel|cell|whatsapp|fax|telefone|telefono|teléfono)"
+_CUED = re.compile(
+    rf"(?<![A-Za-z])(?P<cue>{_CUE}\.?:?\s*)(?P<number>\d{{2,4}}[\s\-.]\d{{3,5}}[\s\-.]\d{{4}})(?!\d)", re.I
+)
 # Not inside a Latin word or a longer number ("SO202301000003"); right after Chinese text is fine ("电话13912345678").
 _PATTERN = re.compile(rf"(?P<email>{_EMAIL})|(?<![A-Za-z0-9_+])(?P<phone>{'|'.join(_PHONES)})(?!\d)", re.IGNORECASE)
 
@@ -78,6 +84,7 @@ def _masked(match: re.Match[str]) -> str:
 
 def mask_personal_data(text: str) -> str:
     """``text`` with every phone number and e-mail address in it masked."""
+    text = _CUED.sub(lambda m: m.group("cue") + mask_phone(m.group("number")), text)
     return _PATTERN.sub(_masked, text)
 
 

@@ -679,16 +679,24 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
     applied = levels.attrs.get("cuts", {})
     factors = {f.key: f for f in scorecard.factors}
     # Factors without any value are listed as missing in the factor table.
-    money_keys = [k for k, a in applied.items() if a["basis"] != "as_set" and not np.isnan(a["cuts"]).all()]
+    money_keys = [
+        k
+        for k, a in applied.items()
+        if a["basis"] == "not_comparable" or (a["basis"] != "as_set" and any(c is not None for c in a["cuts"]))
+    ]
     if money is not None and money_keys:  # a factor not as set always has a basis (stage 03 passes one)
         said = money.describe("The scorecard's money cut points")
         names = ", ".join(factor_label(factors[k]) for k in money_keys)
         basis = applied[money_keys[0]]["basis"]
         cuts = "; ".join(
-            f"{factor_label(factors[k])}: level 4 from {_amount(c[0], money.data_currency)}, 3 from "
-            f"{_amount(c[1], money.data_currency)}, 2 from {_amount(c[2], money.data_currency)}"
+            f"{factor_label(factors[k])}: "
+            + ", ".join(
+                f"level {level} from {_amount(c, money.data_currency)} ({int((levels[k] == level).sum()):,} customers)"
+                for level, c in zip((4, 3, 2), applied[k]["cuts"])
+                if c is not None
+            )
             for k in money_keys
-            if len(c := applied[k]["cuts"]) == 3
+            if applied[k]["cuts"]
         )
         if basis == "converted":
             lines.append(f"**Money cut points converted to {money.data_currency}.** {said} {cuts}.")
@@ -699,7 +707,8 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
             lines.append(
                 f"**{names} are graded by rank, not by amount.** {said} So each customer is placed "
                 f"among this period's customers: level 4 for the top {1 - p4:.0%}, level 3 for the next "
-                f"{p4 - p3:.0%}, level 2 for the next {p3 - p2:.0%}, level 1 for the rest"
+                f"{p4 - p3:.0%}, level 2 for the next {p3 - p2:.0%}, level 1 for the rest; customers with the "
+                "same value share the lower level, and nothing spent is level 1"
                 + (f" — this period: {cuts}." if cuts else ".")
             )
         else:

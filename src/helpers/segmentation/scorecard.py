@@ -163,10 +163,35 @@ def _money_cuts(values: np.ndarray, factor: Factor, scorecard: Scorecard, money:
             "with no exchange rate between them"
         )
         return {"basis": "not_comparable", "cuts": [], "why": why}
-    known = values[~np.isnan(values)]
-    shares = scorecard.money_percentiles if factor.higher_is_better else [1 - p for p in scorecard.money_percentiles]
-    cuts = [float(np.quantile(known, p)) if known.size else np.nan for p in shares]
-    return {"basis": "percentiles", "cuts": cuts, "chosen": bool(by_rank)}
+    return {"basis": "percentiles", "cuts": [], "chosen": bool(by_rank)}
+
+
+def _rank_levels(values: np.ndarray, factor: Factor, percentiles: list[float]) -> tuple[np.ndarray, list]:
+    """Levels by rank among the customers with a value, and the lowest value reaching levels 4, 3 and 2.
+
+    A customer's place is the share of customers strictly worse (so tied customers share the lower
+    level); level 4 from the first of ``percentiles``, 3 from the second, 2 from the third. Nothing
+    (zero or less) is never above level 1. With fewer than two distinct values there is no rank: NaN.
+    """
+    v = values if factor.higher_is_better else -values
+    known = ~np.isnan(v)
+    levels = np.full(len(v), np.nan)
+    if np.unique(v[known]).size < 2:
+        return levels, []
+    below = (pd.Series(v[known]).rank(method="min").to_numpy() - 1) / known.sum()
+    p4, p3, p2 = percentiles
+    graded = np.select([below >= p4, below >= p3, below >= p2], [4.0, 3.0, 2.0], default=1.0)
+    if factor.money:
+        graded = np.where(v[known] <= 0, 1.0, graded)
+    levels[known] = graded
+    reached = values[known]
+    cuts = [
+        (float(reached[graded >= k].min()) if factor.higher_is_better else float(reached[graded >= k].max()))
+        if (graded >= k).any()
+        else None
+        for k in (4, 3, 2)
+    ]
+    return levels, cuts
 
 
 def factor_levels(
@@ -235,6 +260,16 @@ def factor_levels(
                 if applied[factor.key]["basis"] == "not_comparable":
                     values = np.full(len(table), np.nan)
                     missing[factor.key] = applied[factor.key]["why"]
+                elif applied[factor.key]["basis"] == "percentiles":
+                    values, applied[factor.key]["cuts"] = _rank_levels(raw, factor, scorecard.money_percentiles)
+                    if np.isnan(values).all():
+                        known = raw[~np.isnan(raw)]
+                        reason = (
+                            "every customer has the same value, so there is no rank to grade by"
+                            if known.size
+                            else unavailable.get(factor.column, "no customer has a value")
+                        )
+                        missing[factor.key] = f"{signal_label(factor.column)}: {reason}"
                 else:
                     values = _data_levels(raw, factor, applied[factor.key]["cuts"])
                     if np.isnan(values).all():
