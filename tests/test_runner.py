@@ -349,3 +349,25 @@ def test_data_warnings_reach_the_console_the_manifest_and_the_report(tmp_path, s
     assert any(w.startswith(said) for w in manifest["stages"]["01_data_cleaning"]["warnings"])
     page = (ProjectPaths(root).folder("reports", PERIOD) / "01_data_cleaning.html").read_text(encoding="utf-8")
     assert "Data warnings (1)" in page and said in page
+
+
+def test_what_the_kernel_process_prints_outside_a_cell_stays_off_the_console(tmp_path, capfd):
+    """ipykernel's own shutdown tracebacks (no log level silences them) never reach the user's terminal."""
+    import nbformat
+
+    from helpers.pipeline.runner import _execute
+
+    kernel = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": kernel})
+    nb.cells = [
+        nbformat.v4.new_code_cell("period = ''", metadata={"tags": ["parameters"]}),
+        # Written straight to the process's stderr when the kernel exits, as pyzmq's shutdown traceback is.
+        nbformat.v4.new_code_cell(
+            "import atexit, os\natexit.register(lambda: os.write(2, b'Traceback (kernel exit)\\n'))"
+        ),
+    ]
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(nb, source)
+    assert _execute(source, tmp_path / "out.ipynb", {"period": "x"}, tmp_path) is None
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out

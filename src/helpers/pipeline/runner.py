@@ -17,6 +17,7 @@ import dataclasses
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -66,6 +67,25 @@ VERSIONED_PACKAGES = (
 # when the client interrupts it on shutdown) would print between our progress lines. A notebook's warnings and
 # errors are unaffected: they reach its outputs, and a kernel that dies is reported by Papermill.
 _QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel process writes nothing to our terminal.
+
+    Whatever the kernel process itself prints outside a cell — ipykernel's and pyzmq's own tracebacks while it
+    shuts down ("Socket operation on non-socket"), which no log level silences — would otherwise appear in the
+    user's console as a traceback after a clean error message. A cell's output is captured by the kernel and
+    reaches the notebook either way.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
+
+    return QuietKernelManager
 
 
 class NeedsEarlierStage(GradingError):
@@ -198,6 +218,7 @@ def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd:
             kernel_name="python3",
             progress_bar=False,
             extra_arguments=_QUIET_KERNEL,
+            kernel_manager_class=_quiet_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         # Our own errors are written for the user; any other is a defect, and its type helps whoever fixes it.
