@@ -226,6 +226,7 @@ def test_reviews_with_only_an_order_number_feed_satisfaction(tmp_path):
         parse_period(PERIOD),
         reviews=t["reviews"],
         lookback_days=365,
+        churn_horizon_days=90,
         csat_satisfied_min=4,
         nps_promoter_min=9,
         nps_detractor_max=6,

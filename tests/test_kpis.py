@@ -17,7 +17,11 @@ from helpers.shared import concentration, known_customers
 
 PERIOD = parse_period("2024-03")  # previous period: 2024-02
 #: The shipped look-back and satisfaction settings: what the tests' calls use unless they say otherwise.
-DEFAULTS = {"lookback_days": SETTINGS.analysis.lookback_days, **SETTINGS.indicators.satisfaction()}
+DEFAULTS = {
+    "lookback_days": SETTINGS.analysis.lookback_days,
+    "churn_horizon_days": SETTINGS.analysis.churn_horizon_days,
+    **SETTINGS.indicators.satisfaction(),
+}
 
 
 def period_kpis(orders: pd.DataFrame, period, **kwargs) -> pd.Series:
@@ -92,7 +96,11 @@ def test_period_kpis_by_hand(orders, extra):
     # Window 2 Apr 2023 - 31 Mar 2024: A has O1, O2; B O3; C O4; D O5, O6 -> 2 of 4 repeat.
     assert k["repurchase_rate"] == pytest.approx(0.5)
     assert k["retention_rate"] == pytest.approx(0.5)  # Feb active A, B; A is back
-    assert k["churn_rate"] == pytest.approx(0.5)
+    # At risk 90 days before 31 Mar (a purchase in the year up to 1 Jan): D only; D bought again on 28 Mar.
+    assert k["churn_rate"] == pytest.approx(0.0)
+    assert period_kpis(orders, PERIOD, churn_horizon_days=60)["churn_rate"] == pytest.approx(0.0)  # D still
+    # With a 30-day horizon the cut-off is 1 Mar: A, B, D bought in the year before; B did not come back.
+    assert period_kpis(orders, PERIOD, churn_horizon_days=30)["churn_rate"] == pytest.approx(1 / 3)
     assert k["nps"] == pytest.approx(25.0)  # Mar answers 10, 9, 8, 2: (2 - 1) / 4 x 100
     assert k["nps_responses"] == 4
     assert k["csat"] == pytest.approx(2 / 3)  # rated 5, 4, 2 in Mar

@@ -1,6 +1,6 @@
 """Adding a stage is adding a declaration, a notebook and a helper: nothing else to wire.
 
-In a temporary copy of the project, a throwaway stage 04 (customers per band of
+In a temporary copy of the project, a throwaway stage 09 (customers per band of
 net spend, read from stage 02's indicators) is added as a sub-package with a
 ``stage.py`` and a helper module, a notebook and its settings section. The
 runner finds it, runs the earlier stages it needs (01 and 02, not 03), passes its
@@ -28,7 +28,7 @@ from helpers.sample_data import generate
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 DECLARATION = '''
-"""Stage 04 (a test's throwaway): customers per band of net spend."""
+"""Stage 09 (a test's throwaway): customers per band of net spend."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,7 +61,7 @@ def compute(inputs, ctx):
 
 
 STAGE = Stage(
-    number=4, name="spend_bands", title_zh="消费分档", title_en="Spend bands",
+    number=9, name="spend_bands", title_zh="消费分档", title_en="Spend bands",
     question="How many customers spend how much?",
     inputs=("indicators",),
     outputs=(Output("spend_bands", "spend_bands.parquet", "customers per band of net spend", row="band"),),
@@ -90,7 +90,7 @@ def spend_bands(indicators: pd.DataFrame, edges: list[float], name: str) -> pd.D
 PARAMETERS = 'period = "2025Q4"\ndata = ""\nmapping = ""\nproject_root = ".."\nrun_id = ""\nband_name = "band"'
 CALL = (
     "from helpers.pipeline import open_stage\n"
-    'stage = open_stage("04", period=period, data=data, mapping=mapping, project_root=project_root, '
+    'stage = open_stage("09", period=period, data=data, mapping=mapping, project_root=project_root, '
     "run_id=run_id, band_name=band_name)\n"
     "run = stage.run()\n"
     "run.bands"
@@ -104,16 +104,16 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     package = root / "src" / "helpers" / "spend_bands"
     package.mkdir()
-    (package / "__init__.py").write_text('"""Stage 04: spend bands."""\n', encoding="utf-8")
+    (package / "__init__.py").write_text('"""Stage 09: spend bands."""\n', encoding="utf-8")
     (package / "stage.py").write_text(textwrap.dedent(DECLARATION), encoding="utf-8")
     (package / "bands.py").write_text(textwrap.dedent(HELPER), encoding="utf-8")
     notebook = new_notebook(
         cells=[new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}), new_code_cell(CALL)],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     )
-    nbformat.write(notebook, root / "notebooks" / "04_spend_bands.ipynb")
+    nbformat.write(notebook, root / "notebooks" / "09_spend_bands.ipynb")
     with open(root / "config" / "settings.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\n# Stage 04 - spend bands (a test's throwaway stage).\nspend_bands:\n  edges: [0, 1000, 100000]\n")
+        fh.write("\n# Stage 09 - spend bands (a test's throwaway stage).\nspend_bands:\n  edges: [0, 1000, 100000]\n")
     generate(root / "data" / "raw" / "sample", n_customers=80, seed=3)
     return root
 
@@ -129,7 +129,7 @@ def grading(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_new_stage_is_discovered_and_offers_its_parameter(project):
     done = grading(project, "run", "--help")
     assert done.returncode == 0, done.stderr
-    assert "--band-name BAND_NAME" in done.stdout and "stage 04: what a band is called" in done.stdout
+    assert "--band-name BAND_NAME" in done.stdout and "stage 09: what a band is called" in done.stdout
 
 
 def test_the_runner_resolves_its_inputs_and_writes_its_declared_output(project):
@@ -141,7 +141,7 @@ def test_the_runner_resolves_its_inputs_and_writes_its_declared_output(project):
         "--data",
         "data/raw/sample",
         "--stages",
-        "04",
+        "09",
         "--band-name",
         "spend band",
         "--root",
@@ -152,7 +152,7 @@ def test_the_runner_resolves_its_inputs_and_writes_its_declared_output(project):
     assert [line.split(" ... ")[0] for line in lines[:3]] == [
         "[1/3] 01_data_cleaning",
         "[2/3] 02_indicators",
-        "[3/3] 04_spend_bands",
+        "[3/3] 09_spend_bands",
     ]  # 03 is not needed
     processed = project / "data" / "processed" / "2025Q4"
     bands = pd.read_parquet(processed / "spend_bands.parquet")
@@ -160,11 +160,11 @@ def test_the_runner_resolves_its_inputs_and_writes_its_declared_output(project):
     assert list(bands.columns) == ["spend band", "customers"]
     assert bands["customers"].sum() == (indicators["monetary"] >= 0).sum()
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    entry = manifest["stages"]["04_spend_bands"]
+    entry = manifest["stages"]["09_spend_bands"]
     assert entry["inputs"]["indicators"] == manifest["stages"]["02_indicators"]["outputs"]["indicators"]["sha256"]
     assert entry["parameters"] == {"band_name": "spend band"}
-    assert (project / "reports" / "2025Q4" / "04_spend_bands.html").is_file()
-    assert "04 Spend bands (消费分档)" in (project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert (project / "reports" / "2025Q4" / "09_spend_bands.html").is_file()
+    assert "09 Spend bands (消费分档)" in (project / "reports" / "index.html").read_text(encoding="utf-8")
 
 
 def test_its_settings_section_makes_it_out_of_date(project):
@@ -173,5 +173,5 @@ def test_its_settings_section_makes_it_out_of_date(project):
         settings.read_text(encoding="utf-8").replace("edges: [0, 1000, 100000]", "edges: [0, 500]"), encoding="utf-8"
     )
     done = grading(project, "status", "--period", "2025Q4", "--data", "data/raw/sample", "--root", str(project))
-    assert "04_spend_bands       out of date: its settings changed (spend_bands)" in done.stdout
+    assert "09_spend_bands       out of date: its settings changed (spend_bands)" in done.stdout
     assert "02_indicators        up to date" in done.stdout

@@ -9,6 +9,7 @@ checks that the report shows exactly that table.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,24 @@ def test_a_wrong_reconciliation_fails_the_notebook_test(small_project):
     assert "raw rows (tampered)" in expected["text/plain"]
     done = nbval(prepared("01_data_cleaning.ipynb", small_project, expected))
     assert done.returncode != 0 and "raw rows (tampered)" in done.stdout
+
+
+def test_stage_04_scores_churn_or_says_why_not(small_project):
+    processed = small_project / "data/processed" / PERIOD
+    if not (processed / "grading.parquet").exists():
+        for name in ("01_data_cleaning.ipynb", "02_indicators.ipynb", "03_rfm_segmentation.ipynb"):
+            nbval(prepared(name, small_project))
+    done = nbval(prepared("04_churn_model.ipynb", small_project))
+    assert done.returncode == 0, done.stdout[-4000:]
+    churn = pd.read_parquet(processed / "churn.parquet")
+    metrics = json.loads((processed / "churn_metrics.json").read_text(encoding="utf-8"))
+    assert churn["customer_id"].is_unique and churn["action"].notna().all()
+    assert metrics["status"] in {"ok", "failed", "no_model"}
+    # Probabilities only from a model that passed its own check; otherwise none, and the reason is given.
+    assert (
+        churn["churn_probability"].notna().all()
+        if metrics["status"] == "ok"
+        else churn["churn_probability"].isna().all()
+    )
+    assert metrics["status"] == "ok" or metrics["reason"]
+    assert (small_project / "reports" / PERIOD / f"churn_risk_list_{PERIOD}.xlsx").is_file()

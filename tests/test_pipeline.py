@@ -39,7 +39,7 @@ SRC = ROOT / "src" / "helpers"
 # --------------------------------------------------------------------------- the declarations
 def test_stages_are_found_in_order_with_their_notebooks():
     stages = registry.stages()
-    assert [s.key for s in stages] == ["01_data_cleaning", "02_indicators", "03_rfm_segmentation"]
+    assert [s.key for s in stages] == ["01_data_cleaning", "02_indicators", "03_rfm_segmentation", "04_churn_model"]
     for s in stages:
         assert (ROOT / "notebooks" / s.notebook).is_file()
     assert registry.stage("3") is registry.stage("03_rfm_segmentation") is registry.stage("rfm_segmentation")
@@ -142,7 +142,14 @@ def test_every_default_stands_in_the_yaml_only():
 
 
 def test_settings_have_one_section_per_stage_plus_the_shared_ones():
-    assert list(settings_model().model_fields) == ["analysis", "reports", "cleaning", "indicators", "segmentation"]
+    assert list(settings_model().model_fields) == [
+        "analysis",
+        "reports",
+        "cleaning",
+        "indicators",
+        "segmentation",
+        "churn",
+    ]
     assert SETTINGS.segmentation.rfm.cut == "median" and SETTINGS.indicators.trend_periods == 12
 
 
@@ -359,18 +366,24 @@ def _imports(module: str) -> set[str]:
 
 
 def test_the_layers_depend_downward_only():
-    """core ← io ← reporting/pipeline ← stages; a stage never imports another stage."""
+    """core ← io ← reporting/pipeline ← stages; a stage may use an earlier stage's helpers (stage 04 computes
+    stage 02's indicators as of its cut-offs), never a later stage's, and never another stage's declaration."""
+    numbers = {s.key.split("_", 1)[0]: s for s in registry.stages()}
+    order = {s.compute.__module__.split(".")[1]: s.number for s in numbers.values()}
     stage_packages = {m.split(".")[1] for m in _modules() if m.endswith(".stage")}
     for module in _modules():
         parts = module.split(".")
-        imported = {m.split(".")[1] for m in _imports(module) if m.count(".")} - {parts[1]}
+        imports = _imports(module)
+        imported = {m.split(".")[1] for m in imports if m.count(".")} - {parts[1]}
         if parts[1] == "core":
             assert not imported - {"core"}, f"{module} imports {imported}"
         if parts[1] == "io":
             assert not imported - {"core"}, f"{module} imports {imported}"
         if parts[1] in stage_packages:
-            others = imported & stage_packages
-            assert not others, f"{module} imports another stage: {others}"
+            later = {o for o in imported & stage_packages if order[o] > order[parts[1]]}
+            assert not later, f"{module} imports a later stage: {later}"
+            declarations = {m for m in imports if m.endswith(".stage") and m.split(".")[1] != parts[1]}
+            assert not declarations, f"{module} imports another stage's declaration: {declarations}"
         if parts[1] in ("pipeline", "reporting", "shared"):
             assert not imported & stage_packages, f"{module} imports a stage: {imported & stage_packages}"
 

@@ -46,6 +46,9 @@ class AnalysisSettings(Strict):
     """The ``analysis`` section: what every stage that looks at customers shares."""
 
     lookback_days: int = Field(gt=0, description="look-back window of the customer indicators, in days")
+    churn_horizon_days: int = Field(
+        ge=7, le=730, description="churned = no order within this many days after a date (label and KPI)"
+    )
 
 
 class ReportSettings(Strict):

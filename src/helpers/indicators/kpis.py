@@ -63,7 +63,11 @@ KPI_DESCRIPTIONS: dict[str, str] = {
         "Retention rate (留存率): share of the previous period's active customers who are active again "
         "this period; empty when the previous period is before the data start or had no active customers."
     ),
-    "churn_rate": "Churn rate (流失率): 1 − retention rate — share of last period's active customers not back.",
+    "churn_rate": (
+        "Churn rate (流失率): among the customers who bought in the look-back window up to one churn horizon "
+        "(by default 90 days) before the as-of date, the share who placed no order in that horizon — the "
+        "definition stage 04's churn model learns; empty when the data do not reach back that far."
+    ),
     "nps": (
         "Net Promoter Score (净推荐值): % promoters (answer 9–10) minus % detractors (0–6) among the "
         "period's survey answers, from −100 to 100; empty without answers."
@@ -209,6 +213,7 @@ def _kpi_row(
     leads: pd.DataFrame | None,
     reviews: pd.DataFrame | None,
     lookback_days: int,
+    churn_horizon_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
     nps_detractor_max: int,
@@ -236,6 +241,16 @@ def _kpi_row(
         prev_sale = _in(lines.date, previous.start, previous.end_exclusive) & lines.is_sale
         prev_active = np.unique(lines.customer[prev_sale])
         retention = _share(int(np.isin(prev_active, active).sum()), prev_active.size)
+    # Churn as stage 04 labels it: customers who bought in the look-back window up to the cut-off (H days
+    # before the as-of date) and then placed no order in the H days up to the as-of date.
+    churn = np.nan
+    cut = end - pd.Timedelta(days=churn_horizon_days)
+    if not pd.isna(lines.data_start) and cut > lines.data_start:
+        at_risk = np.unique(
+            lines.customer[_in(lines.date, cut - pd.Timedelta(days=lookback_days), cut) & lines.is_sale]
+        )
+        came_back = np.unique(lines.customer[_in(lines.date, cut, end) & lines.is_sale])
+        churn = _share(int((~np.isin(at_risk, came_back)).sum()), at_risk.size)
 
     row: dict[str, object] = {
         "period": period.label,
@@ -248,7 +263,7 @@ def _kpi_row(
         "avg_order_value": _share(revenue, n_orders),
         "repurchase_rate": _share(int((window_orders >= 2).sum()), window_orders.size),
         "retention_rate": retention,
-        "churn_rate": 1.0 - retention,
+        "churn_rate": churn,
         "nps": np.nan,
         "nps_responses": pd.NA,
         "csat": np.nan,
@@ -295,6 +310,7 @@ def period_kpis(
     leads: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
     lookback_days: int,
+    churn_horizon_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
     nps_detractor_max: int,
@@ -311,6 +327,8 @@ def period_kpis(
         Clean tables, or None when the data have none: their KPIs are then NA.
     lookback_days
         Window for the repurchase rate, ending with the as-of date.
+    churn_horizon_days
+        The churn horizon H: the churn rate is that of the customers at risk H days before the as-of date.
     csat_satisfied_min
         Lowest 1–5 ticket rating that counts as satisfied.
     nps_promoter_min, nps_detractor_max
@@ -336,6 +354,7 @@ def period_kpis(
         leads=leads,
         reviews=reviews,
         lookback_days=lookback_days,
+        churn_horizon_days=churn_horizon_days,
         csat_satisfied_min=csat_satisfied_min,
         nps_promoter_min=nps_promoter_min,
         nps_detractor_max=nps_detractor_max,
@@ -353,6 +372,7 @@ def kpi_trend(
     leads: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
     lookback_days: int,
+    churn_horizon_days: int,
     csat_satisfied_min: int,
     nps_promoter_min: int,
     nps_detractor_max: int,
@@ -362,7 +382,7 @@ def kpi_trend(
 
     Parameters
     ----------
-    orders, period, customers, tickets, surveys, leads, reviews, lookback_days
+    orders, period, customers, tickets, surveys, leads, reviews, lookback_days, churn_horizon_days
         As in :func:`period_kpis`.
     csat_satisfied_min, nps_promoter_min, nps_detractor_max
         As in :func:`period_kpis`.
@@ -395,6 +415,7 @@ def kpi_trend(
             leads=leads,
             reviews=reviews,
             lookback_days=lookback_days,
+            churn_horizon_days=churn_horizon_days,
             csat_satisfied_min=csat_satisfied_min,
             nps_promoter_min=nps_promoter_min,
             nps_detractor_max=nps_detractor_max,

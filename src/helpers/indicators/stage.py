@@ -81,6 +81,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> IndicatorRun:
         leads=tables["leads"],
         reviews=tables["reviews"],
         lookback_days=lookback,
+        churn_horizon_days=ctx.analysis.churn_horizon_days,
         n_periods=settings.trend_periods,
         **settings.satisfaction(),
     )

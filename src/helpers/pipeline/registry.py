@@ -90,13 +90,19 @@ def _check(declared: list[Stage]) -> None:
     if repeated:
         raise ConfigError(f"two stages declare the same parameter: {', '.join(repeated)}")
     written: dict[str, Stage] = {}
+    earlier_sections: set[str] = set()
     for s in declared:
         for needed in s.table_inputs:
             if needed not in written:
                 raise ConfigError(f"stage {s.key} reads {needed!r}, which no earlier stage declares as an output")
         for shared in s.shared_sections:
-            if shared not in SHARED_SECTIONS:
-                raise ConfigError(f"stage {s.key}: unknown shared settings section {shared!r}")
+            # A later stage may read an earlier stage's section (the same thresholds, one place).
+            if shared not in SHARED_SECTIONS and shared not in earlier_sections:
+                raise ConfigError(
+                    f"stage {s.key}: unknown shared settings section {shared!r} (a shared section or an earlier "
+                    "stage's own)"
+                )
+        earlier_sections.add(s.config_section)
         for output in s.outputs:
             if output.name in written:
                 raise ConfigError(f"output {output.name!r} is declared by {written[output.name].key} and {s.key}")

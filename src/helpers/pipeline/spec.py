@@ -127,7 +127,7 @@ class Stage:
     compute
         The computation (see the module docstring).
     shared_sections
-        Other sections of ``settings.yaml`` it reads (``analysis``).
+        Other sections of ``settings.yaml`` it reads: ``analysis``, or an earlier stage's own section.
     config_files
         Other files of ``config/`` it reads (e.g. ``scorecard.yaml``).
     params

@@ -69,6 +69,7 @@ __all__ = [
     "fallback_value",
     "fit_clv",
     "horizon_units",
+    "p_alive_as_of",
     "period_clv",
     "PeriodClv",
     "predict_clv",
@@ -1034,3 +1035,24 @@ def _flat_spend(predictions: pd.DataFrame) -> list[str]:
         f"{spend.mean():,.2f} per purchase. CLV differences here come from the number of purchases alone; the holdout "
         "check tests purchases, not spend, so read CLV amounts as purchases x an average order."
     ]
+
+
+def p_alive_as_of(orders: pd.DataFrame, cutoff: pd.Timestamp, settings: ClvSettings, model: str) -> pd.Series:
+    """P(alive) of every customer as of ``cutoff``, from ``model`` fitted on the sale lines up to that day only.
+
+    Stage 04's baseline: the purchase model's own idea of who has left, checked against who then bought.
+
+    Raises
+    ------
+    GradingError
+        Too few repeat buyers up to the cut-off to fit the model.
+    """
+    cutoff = pd.Timestamp(cutoff).normalize()
+    dates = orders["order_date"]
+    keep = orders["line_type"].eq("sale").to_numpy(dtype=bool) & (dates < cutoff + pd.Timedelta(days=1)).to_numpy()
+    summary = clv_summary(
+        orders.loc[keep, ["customer_id", "order_date", "amount"]], observation_end=cutoff, time_unit=settings.time_unit
+    )
+    _require_repeaters(summary, settings)
+    fit = fit_clv(summary, settings, model, spend=False)
+    return predict_clv(fit, summary, settings)["p_alive"]

@@ -1,0 +1,116 @@
+"""Why a customer is at risk, in words: the features that raise their churn probability most, with their values.
+
+The contributions come from the chosen model itself (:meth:`contributions` of each model in
+:mod:`helpers.churn.models`); only those that raise the risk are reasons. Each is phrased from the customer's own
+values with the templates of the label registry (namespace ``churn_reason``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from helpers.churn.features import FEATURES
+from helpers.core.labels import LABELS
+
+__all__ = ["reason_text", "top_reasons"]
+
+#: Features that are a reason only when there is something: a complaint, a return, a late payment.
+_PROBLEMS = frozenset(
+    {"tickets", "complaints", "complaints_recent", "returns_share", "avg_days_late", "overdue_amount"}
+)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:,.1f}"
+
+
+def reason_text(feature: str, row: pd.Series, *, currency: str, trend_months: int, complaints_days: int) -> str:
+    """The phrase for one feature of one customer (``row``: the customer's features); empty when the value is no
+    reason a person would accept (a rising trend, fewer complaints, an unknown value), so the next one is shown."""
+    value = row.get(feature)
+    kind = FEATURES[feature].kind
+    if kind == "category":
+        return LABELS.format("churn_reason", "category", feature=LABELS.text("churn_feature", feature), value=value)
+    if feature in ("orders_trend", "spend_trend", "interactions_trend"):
+        word = feature.removesuffix("_trend")
+        recent, before = float(row[f"{word}_recent"]), float(row[f"{word}_before"])
+        if not (before > 0 and recent < before):
+            return ""  # a steady or rising trend is no reason to leave, whatever weight a model gives it
+        values = {"months": trend_months, "change": f"{(before - recent) / before:.0%}"}
+        if word == "orders":
+            values |= {"recent": _number(recent), "before": _number(before)}
+        return LABELS.format("churn_reason", f"{word}_down", **values)
+    if feature == "complaints_trend":
+        recent = float(row.get("complaints_recent", np.nan))
+        before = math.expm1(math.log1p(recent) - float(value)) if not math.isnan(recent) else np.nan
+        if not recent > round(before):
+            return ""  # fewer complaints than before is no reason to leave
+        return LABELS.format(
+            "churn_reason", feature, recent=_number(recent), before=_number(round(before)), days=complaints_days
+        )
+    if feature in _PROBLEMS and not value > 0:
+        return ""  # no complaint, no return, nothing late: no reason to leave
+    if feature == "overdue_ratio" and not pd.isna(value):
+        return LABELS.format(
+            "churn_reason", feature, value=_number(row["recency_days"]), gap=_number(row["avg_gap_days"])
+        )
+    if pd.isna(value):
+        # Unknown is a reason only where its absence says something: no second purchase yet.
+        return LABELS.text("churn_reason", "one_order") if feature in ("avg_gap_days", "overdue_ratio") else ""
+    if kind == "money":
+        shown = f"{value:,.0f} {currency}"
+    elif kind == "ratio" and feature != "overdue_ratio":
+        shown = f"{value:.0%}"
+    else:
+        shown = _number(float(value))
+    return LABELS.format("churn_reason", feature, value=shown, months=trend_months, days=complaints_days)
+
+
+def top_reasons(
+    contributions: pd.DataFrame,
+    features: pd.DataFrame,
+    k: int,
+    *,
+    currency: str,
+    trend_months: int,
+    complaints_days: int,
+) -> pd.DataFrame:
+    """The ``k`` strongest risk-raising reasons of each customer.
+
+    Parameters
+    ----------
+    contributions
+        Feature -> contribution per customer (same index as ``features``); positive raises the risk.
+    features
+        The customers' feature values.
+    k
+        How many reasons at most.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index as ``features``; ``reasons`` (the phrases joined by "; ", empty when nothing raises the risk) and
+        ``first`` (the feature behind the strongest reason, NA when none).
+    """
+    texts_of, first_of = {}, {}
+    for cid, contrib in contributions.iterrows():
+        raising = contrib[contrib > 1e-9].sort_values(ascending=False, kind="stable").index
+        row = features.loc[cid]
+        texts: list[str] = []
+        for f in raising:
+            text = reason_text(f, row, currency=currency, trend_months=trend_months, complaints_days=complaints_days)
+            if text:
+                first_of.setdefault(cid, f)
+                texts.append(text)
+            if len(texts) == k:
+                break
+        texts_of[cid] = "; ".join(texts)
+    return pd.DataFrame(
+        {
+            "reasons": pd.Series(texts_of, dtype="string").reindex(features.index).fillna(""),
+            "first": pd.Series(first_of, dtype="string").reindex(features.index),
+        }
+    )

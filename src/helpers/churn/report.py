@@ -1,0 +1,532 @@
+"""What stage 04 shows and writes: the findings first, the out-of-time check, the reasons, the rules, the files.
+
+Notebook helpers display tables and notes; :func:`churn_metrics` is ``churn_metrics.json`` and
+:func:`risk_workbook` the account managers' Excel risk list. Words come from the label registry.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from helpers.churn.features import FEATURES
+from helpers.churn.rules import RULES, rule_summary
+from helpers.churn.settings import RISK_BANDS
+from helpers.core.labels import LABELS
+from helpers.core.periods import parse_period
+from helpers.io.excel import Sheet, Workbook
+from helpers.reporting.display import Table, literal, note
+
+if TYPE_CHECKING:
+    from helpers.churn.stage import ChurnRun
+
+__all__ = [
+    "bands_table",
+    "calibration_table",
+    "choice_note",
+    "churn_metrics",
+    "coefficients_table",
+    "display_all",
+    "comparison_table",
+    "features_table",
+    "findings_note",
+    "horizon_note",
+    "meaning_note",
+    "meaning_table",
+    "risk_list_table",
+    "risk_workbook",
+    "rules_table",
+    "tree_rules_note",
+]
+
+_METRICS = [
+    "rows",
+    "churn_rate",
+    "auc",
+    "pr_auc",
+    "brier",
+    "lift_top_decile",
+    "capture_top_decile",
+    "precision",
+    "recall",
+    "flagged",
+]
+
+
+def _m(key: str) -> str:
+    return LABELS.text("churn_metric", key)
+
+
+def _model(name: str) -> str:
+    return LABELS.text("churn_model", name)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return f"{pd.Timestamp(value):%Y-%m-%d}"
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def churn_metrics(run: ChurnRun) -> dict[str, Any]:
+    """``churn_metrics.json``: the check of every model and baseline, the choice, the calibration, the windows."""
+    fit, w = run.fit, run.windows
+    models = {name: row.to_dict() for name, row in fit.comparison.iterrows()} if len(fit.comparison) else {}
+    record = {
+        "status": fit.status,
+        "reason": fit.reason,
+        "horizon_days": run.horizon_days,
+        "windows": {
+            "test_cutoff": w.test,
+            "test_outcome": [w.test + pd.Timedelta(days=1), w.score],
+            "training_cutoffs": list(w.validation_train),
+            "scoring_model_cutoffs": list(w.final_train),
+            "dropped_cutoffs": list(w.dropped),
+            "scored_as_of": w.score,
+        },
+        "sizes": fit.sizes,
+        "features": fit.features,
+        "models": models,
+        "chosen": fit.chosen,
+        "why": fit.why,
+        "calibration": {"method": fit.calibration_method, **fit.after_metrics},
+        "threshold": run.settings.risk_bands.high,
+        "horizon_fit": run.horizon,
+        "baseline_note": run.baseline_note,
+    }
+    return _clean(record)
+
+
+# --------------------------------------------------------------------------- findings
+def _pct(x: float) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
+
+
+def findings_note(run: ChurnRun) -> None:
+    """The findings, first: who is at risk, can the model be trusted, what the rules say, what to do."""
+    fit, table, currency = run.fit, run.table, run.currency
+    high = table.loc[table["risk_band"].eq("high")]
+    lines = []
+    if fit.ok:
+        c = fit.comparison.loc[fit.chosen]
+        a = fit.after_metrics
+        lines.append(
+            f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
+            f"{run.settings.risk_bands.high:.0%} or more of placing no order in the next {run.horizon_days} days. "
+            f"They spent {high['monetary'].sum():,.0f} {currency} in the last year "
+            f"({_share(high['monetary'].sum(), table['monetary'].sum())} of the spend of the customers scored)."
+        )
+        lines.append(
+            f"- **The model can be used.** {_model(fit.chosen).capitalize()} was checked on the customers of "
+            f"{run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known: it ranks a customer who "
+            f"left above one who stayed {c['auc']:.0%} of the time (AUC {c['auc']:.2f}), and its top 10 % held "
+            f"{_pct(c['capture_top_decile'])} of those who left ({c['lift_top_decile']:.1f} times the average)."
+            + _recency_compare(fit)
+        )
+        if a.get("flagged"):
+            lines.append(
+                f"- **Its probabilities mean what they say:** of the test customers it put at "
+                f"{run.settings.risk_bands.high:.0%} or more after calibration, {_pct(a['precision'])} did leave "
+                f"({a['flagged']:,} customers; they were {_pct(a['recall'])} of all who left)."
+            )
+        first = run.first_reason.reindex(high["customer_id"]).dropna()
+        if len(first):
+            top = first.value_counts().index[0]
+            example = high.loc[high["customer_id"].isin(first.index[first.eq(top)]), "reasons"].iloc[0]
+            lines.append(
+                f"- **Their strongest reason, most often:** {LABELS.text('churn_feature', top)} "
+                f"({int(first.eq(top).sum()):,} of {len(high):,}); for example *{literal(example.split('; ')[0])}*."
+            )
+    else:
+        lines.append(
+            f"- **No churn probabilities this period:** {literal(fit.reason)}. The early-warning rules "
+            "below alone say whom to call."
+        )
+    fired = run.hits["customer_id"].nunique()
+    if fired:
+        per_rule = run.hits.groupby("rule")["customer_id"].nunique()
+        parts = ", ".join(f"{LABELS.text('churn_rule', r)} {per_rule[r]:,}" for r in RULES if r in per_rule)
+        lines.append(f"- **{fired:,} customers set off an early-warning rule** ({parts}).")
+    lines.append(
+        f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel file "
+        "gives each account manager with the reasons and the rules that fired."
+    )
+    note("\n".join(lines))
+
+
+def _share(part: float, whole: float) -> str:
+    return _pct(part / whole) if whole else "n/a"
+
+
+def _recency_compare(fit) -> str:
+    comparison = fit.comparison
+    if fit.chosen == "recency" or "recency" not in comparison.index or pd.isna(comparison.loc["recency", "auc"]):
+        return ""
+    return f" Days since the last order alone reach AUC {comparison.loc['recency', 'auc']:.2f}."
+
+
+def horizon_note(run: ChurnRun) -> None:
+    """What churn means here, and why the horizon fits the data's rhythm of purchases."""
+    h, days = run.horizon, run.horizon_days
+    text = (
+        f"**Churned (流失) means: no order in the {days} days after a date.** The model learns it from the "
+        f"customers who bought in the year before each cut-off and what they did in the {days} days after."
+    )
+    if h["gaps"]:
+        text += (
+            f"\n\nBetween two purchases of the same customer, half the gaps are {h['median']:,.0f} days or shorter, "
+            f"three quarters {h['p75']:,.0f} days, nine in ten {h['p90']:,.0f} days; {_pct(h['within_horizon'])} "
+            f"of the returning purchases come within {days} days. "
+            + (
+                "So a customer silent for longer than the horizon is usually not coming back: the horizon fits."
+                if h["within_horizon"] >= 0.75
+                else "Many customers return after longer silences than the horizon, so some customers called "
+                "churned would have come back: a longer horizon (analysis settings) would suit these data better."
+            )
+        )
+    else:
+        text += "\n\nNo customer bought twice, so the data cannot say how long customers usually take to return."
+    note(text)
+
+
+# --------------------------------------------------------------------------- the check
+def comparison_table(run: ChurnRun) -> Table | None:
+    """Every model and baseline on the test cut-off, the chosen one marked."""
+    c = run.fit.comparison
+    if c.empty:
+        return None
+    frame = pd.DataFrame({_m("model"): [_model(n) for n in c.index]})
+    for key in ["auc", "pr_auc", "brier", "lift_top_decile", "capture_top_decile", "precision", "recall", "flagged"]:
+        values = c[key] if key in c else pd.Series(np.nan, index=c.index)
+        frame[_m(key)] = (
+            values.astype(float) * (100 if key in ("capture_top_decile", "precision", "recall") else 1)
+        ).to_numpy()
+    frame[_m("chosen")] = ["✓" if n == run.fit.chosen else "" for n in c.index]
+    return Table(
+        frame,
+        decimals=[_m("auc"), _m("pr_auc"), _m("brier"), _m("lift_top_decile")],
+        pct=[_m("capture_top_decile"), _m("precision"), _m("recall")],
+        ints=[_m("flagged")],
+        caption=LABELS.text("caption", "churn_models"),
+        uid="churn_models",
+    )
+
+
+def choice_note(run: ChurnRun) -> None:
+    """Which model scores and why; or why none does."""
+    fit, w = run.fit, run.windows
+    train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
+    text = (
+        f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the year up to {w.test:%Y-%m-%d}, of whom "
+        f"{fit.sizes['test']['churners']:,} placed no order in the {run.horizon_days} days after. The models "
+        f"learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
+    )
+    if fit.chosen:
+        text += f"\n\n**Chosen: {_model(fit.chosen)}** — {literal(fit.why)}."
+    if not fit.ok:
+        text += f"\n\n**No model is used this period:** {literal(fit.reason)}."
+    elif fit.chosen:
+        a = fit.after_metrics
+        text += (
+            f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
+            f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}. Calibrated "
+            f"({fit.calibration_method}), its Brier score on the test customers is {a['brier']:.3f}."
+        )
+    if run.baseline_note:
+        text += f"\n\n{literal(run.baseline_note)}."
+    note(text)
+
+
+def coefficients_table(run: ChurnRun) -> Table | None:
+    """The logistic regression's odds ratios per standard deviation of each feature (scoring model if chosen)."""
+    model = _fitted(run, "logistic")
+    if model is None or model.coefficients is None:
+        return None
+    c = model.coefficients
+    feature = [
+        LABELS.text("churn_feature", f) + (_missing_word(col) if col.endswith(":missing") else _level(col))
+        for f, col in zip(c["feature"], c["column"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            _m("feature"): feature,
+            _m("odds_ratio"): c["odds_ratio"],
+            _m("ci_low"): c["ci_low"],
+            _m("ci_high"): c["ci_high"],
+            _m("p_value"): c["p_value"],
+        }
+    )
+    return Table(
+        frame,
+        decimals=[_m("odds_ratio"), _m("ci_low"), _m("ci_high"), _m("p_value")],
+        caption=LABELS.text("caption", "churn_coefficients"),
+        uid="churn_coefficients",
+    )
+
+
+def _missing_word(column: str) -> str:
+    return " (no value)"
+
+
+def _level(column: str) -> str:
+    return f" = {column.split('=', 1)[1]}" if "=" in column else ""
+
+
+def _fitted(run: ChurnRun, name: str):
+    """The scoring model when it is ``name``, else the model of that kind checked out of time."""
+    if run.fit.chosen == name and run.fit.model is not None:
+        return run.fit.model
+    return run.fit.fitted.get(name)
+
+
+def tree_rules_note(run: ChurnRun, limit: int = 8) -> None:
+    """The decision tree's leaves as plain rules, riskiest first."""
+    model = _fitted(run, "tree")
+    if model is None:
+        return
+    rules = model.rules().head(limit)
+    lines = []
+    for _, leaf in rules.iterrows():
+        conditions = " and ".join(_condition(c) for c in leaf["conditions"]) or "every customer"
+        lines.append(f"- If {conditions}: **{leaf['churn_share']:.0%} left** ({leaf['rows']:,} training rows).")
+    note(
+        "**The decision tree's rules** (depth at most "
+        f"{run.settings.model.tree_max_depth}; the riskiest first):\n\n" + "\n".join(lines)
+    )
+
+
+def _condition(condition: tuple) -> str:
+    column, op, threshold, with_missing = condition
+    if "=" in column:
+        feature, level = column.split("=", 1)
+        text = f"{LABELS.text('churn_feature', feature)} {'is not' if op == '<=' else 'is'} {literal(level)}"
+    else:
+        shown = f"{threshold:,.2f}" if FEATURES[column].kind in ("trend", "ratio", "score") else f"{threshold:,.0f}"
+        text = f"{LABELS.text('churn_feature', column)} {'≤' if op == '<=' else '>'} {shown}"
+    return text + (" (or unknown)" if with_missing and column in FEATURES else "")
+
+
+def calibration_table(run: ChurnRun) -> Table | None:
+    """Mean predicted vs observed churn in ten equal groups of the test customers, before and after calibration."""
+    before, after = run.fit.before, run.fit.after
+    if before.empty:
+        return None
+    frame = pd.DataFrame(
+        {
+            _m("bin"): before["bin"],
+            _m("rows"): before["rows"],
+            f"{_m('predicted')} ({LABELS.text('chart', 'calibration_before')})": before["predicted"] * 100,
+            f"{_m('predicted')} ({LABELS.text('chart', 'calibration_after')})": after["predicted"].to_numpy() * 100,
+            _m("observed"): before["observed"] * 100,
+        }
+    )
+    return Table(
+        frame,
+        ints=[_m("bin"), _m("rows")],
+        pct=list(frame.columns[2:]),
+        caption=LABELS.text("caption", "churn_calibration"),
+        uid="churn_calibration",
+    )
+
+
+def features_table(run: ChurnRun) -> Table:
+    """The features the models may use, where each comes from, and whether it was used this period."""
+    present = list(run.today.columns)
+    frame = pd.DataFrame(
+        {
+            _m("feature"): [LABELS.text("churn_feature", f) for f in present],
+            _m("source"): [
+                LABELS.text("table", s) if LABELS.has("table", s) else s for s in (FEATURES[f].source for f in present)
+            ],
+            _m("used"): ["✓" if f in run.fit.features else "—" for f in present],
+        }
+    )
+    return Table(frame, caption=LABELS.text("caption", "churn_features"), uid="churn_features")
+
+
+# --------------------------------------------------------------------------- today's customers
+def bands_table(run: ChurnRun) -> Table:
+    """Customers and last year's spend per risk band."""
+    t = run.table
+    bands = [b for b in (*RISK_BANDS, "not_scored") if b in set(t["risk_band"])]
+    grouped = t.groupby("risk_band")
+    frame = pd.DataFrame(
+        {
+            _m("band"): [LABELS.text("risk_band", b) for b in bands],
+            _m("customers"): [int(grouped.size().get(b, 0)) for b in bands],
+            _m("share"): [100 * grouped.size().get(b, 0) / max(len(t), 1) for b in bands],
+            f"{_m('spend')} ({run.currency})": [float(grouped["monetary"].sum().get(b, 0.0)) for b in bands],
+        }
+    )
+    return Table(
+        frame,
+        ints=[_m("customers")],
+        pct=[_m("share")],
+        money=[frame.columns[3]],
+        caption=LABELS.text("caption", "churn_bands"),
+        uid="churn_bands",
+    )
+
+
+def _list_frame(run: ChurnRun, rows: pd.DataFrame) -> pd.DataFrame:
+    h = LABELS.headers
+    columns = [
+        "customer_id",
+        "customer_name",
+        "owner",
+        "rfm_class",
+        "recency_days",
+        "churn_probability",
+        "risk_band",
+        "reasons",
+        "rule_hits",
+        "action",
+    ]
+    frame = rows[columns].copy()
+    if frame["owner"].isna().all():
+        frame = frame.drop(columns="owner")
+    frame["rfm_class"] = frame["rfm_class"].map(lambda k: LABELS.text("rfm_class", k) if pd.notna(k) else "")
+    frame["risk_band"] = frame["risk_band"].map(lambda k: LABELS.text("risk_band", k))
+    frame["churn_probability"] = frame["churn_probability"] * 100
+    return frame.rename(columns=h(list(frame.columns)))
+
+
+def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
+    """The customers most at risk (or, without a model, those the rules fired for), with reasons and action."""
+    t = run.table
+    rows = t.loc[t["risk_band"].eq("high")] if run.fit.ok else t.loc[t["rule_hits"].ne("")]
+    frame = _list_frame(run, rows.head(limit))
+    h = LABELS.headers(["recency_days", "churn_probability"])
+    caption = LABELS.text("caption", "churn_risk_list")
+    if len(rows) > limit:
+        caption += f" — {limit} of {len(rows):,}; the Excel risk list holds every customer"
+    return Table(frame, ints=[h["recency_days"]], pct=[h["churn_probability"]], caption=caption, uid="churn_list")
+
+
+def rules_table(run: ChurnRun) -> Table:
+    """Customers per early-warning rule this period."""
+    summary = rule_summary(run.hits)
+    frame = pd.DataFrame(
+        {
+            _m("rule"): [LABELS.text("churn_rule", r) for r in summary.index],
+            _m("customers"): summary["customers"].to_numpy(),
+        }
+    )
+    return Table(frame, ints=[_m("customers")], caption=LABELS.text("caption", "churn_rules"), uid="churn_rules")
+
+
+def meaning_table(run: ChurnRun) -> Table | None:
+    """Risk band against stage 03's behaviour state and RFM churn flag, with the median P(alive) of each band."""
+    t = run.table
+    if not run.fit.ok or t["behaviour_state"].isna().all():
+        return None
+    counts = pd.crosstab(t["risk_band"], t["behaviour_state"].fillna("n/a"))
+    counts = counts.reindex([b for b in RISK_BANDS if b in counts.index])
+    frame = counts.rename(
+        columns=lambda k: LABELS.text("behaviour_state", k) if LABELS.has("behaviour_state", k) else k
+    ).reset_index()
+    frame["risk_band"] = frame["risk_band"].map(lambda k: LABELS.text("risk_band", k))
+    p_alive = t.groupby("risk_band")["p_alive"].median().reindex(counts.index)
+    frame[LABELS.text("column", "p_alive") + " (median)"] = p_alive.to_numpy() * 100
+    frame = frame.rename(columns={"risk_band": _m("band")})
+    return Table(
+        frame,
+        ints=list(frame.columns[1:-1]),
+        pct=[frame.columns[-1]],
+        caption=LABELS.text("caption", "churn_meaning"),
+        uid="churn_meaning",
+    )
+
+
+def meaning_note(run: ChurnRun) -> None:
+    """How the probability relates to the behaviour state, the RFM churn-risk flag, P(alive) and the KPI."""
+    note(
+        "**One meaning of churn.** The probability above answers one question: *will this customer place no "
+        f"order in the next {run.horizon_days} days?* The other signals answer nearby ones. The *behaviour "
+        "state* of stage 03 (active / dormant / churned) says how long a customer has been silent — a "
+        "description of the past, not a forecast. The RFM *churn risk* flag marks small, rare, long-silent "
+        "buyers by fixed thresholds. *P(alive)* of the lifetime-value model is the chance a customer has not "
+        "left for good, however long they may take to buy again; it is shown in the check above as a baseline "
+        "on the same customers. The company's KPI churn rate (stage 02) counts, among the customers who bought "
+        f"in the year before a date, the share who then placed no order for {run.horizon_days} days — the same "
+        "definition the model learns."
+    )
+
+
+# --------------------------------------------------------------------------- the workbook
+def risk_workbook(run: ChurnRun) -> Workbook:
+    """The account managers' risk list (流失预警名单): about, every customer by risk, the rule hits, the check."""
+    s = lambda key: LABELS.text("churn_sheet", key)
+    period = parse_period(run.period_label)
+    t = run.table
+    about = {
+        s("report"): s("report_name"),
+        s("period"): f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
+        s("as_of"): f"{period.as_of:%Y-%m-%d}",
+        s("data"): run.data_title,
+        s("horizon"): LABELS.format("churn_sheet", "horizon_text", days=run.horizon_days),
+        s("model_used"): _model(run.fit.chosen) if run.fit.ok else s("no_model") + f" — {run.fit.reason}",
+        s("scored"): f"{len(t):,}",
+        s("high"): f"{int(t['risk_band'].eq('high').sum()):,}",
+    }
+    columns = [c for c in t.columns if not (c == "owner" and t["owner"].isna().all())]
+    risk = t[columns].copy()
+    for column, space in (
+        ("rfm_class", "rfm_class"),
+        ("scorecard_class", "scorecard_class"),
+        ("behaviour_state", "behaviour_state"),
+        ("risk_band", "risk_band"),
+    ):
+        risk[column] = risk[column].map(
+            lambda k, sp=space: LABELS.text(sp, k) if pd.notna(k) and LABELS.has(sp, k) else k
+        )
+    hits = run.hits.assign(rule=run.hits["rule"].map(lambda r: LABELS.text("churn_rule", r)))
+    sheets = [
+        Sheet(
+            s("about"),
+            pd.DataFrame({"item": list(about), "value": list(about.values())}),
+            headers=LABELS.headers(["item", "value"]),
+            width={"value": 100},
+        ),
+        Sheet(
+            s("risk_list"),
+            risk,
+            headers=LABELS.headers(list(risk.columns)),
+            percent=["churn_probability", "p_alive"],
+            formats={"recency_days": "0"},
+        ),
+        Sheet(s("rules"), hits, headers=LABELS.headers(["customer_id", "rule", "seen"])),
+    ]
+    if not run.fit.comparison.empty:
+        c = run.fit.comparison
+        check = pd.DataFrame({_m("model"): [_model(n) for n in c.index]})
+        for key in _METRICS:
+            check[_m(key)] = c[key].to_numpy() if key in c else np.nan
+        check[_m("chosen")] = ["✓" if n == run.fit.chosen else "" for n in c.index]
+        sheets.append(
+            Sheet(
+                s("models"), check, percent=[_m("churn_rate"), _m("capture_top_decile"), _m("precision"), _m("recall")]
+            )
+        )
+    return Workbook(sheets)
+
+
+def display_all(*items: Any) -> None:
+    """Display the tables that exist (a model that was not fitted has none)."""
+    for item in items:
+        if item is not None:
+            display(item)

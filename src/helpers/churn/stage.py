@@ -1,0 +1,336 @@
+"""Stage 04, churn modelling and early warning (流失预警): the declaration and the computation.
+
+Churned = no order within ``analysis.churn_horizon_days`` after a cut-off. The models learn on earlier cut-offs,
+are checked out of time on the latest cut-off whose outcome is known, and the chosen one — calibrated — scores
+the customers who bought in the look-back year up to the as-of date, with the three strongest reasons of each in
+words. The early-warning rules run beside it; when no model can be trusted, they alone steer
+(:mod:`helpers.churn.training` says when).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.churn.features import churn_features
+from helpers.churn.outcome import Windows, at_risk, horizon_fit, purchase_gaps, windows
+from helpers.churn.reasons import top_reasons
+from helpers.churn.report import churn_metrics, risk_workbook
+from helpers.churn.rules import early_warnings
+from helpers.churn.settings import ChurnSettings
+from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn
+from helpers.core.catalog import Output, column_list
+from helpers.core.errors import GradingError
+from helpers.core.labels import LABELS
+from helpers.pipeline.context import StageContext
+from helpers.pipeline.spec import Stage
+from helpers.segmentation.clv import p_alive_as_of, use_compile_cache
+from helpers.shared import ReadsCleanedData
+
+__all__ = ["CHURN_COLUMNS", "ChurnRun", "STAGE", "compute"]
+
+#: Columns of the churn table, in order.
+CHURN_COLUMNS = [
+    "customer_id",
+    "customer_name",
+    "owner",
+    "contact_name_masked",
+    "contact_phone_masked",
+    "contact_email_masked",
+    "rfm_class",
+    "scorecard_class",
+    "behaviour_state",
+    "last_order_date",
+    "recency_days",
+    "monetary",
+    "p_alive",
+    "churn_probability",
+    "risk_band",
+    "reasons",
+    "rule_hits",
+    "action",
+]
+_TABLES = ("orders", "customers", "tickets", "reviews", "surveys", "interactions", "payments")
+
+
+@dataclass
+class ChurnRun(ReadsCleanedData):
+    """Everything stage 04 computed, for its outputs and its report.
+
+    Attributes
+    ----------
+    table
+        One row per scored customer (:data:`CHURN_COLUMNS`), riskiest first.
+    fit
+        The out-of-time check, the choice, the calibration and the scoring model.
+    windows, horizon_days, horizon
+        The cut-offs; the horizon H; how H compares with the gaps between purchases (:func:`horizon_fit`).
+    test
+        The test cut-off's rows (features, outcome).
+    today
+        Today's features of the scored customers.
+    first_reason
+        The feature behind each scored customer's strongest reason (NA without a model or a reason).
+    hits
+        Every early-warning rule hit (customer, rule, what was seen).
+    baseline_note
+        Why the P(alive) baseline is missing, when it is.
+    seconds
+        Time spent on the feature rows, the P(alive) baseline, the models and scoring (for the benchmark).
+    """
+
+    table: pd.DataFrame
+    fit: ChurnFit
+    windows: Windows
+    horizon_days: int
+    horizon: dict[str, float]
+    test: Rows
+    today: pd.DataFrame
+    first_reason: pd.Series
+    hits: pd.DataFrame
+    baseline_note: str
+    settings: ChurnSettings
+    inputs: Mapping[str, Any]
+    period_label: str
+    seconds: dict[str, float]
+
+    @property
+    def warnings(self) -> list[str]:
+        """A model that cannot be used, in one plain sentence (the report says it first)."""
+        if self.fit.ok:
+            return []
+        return [f"No churn probabilities this period: {self.fit.reason}. The early-warning rules alone steer."]
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "churn": self.table,
+            "churn_metrics": churn_metrics(self),
+            "churn_risk_list": risk_workbook(self),
+        }
+
+
+def _band(probability: pd.Series, settings: ChurnSettings) -> pd.Series:
+    bands = settings.risk_bands
+    band = np.select(
+        [probability >= bands.high, probability >= bands.medium, probability.notna()],
+        ["high", "medium", "low"],
+        default="not_scored",
+    )
+    return pd.Series(band, index=probability.index, dtype="string")
+
+
+def risk_bands(probability: pd.Series, settings: ChurnSettings) -> pd.Series:
+    """The band of each probability: ``high`` (≥ the high threshold), ``medium``, ``low``, or ``not_scored`` (NaN)."""
+    return _band(pd.to_numeric(probability, errors="coerce"), settings)
+
+
+def _owners(leads: pd.DataFrame | None, customers: pd.Index) -> pd.Series:
+    """Each customer's owner: the sales owner of their latest lead that names them, when the data have one."""
+    if leads is None or "owner" not in leads or "customer_id" not in leads:
+        return pd.Series(pd.NA, index=customers, dtype="string")
+    named = leads.loc[leads["customer_id"].notna() & leads["owner"].notna()].sort_values("created_date", kind="stable")
+    owner = named.groupby(named["customer_id"].astype(str))["owner"].last()
+    return owner.reindex(customers.astype(str)).set_axis(customers).astype("string")
+
+
+def _p_alive_baseline(orders: pd.DataFrame, cutoff: pd.Timestamp, ctx: StageContext, clv: Mapping | None):
+    """1 − P(alive) at the test cut-off, from stage 03's chosen purchase model refitted there; or why not."""
+    settings = ctx.settings.segmentation.clv  # type: ignore[attr-defined]
+    use_compile_cache(ctx.paths.root, settings.compile_cache)  # before PyMC is imported: reuse compiled models
+    model = (clv or {}).get("model") or settings.candidates[0]
+    if model not in settings.candidates:
+        model = settings.candidates[0]
+    try:
+        return 1.0 - p_alive_as_of(orders, cutoff, settings, model), ""
+    except GradingError as exc:
+        return None, f"P(alive) could not be refitted at the test cut-off ({exc})"
+
+
+def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
+    """Label, check out of time, calibrate and score churn; run the early-warning rules.
+
+    Parameters
+    ----------
+    inputs
+        Stage 01's tables (``orders``, ``customers``, ``cleaning`` and the optional ``tickets``, ``reviews``,
+        ``surveys``, ``interactions``, ``payments``, ``leads``); stage 03's ``grading`` and ``clv``.
+    ctx
+        The stage context (``analysis``: look-back and churn horizon; ``indicators``: the satisfaction
+        thresholds; ``segmentation``: the CLV model for the P(alive) baseline; ``churn``).
+    """
+    settings: ChurnSettings = ctx.section
+    horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
+    tables = {name: inputs.get(name) for name in _TABLES}
+    orders = tables["orders"]
+    as_of = ctx.period.as_of
+    featurize = partial(
+        churn_features,
+        tables,
+        like=ctx.period,
+        lookback_days=lookback,
+        trend_months=settings.trend_months,
+        complaints_window_days=settings.early_warning.complaints_window_days or horizon,
+        satisfaction=ctx.settings.indicators.satisfaction(),  # type: ignore[attr-defined]
+    )
+    data_start = orders["order_date"].min() if len(orders) else None
+    w = windows(as_of, horizon, settings.model.training_windows, data_start)
+    rows = partial(cutoff_rows, lambda c, ids: featurize(c, ids), orders, horizon_days=horizon, lookback_days=lookback)
+    clock = time.perf_counter()
+    test, validation_train, final_train = rows([w.test]), rows(w.validation_train), rows(w.final_train)
+    seconds = {"features": time.perf_counter() - clock}
+
+    clock = time.perf_counter()
+    baselines, baseline_note = {}, ""
+    if len(test) and test.label.any() and (~test.label).any():
+        churn_score, baseline_note = _p_alive_baseline(orders, w.test, ctx, inputs.get("clv"))
+        if churn_score is not None:
+            churn_score.index = churn_score.index.astype(str)
+            baselines["p_alive"] = churn_score
+    seconds["p_alive_baseline"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    fit = fit_churn(
+        test, validation_train, final_train, settings.model, threshold=settings.risk_bands.high, baselines=baselines
+    )
+    seconds["models"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+
+    scored = at_risk(orders, as_of, lookback)
+    today = featurize(as_of, scored)
+    probability = pd.Series(np.nan, index=scored, dtype=float)
+    reasons = pd.DataFrame({"reasons": "", "first": pd.NA}, index=scored).astype("string")
+    if fit.ok and len(scored):
+        probability[:] = fit.probability(today)
+        contributions = fit.model.contributions(today[fit.features])
+        reasons = top_reasons(
+            contributions,
+            today,
+            settings.top_reasons,
+            currency=str(inputs["cleaning"]["reporting_currency"]),
+            trend_months=settings.trend_months,
+            complaints_days=settings.early_warning.complaints_window_days or horizon,
+        )
+    hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
+    table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
+    seconds["scoring"] = time.perf_counter() - clock
+    return ChurnRun(
+        table=table,
+        fit=fit,
+        windows=w,
+        horizon_days=horizon,
+        horizon=horizon_fit(purchase_gaps(orders, as_of), horizon),
+        test=test,
+        today=today,
+        first_reason=reasons["first"].set_axis(scored.astype(str)),
+        hits=hits,
+        baseline_note=baseline_note,
+        settings=settings,
+        inputs=inputs,
+        period_label=ctx.period.label,
+        seconds=seconds,
+    )
+
+
+def _churn_table(
+    scored: pd.Index,
+    today: pd.DataFrame,
+    probability: pd.Series,
+    reasons: pd.Series,
+    hits: pd.DataFrame,
+    inputs: Mapping[str, Any],
+    settings: ChurnSettings,
+) -> pd.DataFrame:
+    """One row per scored customer: who, their classes, the probability, band, reasons, rules and action."""
+    ids = scored.astype(str)
+    table = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    customers = inputs["customers"].assign(customer_id=lambda d: d["customer_id"].astype(str))
+    customers = customers.drop_duplicates("customer_id").set_index("customer_id")
+    for column in ("customer_name", "contact_name_masked", "contact_phone_masked", "contact_email_masked"):
+        table[column] = customers[column].reindex(ids).astype("string") if column in customers else pd.NA
+    table["owner"] = _owners(inputs.get("leads"), scored).to_numpy()
+    grading = inputs["grading"].assign(customer_id=lambda d: d["customer_id"].astype(str)).set_index("customer_id")
+    for column in ("rfm_class", "scorecard_class", "behaviour_state", "p_alive"):
+        table[column] = grading[column].reindex(ids).to_numpy() if column in grading else pd.NA
+    table["last_order_date"] = customers["last_order_date"].reindex(ids).to_numpy()
+    table["recency_days"] = today["recency_days"].to_numpy()
+    table["monetary"] = today["monetary"].to_numpy()
+    table["churn_probability"] = probability.to_numpy()
+    table["risk_band"] = risk_bands(table["churn_probability"], settings)
+    table["reasons"] = reasons.to_numpy()
+    seen = hits.assign(text=lambda d: d["rule"].map(lambda r: LABELS.text("churn_rule", r)) + ": " + d["seen"])
+    table["rule_hits"] = seen.groupby("customer_id")["text"].agg("; ".join).reindex(ids).fillna("").astype("string")
+    band = table["risk_band"]
+    # Without a model the rules alone steer: a customer a rule fired for gets the "watch" action.
+    fallback = np.where(table["rule_hits"].ne(""), "medium", "low")
+    table["action"] = np.where(band.eq("not_scored"), fallback, band)
+    table["action"] = table["action"].map(settings.actions).astype("string")
+    table["_hits"] = table["rule_hits"].str.count(";") + table["rule_hits"].ne("").astype(int)
+    table = table.sort_values(
+        ["churn_probability", "_hits", "recency_days"],
+        ascending=[False, False, False],
+        na_position="last",
+        kind="stable",
+    )
+    return table.drop(columns="_hits").reset_index()[CHURN_COLUMNS]
+
+
+STAGE = Stage(
+    number=4,
+    name="churn_model",
+    title_zh="流失预警",
+    title_en="Churn modelling and early warning",
+    question="Who is likely to stop buying in the next months, why, and what should the account manager do?",
+    inputs=(
+        "orders",
+        "customers",
+        "cleaning",
+        "tickets",
+        "reviews",
+        "surveys",
+        "interactions",
+        "payments",
+        "leads",
+        "grading",
+        "clv",
+    ),
+    outputs=(
+        Output(
+            "churn",
+            "churn.parquet",
+            "the churn probability, risk band, reasons, early-warning hits and action of every customer at risk",
+            row="customer with a purchase in the look-back window up to the as-of date, riskiest first",
+            columns=column_list(CHURN_COLUMNS)
+            + ". `churn_probability` (0–1, calibrated) is NaN when no validated model could score (then "
+            "`risk_band` is `not_scored` and the rules alone set `action`); `risk_band` is `high`/`medium`/`low`; "
+            "`reasons`: the strongest risk-raising features in words, `; `-separated; `rule_hits`: each "
+            "early-warning rule that fired and what was seen; `owner`: the sales owner of the customer's latest "
+            "lead, NA when the data have none",
+        ),
+        Output(
+            "churn_metrics",
+            "churn_metrics.json",
+            "the out-of-time check of every model and baseline, the chosen model and the calibration",
+            columns="`status` (`ok`, `failed`, `no_model`), `reason`, `horizon_days`, `windows` (the test cut-off, "
+            "the training cut-offs, the outcome window), `sizes`, `features`, `models` (per model and baseline: "
+            "`auc`, `pr_auc`, `brier`, `lift_top_decile`, `capture_top_decile`, `precision`, `recall`, "
+            "`flagged`, `rows`, `churn_rate`, `kind`, `fitted`, `note`), `chosen`, `why`, `calibration` "
+            "(`method`, metrics after calibration), `threshold`, `horizon_fit` (purchase gaps vs the horizon)",
+        ),
+        Output(
+            "churn_risk_list",
+            "churn_risk_list_{period}.xlsx",
+            "the risk list for account managers (流失预警名单): customers by risk, reasons, rules and actions",
+            place="reports",
+        ),
+    ),
+    config_section="churn",
+    settings=ChurnSettings,
+    shared_sections=("analysis", "indicators", "segmentation"),
+    compute=compute,
+)

@@ -1,0 +1,359 @@
+"""Out-of-time validation, choice and calibration of the churn model.
+
+The procedure (:func:`fit_churn`):
+
+1. Rows of a cut-off = customers at risk there (a purchase in the look-back window), their features as of the
+   cut-off and whether they bought in the horizon after it. The **test** rows are those of ``as_of − H``; the
+   model under test learns from the cut-offs before it (``as_of − 2H`` …), so every label it sees ends before the
+   test's features begin to be unknown — validation "out of time", as the model will be used.
+2. Every candidate (recency alone, logistic regression, the tree, gradient boosting) and the P(alive) baseline is
+   scored on the same test rows: AUC, PR-AUC, Brier score, lift and capture of the top decile, and what a 0.7
+   threshold flags.
+3. The chosen model is the best of logistic regression and the tree, unless gradient boosting beats it by more
+   than ``prefer_simple_within`` or recency alone beats them all; it must reach ``min_auc`` out of time, or it
+   failed its own check and gives no probabilities.
+4. Its probabilities are calibrated on cross-validated predictions of its training rows (folds keep a
+   customer's rows together), and the calibration is checked on the test rows, before and after.
+5. The scoring model is the chosen one refitted on the latest cut-offs (``as_of − H`` …) with its own
+   calibration; it scores today's customers with features as of the as-of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.churn.features import available_features
+from helpers.churn.models import MODEL_NAMES, Calibrator, make_model
+from helpers.churn.outcome import at_risk, churn_outcome
+
+__all__ = ["ChurnFit", "Rows", "cutoff_rows", "evaluate", "fit_churn", "reliability"]
+
+
+@dataclass
+class Rows:
+    """Stacked rows of one or more cut-offs: features, label, and whose row at which cut-off."""
+
+    features: pd.DataFrame
+    label: pd.Series
+    customer: pd.Series
+    cutoff: pd.Series
+
+    @property
+    def churners(self) -> int:
+        return int(self.label.sum())
+
+    @property
+    def stayers(self) -> int:
+        return int((~self.label).sum())
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+def cutoff_rows(
+    featurize: Callable[[pd.Timestamp, pd.Index], pd.DataFrame],
+    orders: pd.DataFrame,
+    cutoffs: Sequence[pd.Timestamp],
+    *,
+    horizon_days: int,
+    lookback_days: int,
+) -> Rows:
+    """The rows of ``cutoffs``: customers at risk at each, their features then and the outcome after."""
+    parts = []
+    for cutoff in cutoffs:
+        customers = at_risk(orders, cutoff, lookback_days)
+        feats = featurize(cutoff, customers)
+        label = churn_outcome(orders, cutoff, horizon_days, customers)
+        parts.append((feats, label, cutoff))
+    if not parts:
+        empty = pd.DataFrame()
+        return Rows(empty, pd.Series(dtype=bool), pd.Series(dtype=str), pd.Series(dtype="datetime64[ns]"))
+    features = pd.concat([p[0] for p in parts], ignore_index=True)
+    label = pd.concat([p[1] for p in parts], ignore_index=True).astype(bool)
+    customer = pd.concat([p[1].index.to_series() for p in parts], ignore_index=True).astype(str)
+    cutoff = pd.Series(np.concatenate([[p[2]] * len(p[1]) for p in parts]), dtype="datetime64[ns]")
+    return Rows(features, label, customer, cutoff)
+
+
+def evaluate(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
+    """How well scores ``p`` predict churn ``y`` (1 = churned).
+
+    Returns
+    -------
+    dict
+        ``rows``, ``churn_rate``, ``auc``, ``pr_auc`` (average precision), ``brier`` (NaN when ``p`` is not a
+        probability), ``lift_top_decile`` (churn rate of the top 10 % by score / overall rate),
+        ``capture_top_decile`` (share of the churners in that top 10 %), and at ``threshold``: ``flagged``,
+        ``precision``, ``recall``.
+    """
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    base = float(y.mean()) if y.size else np.nan
+    out: dict[str, float] = {"rows": int(y.size), "churn_rate": base}
+    if y.size == 0 or y.min() == y.max():
+        return (
+            out
+            | dict.fromkeys(
+                ["auc", "pr_auc", "brier", "lift_top_decile", "capture_top_decile", "precision", "recall"], np.nan
+            )
+            | {"flagged": 0}
+        )
+    out["auc"] = float(roc_auc_score(y, p))
+    out["pr_auc"] = float(average_precision_score(y, p))
+    out["brier"] = float(brier_score_loss(y, p)) if (p.min() >= 0 and p.max() <= 1) else np.nan
+    # The top decile by score, ties broken by order (stable), so it is exactly ceil(10 %) of the rows.
+    top = np.argsort(-p, kind="stable")[: max(1, int(np.ceil(0.1 * y.size)))]
+    out["lift_top_decile"] = float(y[top].mean() / base)
+    out["capture_top_decile"] = float(y[top].sum() / y.sum())
+    flagged = p >= threshold
+    out["flagged"] = int(flagged.sum())
+    out["precision"] = float(y[flagged].mean()) if flagged.any() else np.nan
+    out["recall"] = float(y[flagged].sum() / y.sum())
+    return out
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10, *, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The calibration table: rows in bins of equal size by predicted probability, mean predicted vs observed.
+
+    ``order`` ranks the rows into bins instead of ``p`` (the raw score, so that the tables before and after
+    calibration hold the same customers in each bin).
+    """
+    frame = pd.DataFrame({"y": np.asarray(y, dtype=float), "p": np.asarray(p, dtype=float)})
+    if frame.empty:
+        return pd.DataFrame(columns=["bin", "rows", "predicted", "observed"])
+    ranks = pd.Series(frame["p"] if order is None else np.asarray(order, dtype=float)).rank(method="first")
+    frame["bin"] = np.ceil(ranks / len(frame) * min(bins, len(frame))).astype(int)
+    table = frame.groupby("bin").agg(rows=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
+    return table.reset_index()
+
+
+@dataclass
+class ChurnFit:
+    """What the out-of-time check found and the model that scores today's customers.
+
+    Attributes
+    ----------
+    status
+        ``ok`` (a validated, calibrated model scores), ``failed`` (the chosen model missed ``min_auc`` out of
+        time: no probabilities), ``no_model`` (the data cannot support one: too few rows or outcomes).
+    reason
+        Why, in one plain sentence, when the status is not ``ok``.
+    features
+        The features used (they vary in the training rows).
+    comparison
+        One row per model and baseline (index: name): the metrics of :func:`evaluate` on the test rows,
+        ``kind`` (``model`` / ``baseline``), ``fitted`` and ``note``.
+    chosen, why
+        The chosen model's name and the reason for the choice.
+    calibration_method, before, after
+        The calibration map and the reliability tables of the chosen model on the test rows.
+    after_metrics
+        The chosen model's metrics on the test rows after calibration.
+    model, calibrator
+        The scoring model (refitted on the latest cut-offs) and its calibration map.
+    fitted
+        Each candidate as fitted for the out-of-time check (name -> model).
+    sizes
+        Rows, churners and cut-offs of the training and test rows.
+    """
+
+    status: str
+    reason: str = ""
+    features: list[str] = field(default_factory=list)
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    chosen: str | None = None
+    why: str = ""
+    calibration_method: str = ""
+    before: pd.DataFrame = field(default_factory=pd.DataFrame)
+    after: pd.DataFrame = field(default_factory=pd.DataFrame)
+    after_metrics: dict[str, float] = field(default_factory=dict)
+    model: Any = None
+    calibrator: Calibrator | None = None
+    fitted: dict[str, Any] = field(default_factory=dict)
+    sizes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def probability(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated churn probabilities of ``features`` (rows as :func:`helpers.churn.features.churn_features`).
+
+        Kept within [1 %, 99 %]: the calibration map may reach 0 or 1 at its ends, and no model knows a
+        customer's next months for certain.
+        """
+        return np.clip(self.calibrator(self.model.predict(features[self.features])), 0.01, 0.99)
+
+
+def _short(rows: Rows, label: str, minimum: int) -> str | None:
+    if len(rows) == 0:
+        return f"the data hold no customer at risk at the {label}"
+    if rows.churners < minimum or rows.stayers < minimum:
+        return (
+            f"the {label} has {rows.churners} churner(s) and {rows.stayers} customer(s) who stayed; "
+            f"a model needs at least {minimum} of each"
+        )
+    return None
+
+
+def _calibration_method(settings: Any, rows: int) -> str:
+    if settings.calibration != "auto":
+        return settings.calibration
+    return "isotonic" if rows >= settings.isotonic_min_customers else "sigmoid"
+
+
+def _out_of_fold(name: str, rows: Rows, features: list[str], settings: Any) -> np.ndarray:
+    """Each training row's prediction by a model that did not see that customer (grouped, stratified folds)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    folds = StratifiedGroupKFold(n_splits=settings.calibration_folds, shuffle=True, random_state=settings.seed)
+    raw = np.full(len(rows), np.nan)
+    y = rows.label.to_numpy(dtype=int)
+    for train, held in folds.split(rows.features, y, groups=rows.customer.to_numpy()):
+        model = make_model(name, settings).fit(rows.features.iloc[train][features], rows.label.iloc[train])
+        raw[held] = model.predict(rows.features.iloc[held][features])
+    return raw
+
+
+def _calibrated(name: str, rows: Rows, features: list[str], settings: Any) -> tuple[Any, Calibrator]:
+    """The model fitted on every row, and a calibration map fitted on its out-of-fold predictions."""
+    method = _calibration_method(settings, len(rows))
+    calibrator = Calibrator(method).fit(_out_of_fold(name, rows, features, settings), rows.label.to_numpy(dtype=int))
+    return make_model(name, settings).fit(rows.features[features], rows.label), calibrator
+
+
+#: How the choice names the models.
+_NAMES = {
+    "recency": "days since the last order alone",
+    "logistic": "logistic regression",
+    "tree": "the decision tree",
+    "boosting": "gradient boosting",
+}
+
+
+def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
+    """The chosen model and why (see the module docstring, step 3)."""
+    auc = comparison.loc[comparison["kind"].eq("model") & comparison["fitted"], "auc"].dropna()
+    simple = auc.reindex(["logistic", "tree"]).dropna()
+    if simple.empty:
+        return "recency", "neither logistic regression nor the decision tree could be fitted"
+    best = str(simple.idxmax())
+    chosen = best
+    why = f"{_NAMES[best]} has the better out-of-time AUC of the two simple models ({simple[best]:.3f})"
+    if "boosting" in auc and auc["boosting"] > simple[best] + margin:
+        chosen = "boosting"
+        why = (
+            f"gradient boosting beats the better simple model by {auc['boosting'] - simple[best]:.3f} AUC "
+            f"({auc['boosting']:.3f} vs {simple[best]:.3f}), more than the {margin:.2f} a simpler model is granted"
+        )
+    elif "boosting" in auc:
+        why += (
+            f"; gradient boosting ({auc['boosting']:.3f}) does not beat it by more than {margin:.2f}, so the "
+            "model that explains itself is kept"
+        )
+    if "recency" in auc and auc["recency"] >= auc[chosen]:
+        return "recency", (
+            f"days since the last order alone ({auc['recency']:.3f}) does as well as every model "
+            f"(best {auc[chosen]:.3f}): the other features add nothing out of time"
+        )
+    return chosen, why
+
+
+def fit_churn(
+    test: Rows,
+    validation_train: Rows,
+    final_train: Rows,
+    settings: Any,
+    *,
+    threshold: float,
+    baselines: dict[str, pd.Series] | None = None,
+) -> ChurnFit:
+    """Check every candidate out of time, choose, calibrate, and refit the chosen one for scoring.
+
+    Parameters
+    ----------
+    test, validation_train, final_train
+        The rows of the test cut-off, of the cut-offs before it, and of the latest cut-offs (scoring model).
+    settings
+        The ``churn.model`` settings.
+    threshold
+        The high-risk threshold (precision, recall and customers flagged are measured there).
+    baselines
+        Name -> churn score per customer of the test rows (e.g. ``1 − P(alive)`` refitted at the test cut-off).
+
+    Returns
+    -------
+    ChurnFit
+        Never raises for data that cannot support a model: the status and reason say so.
+    """
+    sizes = {
+        "test": {"rows": len(test), "churners": test.churners},
+        "train": {"rows": len(validation_train), "churners": validation_train.churners},
+        "final_train": {"rows": len(final_train), "churners": final_train.churners},
+    }
+    for rows, label in ((test, "test cut-off"), (validation_train, "training cut-offs")):
+        short = _short(rows, label, settings.min_class_customers)
+        if short:
+            return ChurnFit("no_model", reason=short, sizes=sizes)
+    features = [f for f in available_features(validation_train.features) if f in test.features.columns]
+    if "recency_days" not in features:
+        return ChurnFit("no_model", reason="no customer's recency varies: nothing to learn from", sizes=sizes)
+    y_test = test.label.to_numpy(dtype=int)
+    records, raw_test, fitted = {}, {}, {}
+    for name in MODEL_NAMES:
+        try:
+            model = make_model(name, settings).fit(validation_train.features[features], validation_train.label)
+            raw_test[name] = model.predict(test.features[features])
+            fitted[name] = model
+            note = getattr(model, "note", "")
+            records[name] = {"kind": "model", "fitted": True, "note": note} | evaluate(
+                y_test, raw_test[name], threshold
+            )
+        except Exception as exc:  # one candidate failing must not stop the others
+            records[name] = {"kind": "model", "fitted": False, "note": f"{type(exc).__name__}: {exc}"}
+    for name, scores in (baselines or {}).items():
+        values = pd.Series(scores).reindex(test.customer.to_numpy()).to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        entry = {"kind": "baseline", "fitted": bool(known.any()), "note": ""}
+        if known.any():
+            entry |= evaluate(y_test[known], values[known], threshold)
+            entry["brier"] = np.nan  # P(alive) is not the probability of buying within the horizon
+            if not known.all():
+                entry["note"] = f"{int((~known).sum())} test customer(s) without a value"
+        records[name] = entry
+    comparison = pd.DataFrame.from_dict(records, orient="index")
+    chosen, why = _choose(comparison, settings.prefer_simple_within)
+    result = ChurnFit("ok", features=features, comparison=comparison, chosen=chosen, why=why, sizes=sizes)
+    result.fitted = fitted
+
+    # Calibration: fitted on the training rows' out-of-fold predictions, checked on the test rows.
+    method = _calibration_method(settings, len(validation_train))
+    oof = _out_of_fold(chosen, validation_train, features, settings)
+    calibrator = Calibrator(method).fit(oof, validation_train.label.to_numpy(dtype=int))
+    calibrated = calibrator(raw_test[chosen])
+    result.calibration_method = method
+    result.before = reliability(y_test, raw_test[chosen])
+    result.after = reliability(y_test, calibrated, order=raw_test[chosen])
+    result.after_metrics = evaluate(y_test, calibrated, threshold)
+
+    auc = comparison.loc[chosen, "auc"]
+    if not auc >= settings.min_auc:
+        result.status = "failed"
+        result.reason = (
+            f"the chosen model predicts churn no better than AUC {auc:.2f} on the latest cut-off whose outcome is "
+            f"known (at least {settings.min_auc:.2f} is asked): its probabilities are not used"
+        )
+        return result
+    short = _short(final_train, "latest cut-offs", settings.min_class_customers)
+    if short:
+        result.status, result.reason = "no_model", short
+        return result
+    result.model, result.calibrator = _calibrated(chosen, final_train, features, settings)
+    return result
