@@ -262,7 +262,7 @@ def test_reasons_are_the_risk_raising_features_in_words():
         },
         index=["A", "B"],
     )
-    out = top_reasons(contributions, features, 3, currency="CNY", trend_months=3, complaints_days=90)
+    out = top_reasons(contributions, features, 3, currency="CNY", trend_months=3, complaints_days=90, window_days=365)
     assert out.loc["A", "reasons"] == (
         "no order for 154 days; complaints rising: 0 in the 90 days before → 2 in the last 90; "
         "orders down 60% vs the 3 months before (5 → 2)"
@@ -282,7 +282,7 @@ def test_a_rising_trend_is_never_given_as_a_reason():
         index=["A"],
     )
     contributions = pd.DataFrame({"orders_trend": [0.8], "recency_days": [0.1]}, index=["A"])
-    out = top_reasons(contributions, features, 1, currency="CNY", trend_months=3, complaints_days=90)
+    out = top_reasons(contributions, features, 1, currency="CNY", trend_months=3, complaints_days=90, window_days=365)
     assert out.loc["A", "reasons"] == "no order for 40 days"
 
 
@@ -323,3 +323,74 @@ def test_the_early_warning_rules_fire_at_their_thresholds():
     assert "silent_months" not in set(
         early_warnings({"orders": lines}, period, off, pd.Index(["S"]), lookback_days=365)["rule"]
     )
+
+
+def test_the_kpi_churn_rate_is_the_share_the_label_calls_churned(sample_tables):
+    from helpers.indicators.kpis import period_kpis
+
+    period = parse_period("2025Q4")
+    horizon = SETTINGS.analysis.churn_horizon_days
+    kpi = period_kpis(
+        sample_tables["orders"],
+        period,
+        lookback_days=365,
+        churn_horizon_days=horizon,
+        **SETTINGS.indicators.satisfaction(),
+    )["churn_rate"]
+    cutoff = period.as_of - pd.Timedelta(days=horizon)
+    customers = at_risk(sample_tables["orders"], cutoff, 365)
+    assert kpi == pytest.approx(churn_outcome(sample_tables["orders"], cutoff, horizon, customers).mean())
+
+
+def test_every_cut_off_gets_the_same_attribute_columns(sample_tables):
+    """A subset of customers all lacking a region still has the region column (NA), as training had it."""
+    customers = sample_tables["customers"].copy()
+    orders = sample_tables["orders"]
+    cutoff = D("2025-06-30")
+    few = at_risk(orders, cutoff, 365)[:3]
+    customers.loc[customers["customer_id"].isin(few), "region"] = pd.NA
+    tables = {**sample_tables, "customers": customers}
+    everyone = _features(tables, cutoff)
+    subset = churn_features(
+        tables,
+        cutoff,
+        few,
+        like=parse_period("2025Q4"),
+        lookback_days=365,
+        trend_months=CHURN.trend_months,
+        complaints_window_days=90,
+        satisfaction=SETTINGS.indicators.satisfaction(),
+    )
+    assert list(subset.columns) == list(everyone.columns) and subset["region"].isna().all()
+
+
+def test_top_decile_lift_does_not_depend_on_the_order_of_tied_rows():
+    y = np.array([1, 0] * 10)
+    p = np.array([0.5] * 20)  # one score for everyone: the top 10 % are as good as anyone
+    forward, backward = evaluate(y, p, 0.7), evaluate(y[::-1], p, 0.7)
+    assert forward["lift_top_decile"] == backward["lift_top_decile"] == pytest.approx(1.0)
+    assert forward["capture_top_decile"] == pytest.approx(0.1)
+
+
+def test_calibration_folds_must_fit_the_smallest_class():
+    with pytest.raises(ValueError, match="calibration_folds"):
+        with_changes(CHURN.model, min_class_customers=5, calibration_folds=10)
+
+
+@pytest.mark.parametrize("language", ["zh", "en", "both"])
+def test_every_feature_can_be_said_in_words(language):
+    from helpers.churn.reasons import reason_text
+    from helpers.core.labels import LABELS
+
+    values: dict[str, object] = {name: 3.0 for name in FEATURES}
+    values |= {"orders_before": 5.0, "spend_before": 900.0, "interactions_before": 8.0, "complaints_trend": 1.0}
+    values |= {name: "华东" for name, f in FEATURES.items() if f.kind == "category"}
+    row = pd.Series(values, dtype=object)
+    before = LABELS.language
+    LABELS.language = language
+    try:
+        for name in (n for n, f in FEATURES.items() if f.model):  # only what a model weighs is a reason
+            text = reason_text(name, row, currency="CNY", trend_months=3, complaints_days=90, window_days=365)
+            assert "{" not in text and "nan" not in text, (name, text)
+    finally:
+        LABELS.language = before

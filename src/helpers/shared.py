@@ -20,6 +20,7 @@ __all__ = [
     "ReadsCleanedData",
     "concentration",
     "concentration_curve",
+    "earliest_churn_cutoff",
     "known_customers",
     "lookback_start",
 ]
@@ -53,6 +54,17 @@ def lookback_start(period: Period, lookback_days: int) -> pd.Timestamp:
     if lookback_days < 1:
         raise ConfigError(f"lookback_days must be at least 1 day, got {lookback_days}")
     return period.end_exclusive - pd.Timedelta(days=lookback_days)
+
+
+def earliest_churn_cutoff(data_start: pd.Timestamp | None, horizon_days: int) -> pd.Timestamp | None:
+    """The first day churn can be measured from: one horizon after the data start (None without data).
+
+    Before it, nobody's purchases over a horizon can be seen, so a cut-off there would call every customer
+    new and every silence churn. Stage 04's cut-offs and stage 02's KPI churn rate both start here.
+    """
+    if data_start is None or pd.isna(data_start):
+        return None
+    return pd.Timestamp(data_start).normalize() + pd.Timedelta(days=horizon_days)
 
 
 def known_customers(orders: pd.DataFrame, period: Period, customers: pd.DataFrame | None = None) -> pd.Index:

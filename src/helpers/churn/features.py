@@ -15,13 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.churn.outcome import as_of_period
+from helpers.churn.outcome import DAY, as_of_period, count_between
 from helpers.core.periods import Period
 from helpers.indicators.customer import customer_indicators
 
 __all__ = ["CATEGORICAL", "FEATURES", "Feature", "available_features", "churn_features"]
-
-_DAY = pd.Timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ FEATURES: dict[str, Feature] = {
     "complaints_recent": Feature("tickets", "count"),
     "complaints_trend": Feature("tickets", "trend"),
     "avg_response_hours": Feature("tickets", "days"),
-    "csat": Feature("tickets/reviews", "score"),
+    "csat": Feature("tickets/reviews", "ratio"),
     "nps_score": Feature("surveys", "score"),
     "interactions": Feature("interactions", "count"),
     "interactions_trend": Feature("interactions", "trend"),
@@ -110,12 +108,6 @@ def _trend(recent: pd.Series, before: pd.Series) -> pd.Series:
     return np.log1p(recent.clip(lower=0)) - np.log1p(before.clip(lower=0))
 
 
-def _count(dates: pd.Series, ids: pd.Series, start: pd.Timestamp, end: pd.Timestamp, idx: pd.Index, weights=None):
-    mask = ((dates >= start) & (dates < end)).to_numpy(dtype=bool)
-    values = pd.Series(1.0 if weights is None else weights, index=dates.index)[mask]
-    return values.groupby(ids[mask].to_numpy()).sum().reindex(idx, fill_value=0.0)
-
-
 def churn_features(
     tables: Mapping[str, pd.DataFrame | None],
     cutoff: pd.Timestamp,
@@ -152,7 +144,7 @@ def churn_features(
         NaN where a customer has no value (never 0 for "unknown").
     """
     orders = tables["orders"]
-    end = pd.Timestamp(cutoff).normalize() + _DAY
+    end = pd.Timestamp(cutoff).normalize() + DAY
     period = as_of_period(cutoff, like)
     known = {name: tables.get(name) for name in ("tickets", "surveys", "interactions", "payments", "reviews")}
     ind = customer_indicators(
@@ -179,11 +171,13 @@ def churn_features(
     before_start = end - pd.DateOffset(months=2 * trend_months)
     per_order = sales.drop_duplicates(["customer_id", "order_id"])
     ids, dates = per_order["customer_id"], per_order["order_date"]
-    out["orders_recent"] = _count(dates, ids, recent_start, end, customers)
-    out["orders_before"] = _count(dates, ids, before_start, recent_start, customers)
+    out["orders_recent"] = count_between(dates, ids, recent_start, end, customers)
+    out["orders_before"] = count_between(dates, ids, before_start, recent_start, customers)
     out["orders_trend"] = _trend(out["orders_recent"], out["orders_before"])
-    spend_recent = _count(sales["order_date"], sales["customer_id"], recent_start, end, customers, sales["amount"])
-    spend_before = _count(
+    spend_recent = count_between(
+        sales["order_date"], sales["customer_id"], recent_start, end, customers, sales["amount"]
+    )
+    spend_before = count_between(
         sales["order_date"], sales["customer_id"], before_start, recent_start, customers, sales["amount"]
     )
     out["spend_trend"] = _trend(spend_recent, spend_before)
@@ -201,15 +195,17 @@ def churn_features(
         complaint = tickets["is_complaint"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         tk = tickets.loc[complaint]
         window = pd.Timedelta(days=complaints_window_days)
-        recent = _count(tk["opened_at"], tk["customer_id"], end - window, end, customers)
-        before = _count(tk["opened_at"], tk["customer_id"], end - 2 * window, end - window, customers)
+        recent = count_between(tk["opened_at"], tk["customer_id"], end - window, end, customers)
+        before = count_between(tk["opened_at"], tk["customer_id"], end - 2 * window, end - window, customers)
         out["complaints_recent"] = recent
         out["complaints_trend"] = _trend(recent, before)
     interactions = tables.get("interactions")
     if interactions is not None and "interactions" in out.columns:
         counts = interactions["count"].fillna(1.0).astype(float) if "count" in interactions else None
-        recent = _count(interactions["event_date"], interactions["customer_id"], recent_start, end, customers, counts)
-        before = _count(
+        recent = count_between(
+            interactions["event_date"], interactions["customer_id"], recent_start, end, customers, counts
+        )
+        before = count_between(
             interactions["event_date"], interactions["customer_id"], before_start, recent_start, customers, counts
         )
         out["interactions_trend"] = _trend(recent, before)
@@ -217,11 +213,13 @@ def churn_features(
 
     master = tables.get("customers")
     if master is not None:
-        attributes = master.drop_duplicates("customer_id").set_index("customer_id").reindex(customers)
+        # Which attributes exist is decided on the whole customer table, so every cut-off and today's
+        # customers get the same columns (a subset may all lack a region).
+        attributes = master.drop_duplicates("customer_id").set_index("customer_id")
         for name in CATEGORICAL:
             column = "industry_l1" if name == "industry" and "industry_l1" in attributes else name
             if column in attributes and attributes[column].notna().any():
-                out[name] = attributes[column].astype("string")
+                out[name] = attributes[column].reindex(customers).astype("string")
     return out[[name for name in FEATURES if name in out.columns]]
 
 

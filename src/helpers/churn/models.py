@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.churn.features import CATEGORICAL, FEATURES
+from helpers.churn.settings import ModelSettings
 
 __all__ = [
     "MODEL_NAMES",
@@ -33,6 +34,7 @@ __all__ = [
     "LogisticModel",
     "RecencyModel",
     "TreeModel",
+    "known_levels",
     "make_model",
 ]
 
@@ -101,6 +103,7 @@ class LogisticModel:
         return (raw - self.means) / self.sds
 
     def fit(self, frame: pd.DataFrame, y: pd.Series) -> LogisticModel:
+        """Fit on ``frame`` (features) and ``y`` (True = churned)."""
         import statsmodels.api as sm
 
         self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
@@ -109,9 +112,9 @@ class LogisticModel:
         # separate perfectly and make the fit undefined.
         share = frame[self.numeric].isna().mean()
         self.missing = [c for c in self.numeric if _MIN_LEVEL_SHARE <= share[c] <= 1 - _MIN_LEVEL_SHARE]
-        self.medians = pd.Series(np.nan, index=self.numeric)
+        self.medians = pd.Series(np.nan, index=self.numeric)  # nothing filled while the medians are measured
         self.medians = self._raw(frame)[self.numeric].median()
-        raw = self._raw(frame)
+        raw = self._raw(frame)  # now with the missing values filled
         self.source = {c: c for c in self.numeric} | {f"{c}:missing": c for c in self.missing}
         self.source |= _one_hot(frame, self.levels)[1]
         raw = _drop_redundant(raw)
@@ -140,6 +143,7 @@ class LogisticModel:
         return self
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The probability of churn of each row."""
         x = self.design(frame)
         z = self.params["const"] + x.to_numpy() @ self.params[self.columns].to_numpy()
         return 1.0 / (1.0 + np.exp(-z))
@@ -161,7 +165,14 @@ def _drop_redundant(raw: pd.DataFrame, limit: float = 0.95) -> pd.DataFrame:
     return raw[keep]
 
 
-def _coefficient_table(params, low, high, pvalues, source) -> pd.DataFrame:
+def _coefficient_table(
+    params: pd.Series,
+    low: pd.Series | None,
+    high: pd.Series | None,
+    pvalues: pd.Series | None,
+    source: dict[str, str],
+) -> pd.DataFrame:
+    """Odds ratio (and its interval and p-value when known) per design column, the strongest first."""
     params = params.drop("const")
     table = pd.DataFrame(
         {
@@ -192,13 +203,16 @@ class TreeModel:
     levels: dict[str, list[str]] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
     source: dict[str, str] = field(default_factory=dict)
+    had_missing: set[str] = field(default_factory=set)
     model: Any = None
 
     def design(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The tree's columns: numbers as they are (missing stays missing), one column per kept category level."""
         dummies, _ = _one_hot(frame, self.levels)
         return pd.concat([frame[self.numeric].astype(float), dummies], axis=1)[self.columns]
 
     def fit(self, frame: pd.DataFrame, y: pd.Series) -> TreeModel:
+        """Fit on ``frame`` (features) and ``y`` (True = churned)."""
         from sklearn.tree import DecisionTreeClassifier
 
         self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
@@ -206,12 +220,14 @@ class TreeModel:
         dummies, one_hot = _one_hot(frame, self.levels)
         self.source = {c: c for c in self.numeric} | one_hot
         self.columns = self.numeric + list(dummies.columns)
+        self.had_missing = {c for c in self.numeric if frame[c].isna().any()}
         leaf = max(5, math.ceil(self.min_leaf_share * len(frame)))
         self.model = DecisionTreeClassifier(max_depth=self.max_depth, min_samples_leaf=leaf, random_state=self.seed)
         self.model.fit(self.design(frame), y.astype(int).to_numpy())
         return self
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The churn share of each row's leaf."""
         return self.model.predict_proba(self.design(frame))[:, 1]
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -244,8 +260,13 @@ class TreeModel:
                 )
                 return
             column, threshold = self.columns[tree.feature[node]], float(tree.threshold[node])
-            # scikit-learn sends a missing value to the side its training chose: say which in the condition.
-            missing_left = bool(tree.missing_go_to_left[node]) if hasattr(tree, "missing_go_to_left") else True
+            # scikit-learn sends a missing value to the side its training chose: say which in the condition
+            # (only for a column that had missing values to learn from).
+            missing_left = bool(getattr(tree, "missing_go_to_left", np.ones(tree.node_count))[node])
+            if column not in self.had_missing:
+                walk(tree.children_left[node], [*conditions, (column, "<=", threshold, False)])
+                walk(tree.children_right[node], [*conditions, (column, ">", threshold, False)])
+                return
             walk(tree.children_left[node], [*conditions, (column, "<=", threshold, missing_left)])
             walk(tree.children_right[node], [*conditions, (column, ">", threshold, not missing_left)])
 
@@ -265,6 +286,7 @@ class BoostingModel:
     model: Any = None
 
     def design(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Numbers as they are; each category as a pandas categorical of the kept levels plus ``other``."""
         x = frame[self.numeric].astype(float).copy()
         for name, kept in self.categories.items():
             text = frame[name].astype("string").where(frame[name].astype("string").isin(kept), "other")
@@ -272,6 +294,7 @@ class BoostingModel:
         return x
 
     def fit(self, frame: pd.DataFrame, y: pd.Series) -> BoostingModel:
+        """Fit on ``frame`` (features) and ``y`` (True = churned); no early stopping, so the fit is reproducible."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
@@ -294,6 +317,7 @@ class BoostingModel:
         return self
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The probability of churn of each row."""
         return self.model.predict_proba(self.design(frame))[:, 1]
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -319,26 +343,37 @@ class RecencyModel:
     name: str = "recency"
     model: Any = None
     fill: float = 0.0
+    mean: float = 0.0
 
     def _x(self, frame: pd.DataFrame) -> np.ndarray:
         return np.log1p(frame["recency_days"].astype(float).fillna(self.fill).clip(lower=0)).to_numpy()[:, None]
 
     def fit(self, frame: pd.DataFrame, y: pd.Series) -> RecencyModel:
+        """Fit on the days since the last order of ``frame`` and ``y`` (True = churned)."""
         from sklearn.linear_model import LogisticRegression
 
         self.fill = float(frame["recency_days"].median())
-        self.model = LogisticRegression(C=1e4).fit(self._x(frame), y.astype(int).to_numpy())
+        x = self._x(frame)
+        self.mean = float(x.mean())
+        self.model = LogisticRegression(C=1e4).fit(x, y.astype(int).to_numpy())
         return self
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The probability of churn of each row."""
         return self.model.predict_proba(self._x(frame))[:, 1]
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Coefficient x (log recency − its training mean)."""
         x = self._x(frame)[:, 0]
-        return pd.DataFrame({"recency_days": self.model.coef_[0, 0] * (x - x.mean())}, index=frame.index)
+        return pd.DataFrame({"recency_days": self.model.coef_[0, 0] * (x - self.mean)}, index=frame.index)
 
 
-def make_model(name: str, settings: Any) -> Any:
+def known_levels(model: Any) -> dict[str, list[str]]:
+    """The category levels a fitted model tells apart, per feature (none for recency alone)."""
+    return dict(getattr(model, "levels", None) or getattr(model, "categories", None) or {})
+
+
+def make_model(name: str, settings: ModelSettings) -> Any:
     """A fresh, unfitted model by name (``settings``: the ``churn.model`` section)."""
     if name == "logistic":
         return LogisticModel(seed=settings.seed)
@@ -359,6 +394,7 @@ class Calibrator:
     model: Any = None
 
     def fit(self, raw: np.ndarray, y: np.ndarray) -> Calibrator:
+        """Learn the map from raw probabilities ``raw`` to the observed outcomes ``y`` (1 = churned)."""
         if self.method == "isotonic":
             from sklearn.isotonic import IsotonicRegression
 

@@ -14,18 +14,40 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.periods import Period
+from helpers.shared import earliest_churn_cutoff
 
 __all__ = [
+    "DAY",
     "Windows",
     "as_of_period",
     "at_risk",
     "churn_outcome",
+    "count_between",
     "horizon_fit",
     "purchase_gaps",
     "windows",
 ]
 
-_DAY = pd.Timedelta(days=1)
+#: One day: a cut-off day *c* holds data dated before ``c + DAY``.
+DAY = pd.Timedelta(days=1)
+
+
+def count_between(
+    dates: pd.Series,
+    ids: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    customers: pd.Index | None = None,
+    weights: pd.Series | None = None,
+) -> pd.Series:
+    """Rows (or the sum of ``weights``) per customer dated in ``[start, end)``; 0 for ``customers`` with none.
+
+    Without ``customers``, only the customers with a row in the span are returned.
+    """
+    mask = ((dates >= start) & (dates < end)).to_numpy(dtype=bool)
+    values = pd.Series(1.0, index=dates.index) if weights is None else weights.astype(float)
+    counted = values[mask].groupby(ids[mask].to_numpy()).sum()
+    return counted if customers is None else counted.reindex(customers, fill_value=0.0)
 
 
 def as_of_period(day: pd.Timestamp, like: Period) -> Period:
@@ -44,7 +66,7 @@ def at_risk(orders: pd.DataFrame, cutoff: pd.Timestamp, lookback_days: int) -> p
     Customers silent for longer are already lost, not at risk: counting them would make churn trivially easy to
     predict and flatter every model.
     """
-    end = pd.Timestamp(cutoff).normalize() + _DAY
+    end = pd.Timestamp(cutoff).normalize() + DAY
     sales = _sales(orders)
     dates = sales["order_date"]
     mask = (dates >= end - pd.Timedelta(days=lookback_days)) & (dates < end)
@@ -70,7 +92,7 @@ def churn_outcome(orders: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int,
     pd.Series
         Boolean, index ``customers``: True = churned (no purchase in the horizon).
     """
-    start = pd.Timestamp(cutoff).normalize() + _DAY
+    start = pd.Timestamp(cutoff).normalize() + DAY
     sales = _sales(orders)
     dates = sales["order_date"]
     bought = sales.loc[(dates >= start) & (dates < start + pd.Timedelta(days=horizon_days)), "customer_id"].unique()
@@ -93,7 +115,11 @@ class Windows:
     final_train
         Cut-offs the scoring model learns from: ``as_of − H``, ``as_of − 2H`` … (the test cut-off included).
     dropped
-        Cut-offs left out because the data start too late to give them a look-back history.
+        Cut-offs left out because the data start less than one horizon before them
+        (:func:`helpers.shared.earliest_churn_cutoff`). The features of the earliest kept cut-offs still see less
+        than a full look-back year when the data are short; the out-of-time check measures the model as it is.
+    test_usable
+        Whether the test cut-off itself has a horizon of history before it.
     """
 
     score: pd.Timestamp
@@ -101,18 +127,19 @@ class Windows:
     validation_train: tuple[pd.Timestamp, ...]
     final_train: tuple[pd.Timestamp, ...]
     dropped: tuple[pd.Timestamp, ...]
+    test_usable: bool = True
 
 
 def windows(as_of: pd.Timestamp, horizon_days: int, count: int, data_start: pd.Timestamp | None) -> Windows:
     """The cut-offs for a run as of ``as_of``: ``count`` training cut-offs one horizon apart.
 
     A cut-off is kept only when the data hold at least one horizon of history before it (otherwise nobody's
-    recency or trend could be measured there).
+    recency or trend could be measured there), the same rule as stage 02's KPI churn rate.
     """
     h = pd.Timedelta(days=horizon_days)
     as_of = pd.Timestamp(as_of).normalize()
     test = as_of - h
-    first_usable = None if data_start is None or pd.isna(data_start) else pd.Timestamp(data_start).normalize() + h
+    first_usable = earliest_churn_cutoff(data_start, horizon_days)
 
     def usable(days: list[pd.Timestamp]) -> tuple[tuple[pd.Timestamp, ...], list[pd.Timestamp]]:
         ok = [d for d in days if first_usable is None or d >= first_usable]
@@ -120,13 +147,20 @@ def windows(as_of: pd.Timestamp, horizon_days: int, count: int, data_start: pd.T
 
     validation, dropped_v = usable([test - k * h for k in range(1, count + 1)])
     final, dropped_f = usable([as_of - k * h for k in range(1, count + 1)])
-    return Windows(as_of, test, validation, final, tuple(sorted(set(dropped_v + dropped_f))))
+    return Windows(
+        as_of,
+        test,
+        validation,
+        final,
+        tuple(sorted(set(dropped_v + dropped_f))),
+        first_usable is None or test >= first_usable,
+    )
 
 
 def purchase_gaps(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """Days between a customer's consecutive purchase days, every customer, up to ``as_of`` (one value per gap)."""
     sales = _sales(orders)
-    sales = sales.loc[sales["order_date"] < pd.Timestamp(as_of).normalize() + _DAY]
+    sales = sales.loc[sales["order_date"] < pd.Timestamp(as_of).normalize() + DAY]
     days = sales.assign(day=sales["order_date"].dt.normalize())[["customer_id", "day"]].drop_duplicates()
     days = days.sort_values(["customer_id", "day"])
     gaps = days.groupby("customer_id", sort=False)["day"].diff().dt.days.dropna()

@@ -8,6 +8,7 @@ values with the templates of the label registry (namespace ``churn_reason``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,15 @@ from helpers.churn.features import FEATURES
 from helpers.core.labels import LABELS
 
 __all__ = ["reason_text", "top_reasons"]
+
+#: What a reason already says about other features (their own reason would repeat it).
+_SAYS = {
+    "overdue_ratio": {"recency_days", "avg_gap_days"},
+    "recency_days": {"overdue_ratio"},
+    "orders_trend": {"orders_recent", "orders_before"},
+    "complaints_trend": {"complaints_recent"},
+    "complaints_recent": {"complaints_trend"},
+}
 
 #: Features that are a reason only when there is something: a complaint, a return, a late payment.
 _PROBLEMS = frozenset(
@@ -27,12 +37,23 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:,.1f}"
 
 
-def reason_text(feature: str, row: pd.Series, *, currency: str, trend_months: int, complaints_days: int) -> str:
+def reason_text(
+    feature: str,
+    row: pd.Series,
+    *,
+    currency: str,
+    trend_months: int,
+    complaints_days: int,
+    window_days: int,
+    levels: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """The phrase for one feature of one customer (``row``: the customer's features); empty when the value is no
     reason a person would accept (a rising trend, fewer complaints, an unknown value), so the next one is shown."""
     value = row.get(feature)
     kind = FEATURES[feature].kind
     if kind == "category":
+        if pd.isna(value) or (levels is not None and str(value) not in levels.get(feature, ())):
+            return ""  # no value, or a level the model pooled with others: nothing to say about it
         return LABELS.format("churn_reason", "category", feature=LABELS.text("churn_feature", feature), value=value)
     if feature in ("orders_trend", "spend_trend", "interactions_trend"):
         word = feature.removesuffix("_trend")
@@ -66,7 +87,9 @@ def reason_text(feature: str, row: pd.Series, *, currency: str, trend_months: in
         shown = f"{value:.0%}"
     else:
         shown = _number(float(value))
-    return LABELS.format("churn_reason", feature, value=shown, months=trend_months, days=complaints_days)
+    return LABELS.format(
+        "churn_reason", feature, value=shown, months=trend_months, days=complaints_days, window=window_days
+    )
 
 
 def top_reasons(
@@ -77,6 +100,8 @@ def top_reasons(
     currency: str,
     trend_months: int,
     complaints_days: int,
+    window_days: int,
+    levels: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """The ``k`` strongest risk-raising reasons of each customer.
 
@@ -88,6 +113,10 @@ def top_reasons(
         The customers' feature values.
     k
         How many reasons at most.
+    currency, trend_months, complaints_days, window_days
+        For the words: the amounts' currency, the trend span, the complaint window, the look-back window.
+    levels
+        The category levels the model knows, per feature: a customer's other level is no reason.
 
     Returns
     -------
@@ -100,11 +129,23 @@ def top_reasons(
         raising = contrib[contrib > 1e-9].sort_values(ascending=False, kind="stable").index
         row = features.loc[cid]
         texts: list[str] = []
+        said: set[str] = set()
         for f in raising:
-            text = reason_text(f, row, currency=currency, trend_months=trend_months, complaints_days=complaints_days)
+            if f in said:
+                continue
+            text = reason_text(
+                f,
+                row,
+                currency=currency,
+                trend_months=trend_months,
+                complaints_days=complaints_days,
+                window_days=window_days,
+                levels=levels,
+            )
             if text:
                 first_of.setdefault(cid, f)
                 texts.append(text)
+                said |= _SAYS.get(f, set())
             if len(texts) == k:
                 break
         texts_of[cid] = "; ".join(texts)

@@ -23,6 +23,7 @@ from helpers.reporting.display import Table, literal, note
 
 if TYPE_CHECKING:
     from helpers.churn.stage import ChurnRun
+    from helpers.churn.training import ChurnFit
 
 __all__ = [
     "bands_table",
@@ -39,10 +40,13 @@ __all__ = [
     "meaning_table",
     "risk_list_table",
     "risk_workbook",
+    "rule_check_table",
     "rules_table",
     "tree_rules_note",
 ]
 
+#: How far below the threshold the observed churn of the customers above it may be for "means what it says".
+_CALIBRATION_TOLERANCE = 0.1
 _METRICS = [
     "rows",
     "churn_rate",
@@ -113,7 +117,9 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- findings
 def _pct(x: float) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
+    if x is None or pd.isna(x):
+        return "n/a"
+    return "less than 1%" if 0 < x < 0.005 else f"{x:.0%}"
 
 
 def findings_note(run: ChurnRun) -> None:
@@ -127,7 +133,7 @@ def findings_note(run: ChurnRun) -> None:
         lines.append(
             f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
             f"{run.settings.risk_bands.high:.0%} or more of placing no order in the next {run.horizon_days} days. "
-            f"They spent {high['monetary'].sum():,.0f} {currency} in the last year "
+            f"They spent {high['monetary'].sum():,.0f} {currency} in the last {run.lookback_days} days "
             f"({_share(high['monetary'].sum(), table['monetary'].sum())} of the spend of the customers scored)."
         )
         lines.append(
@@ -138,10 +144,17 @@ def findings_note(run: ChurnRun) -> None:
             + _recency_compare(fit)
         )
         if a.get("flagged"):
+            threshold = run.settings.risk_bands.high
+            close = a["precision"] >= threshold - _CALIBRATION_TOLERANCE
             lines.append(
-                f"- **Its probabilities mean what they say:** of the test customers it put at "
-                f"{run.settings.risk_bands.high:.0%} or more after calibration, {_pct(a['precision'])} did leave "
-                f"({a['flagged']:,} customers; they were {_pct(a['recall'])} of all who left)."
+                (
+                    "- **Its probabilities mean what they say:** "
+                    if close
+                    else "- **Read its probabilities as a ranking, not a forecast:** "
+                )
+                + f"of the test customers it put at {threshold:.0%} or more after calibration, "
+                f"{_pct(a['precision'])} did leave ({a['flagged']:,} customers; they were {_pct(a['recall'])} of "
+                "all who left)."
             )
         first = run.first_reason.reindex(high["customer_id"]).dropna()
         if len(first):
@@ -172,7 +185,7 @@ def _share(part: float, whole: float) -> str:
     return _pct(part / whole) if whole else "n/a"
 
 
-def _recency_compare(fit) -> str:
+def _recency_compare(fit: ChurnFit) -> str:
     comparison = fit.comparison
     if fit.chosen == "recency" or "recency" not in comparison.index or pd.isna(comparison.loc["recency", "auc"]):
         return ""
@@ -209,7 +222,14 @@ def comparison_table(run: ChurnRun) -> Table | None:
     c = run.fit.comparison
     if c.empty:
         return None
-    frame = pd.DataFrame({_m("model"): [_model(n) for n in c.index]})
+    if run.fit.after_metrics:
+        calibrated = pd.DataFrame([run.fit.after_metrics], index=["calibrated"])
+        c = pd.concat([c, calibrated])
+    names = [
+        f"{_model(run.fit.chosen)}, {LABELS.text('churn_model', 'calibrated')}" if n == "calibrated" else _model(n)
+        for n in c.index
+    ]
+    frame = pd.DataFrame({_m("model"): names})
     for key in ["auc", "pr_auc", "brier", "lift_top_decile", "capture_top_decile", "precision", "recall", "flagged"]:
         values = c[key] if key in c else pd.Series(np.nan, index=c.index)
         frame[_m(key)] = (
@@ -243,8 +263,15 @@ def choice_note(run: ChurnRun) -> None:
         a = fit.after_metrics
         text += (
             f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
-            f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}. Calibrated "
-            f"({fit.calibration_method}), its Brier score on the test customers is {a['brier']:.3f}."
+            f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}."
+        )
+        if a and not pd.isna(a.get("brier")):
+            text += (
+                f" Calibrated ({fit.calibration_method}), its Brier score on the test customers is {a['brier']:.3f}."
+            )
+        text += (
+            " The same test customers chose the model and judged it, so its figures are a little flattering; "
+            "next period's check, on customers no model has seen, is the fair one."
         )
     if run.baseline_note:
         text += f"\n\n{literal(run.baseline_note)}."
@@ -279,14 +306,15 @@ def coefficients_table(run: ChurnRun) -> Table | None:
 
 
 def _missing_word(column: str) -> str:
-    return " (no value)"
+    """The flag column of a feature's missing value, as the table names it."""
+    return f", {LABELS.text('churn_metric', 'no_value')}" if column.endswith(":missing") else ""
 
 
 def _level(column: str) -> str:
     return f" = {column.split('=', 1)[1]}" if "=" in column else ""
 
 
-def _fitted(run: ChurnRun, name: str):
+def _fitted(run: ChurnRun, name: str) -> Any:
     """The scoring model when it is ``name``, else the model of that kind checked out of time."""
     if run.fit.chosen == name and run.fit.model is not None:
         return run.fit.model
@@ -345,7 +373,7 @@ def calibration_table(run: ChurnRun) -> Table | None:
 
 def features_table(run: ChurnRun) -> Table:
     """The features the models may use, where each comes from, and whether it was used this period."""
-    present = list(run.today.columns)
+    present = [f for f in run.today.columns if FEATURES[f].model]
     frame = pd.DataFrame(
         {
             _m("feature"): [LABELS.text("churn_feature", f) for f in present],
@@ -427,6 +455,25 @@ def rules_table(run: ChurnRun) -> Table:
         }
     )
     return Table(frame, ints=[_m("customers")], caption=LABELS.text("caption", "churn_rules"), uid="churn_rules")
+
+
+def rule_check_table(run: ChurnRun) -> Table | None:
+    """Each rule at the end of an earlier period: customers it fired for, and the share of them who then left."""
+    check = run.rule_check
+    if check.empty or "churned_share" not in check:
+        return None
+    overall = check.attrs.get("churn_rate", np.nan)
+    frame = pd.DataFrame(
+        {
+            _m("rule"): [LABELS.text("churn_rule", r) for r in check.index],
+            _m("customers"): check["customers"].to_numpy(),
+            _m("churned_share"): check["churned_share"].to_numpy() * 100,
+        }
+    )
+    caption = LABELS.text("caption", "churn_rule_check") + (
+        f" — {check.attrs.get('period')}; of all customers then, {_pct(overall)} left" if not pd.isna(overall) else ""
+    )
+    return Table(frame, ints=[_m("customers")], pct=[_m("churned_share")], caption=caption, uid="churn_rule_check")
 
 
 def meaning_table(run: ChurnRun) -> Table | None:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from helpers.churn.outcome import count_between
 from helpers.churn.settings import EarlyWarningSettings
 from helpers.core.periods import Period
 
@@ -25,13 +26,6 @@ __all__ = ["RULES", "early_warnings", "rule_summary"]
 #: The rules, in report order.
 RULES = ("activity_drop", "silent_months", "complaints_rising")
 _COLUMNS = ["customer_id", "rule", "seen"]
-_DAY = pd.Timedelta(days=1)
-
-
-def _per_customer(dates: pd.Series, ids: pd.Series, start: pd.Timestamp, end: pd.Timestamp, weights=None):
-    mask = ((dates >= start) & (dates < end)).to_numpy(dtype=bool)
-    values = pd.Series(1.0 if weights is None else weights, index=dates.index)[mask]
-    return values.groupby(ids[mask].to_numpy()).sum()
 
 
 def _drops(now: pd.Series, before: pd.Series, share: float, what: str, period: Period) -> list[dict]:
@@ -85,14 +79,16 @@ def early_warnings(
     previous = period.previous()
     hits: list[dict] = []
     if settings.activity_drop is not None:
-        now = _per_customer(per_order["order_date"], per_order["customer_id"], period.start, end)
-        before = _per_customer(per_order["order_date"], per_order["customer_id"], previous.start, period.start)
+        now = count_between(per_order["order_date"], per_order["customer_id"], period.start, end)
+        before = count_between(per_order["order_date"], per_order["customer_id"], previous.start, period.start)
         hits += _drops(now, before, settings.activity_drop, "orders", period)
         events = tables.get("interactions")
         if events is not None:
             counts = events["count"].fillna(1.0).astype(float) if "count" in events else None
-            now = _per_customer(events["event_date"], events["customer_id"], period.start, end, counts)
-            before = _per_customer(events["event_date"], events["customer_id"], previous.start, period.start, counts)
+            now = count_between(events["event_date"], events["customer_id"], period.start, end, weights=counts)
+            before = count_between(
+                events["event_date"], events["customer_id"], previous.start, period.start, weights=counts
+            )
             hits += _drops(now, before, settings.activity_drop, "interactions", period)
     if settings.silent_months is not None:
         silence_start = (period.as_of.to_period("M") - (settings.silent_months - 1)).to_timestamp()
@@ -114,8 +110,8 @@ def early_warnings(
     if settings.complaints_window_days is not None and tickets is not None and "is_complaint" in tickets:
         complaint = tickets.loc[tickets["is_complaint"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
         w = pd.Timedelta(days=settings.complaints_window_days)
-        recent = _per_customer(complaint["opened_at"], complaint["customer_id"], end - w, end)
-        before = _per_customer(complaint["opened_at"], complaint["customer_id"], end - 2 * w, end - w)
+        recent = count_between(complaint["opened_at"], complaint["customer_id"], end - w, end)
+        before = count_between(complaint["opened_at"], complaint["customer_id"], end - 2 * w, end - w)
         both = pd.concat([recent.rename("recent"), before.rename("before")], axis=1).fillna(0.0)
         rising = both.loc[both["recent"] > both["before"]]
         days = settings.complaints_window_days

@@ -53,9 +53,18 @@ class ModelSettings(Strict):
     tree_max_depth: int = Field(ge=1, le=6)
     tree_min_leaf_share: float = Field(gt=0, lt=0.5)
     calibration: Literal["auto", "isotonic", "sigmoid"]
-    isotonic_min_customers: int = Field(ge=100, description="with auto: isotonic from this many training rows")
+    isotonic_min_rows: int = Field(ge=100, description="with auto: isotonic from this many training rows")
     calibration_folds: int = Field(ge=2, le=10)
     seed: int
+
+    @model_validator(mode="after")
+    def _folds_fit_the_smallest_class(self) -> ModelSettings:
+        if self.calibration_folds > self.min_class_customers:
+            raise ValueError(
+                f"calibration_folds ({self.calibration_folds}) may not exceed min_class_customers "
+                f"({self.min_class_customers}): every fold needs churners and customers who stayed"
+            )
+        return self
 
 
 class ChurnSettings(Strict):

@@ -19,21 +19,23 @@ import numpy as np
 import pandas as pd
 
 from helpers.churn.features import churn_features
-from helpers.churn.outcome import Windows, at_risk, horizon_fit, purchase_gaps, windows
+from helpers.churn.models import known_levels
+from helpers.churn.outcome import Windows, at_risk, churn_outcome, horizon_fit, purchase_gaps, windows
 from helpers.churn.reasons import top_reasons
 from helpers.churn.report import churn_metrics, risk_workbook
-from helpers.churn.rules import early_warnings
+from helpers.churn.rules import early_warnings, rule_summary
 from helpers.churn.settings import ChurnSettings
 from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn
 from helpers.core.catalog import Output, column_list
 from helpers.core.errors import GradingError
 from helpers.core.labels import LABELS
+from helpers.core.periods import Period
 from helpers.pipeline.context import StageContext
 from helpers.pipeline.spec import Stage
 from helpers.segmentation.clv import p_alive_as_of, use_compile_cache
-from helpers.shared import ReadsCleanedData
+from helpers.shared import ReadsCleanedData, earliest_churn_cutoff
 
-__all__ = ["CHURN_COLUMNS", "ChurnRun", "STAGE", "compute"]
+__all__ = ["CHURN_COLUMNS", "ChurnRun", "STAGE", "compute", "risk_bands"]
 
 #: Columns of the churn table, in order.
 CHURN_COLUMNS = [
@@ -57,6 +59,8 @@ CHURN_COLUMNS = [
     "action",
 ]
 _TABLES = ("orders", "customers", "tickets", "reviews", "surveys", "interactions", "payments")
+#: Data ending more than this many days before the as-of date are said to end early.
+_DATA_END_SLACK_DAYS = 14
 
 
 @dataclass
@@ -79,6 +83,11 @@ class ChurnRun(ReadsCleanedData):
         The feature behind each scored customer's strongest reason (NA without a model or a reason).
     hits
         Every early-warning rule hit (customer, rule, what was seen).
+    rule_check
+        The rules applied at the end of the latest earlier period whose horizon is observed: customers each
+        fired for and the share of them who then churned (``attrs``: ``period``, ``churn_rate`` of everyone).
+    data_end
+        The latest order in the data.
     baseline_note
         Why the P(alive) baseline is missing, when it is.
     seconds
@@ -89,11 +98,14 @@ class ChurnRun(ReadsCleanedData):
     fit: ChurnFit
     windows: Windows
     horizon_days: int
+    lookback: int
     horizon: dict[str, float]
     test: Rows
     today: pd.DataFrame
     first_reason: pd.Series
     hits: pd.DataFrame
+    rule_check: pd.DataFrame
+    data_end: pd.Timestamp | None
     baseline_note: str
     settings: ChurnSettings
     inputs: Mapping[str, Any]
@@ -102,10 +114,22 @@ class ChurnRun(ReadsCleanedData):
 
     @property
     def warnings(self) -> list[str]:
-        """A model that cannot be used, in one plain sentence (the report says it first)."""
-        if self.fit.ok:
-            return []
-        return [f"No churn probabilities this period: {self.fit.reason}. The early-warning rules alone steer."]
+        """A model that cannot be used, and data that end before the as-of date, in plain sentences."""
+        said = []
+        if not self.fit.ok:
+            said.append(f"No churn probabilities this period: {self.fit.reason}. The early-warning rules alone steer.")
+        gap = (self.windows.score - self.data_end.normalize()).days if self.data_end is not None else 0
+        if gap > _DATA_END_SLACK_DAYS:
+            said.append(
+                f"The latest order in the data is dated {self.data_end:%Y-%m-%d}, {gap} days before the as-of date: "
+                "customers may look silent only because their recent orders are not in this export."
+            )
+        return said
+
+    @property
+    def lookback_days(self) -> int:
+        """The look-back window the features and the scored customers use."""
+        return int(self.lookback)
 
     @property
     def outputs(self) -> dict[str, Any]:
@@ -151,6 +175,33 @@ def _p_alive_baseline(orders: pd.DataFrame, cutoff: pd.Timestamp, ctx: StageCont
         return 1.0 - p_alive_as_of(orders, cutoff, settings, model), ""
     except GradingError as exc:
         return None, f"P(alive) could not be refitted at the test cut-off ({exc})"
+    except Exception as exc:  # a baseline that cannot be fitted must not stop the stage
+        return None, f"P(alive) could not be refitted at the test cut-off ({type(exc).__name__}: {exc})"
+
+
+def _rule_check(
+    tables: Mapping[str, Any],
+    period: Period,
+    settings: ChurnSettings,
+    *,
+    horizon: int,
+    lookback: int,
+    data_start: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """The rules applied at the end of the latest earlier period whose next ``horizon`` days are in the data."""
+    earlier = period.previous()
+    while earlier.as_of + pd.Timedelta(days=horizon) > period.as_of:
+        earlier = earlier.previous()
+    first = earliest_churn_cutoff(data_start, horizon)
+    if first is None or earlier.as_of < first:
+        return pd.DataFrame({"customers": pd.Series(dtype=int), "churned_share": pd.Series(dtype=float)})
+    orders = tables["orders"]
+    customers = at_risk(orders, earlier.as_of, lookback)
+    hits = early_warnings(tables, earlier, settings.early_warning, customers, lookback_days=lookback)
+    churned = churn_outcome(orders, earlier.as_of, horizon, customers)
+    check = rule_summary(hits, churned)
+    check.attrs = {"period": earlier.label, "churn_rate": float(churned.mean()) if len(churned) else float("nan")}
+    return check
 
 
 def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
@@ -195,9 +246,16 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             baselines["p_alive"] = churn_score
     seconds["p_alive_baseline"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    fit = fit_churn(
-        test, validation_train, final_train, settings.model, threshold=settings.risk_bands.high, baselines=baselines
-    )
+    if w.test_usable:
+        fit = fit_churn(
+            test, validation_train, final_train, settings.model, threshold=settings.risk_bands.high, baselines=baselines
+        )
+    else:
+        fit = ChurnFit(
+            "no_model",
+            reason=f"the data start on {data_start:%Y-%m-%d}, less than {horizon} days before the latest cut-off "
+            f"whose outcome is known ({w.test:%Y-%m-%d}): no model can be checked",
+        )
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
@@ -215,8 +273,11 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             currency=str(inputs["cleaning"]["reporting_currency"]),
             trend_months=settings.trend_months,
             complaints_days=settings.early_warning.complaints_window_days or horizon,
+            window_days=lookback,
+            levels=known_levels(fit.model),
         )
     hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
+    rule_check = _rule_check(tables, ctx.period, settings, horizon=horizon, lookback=lookback, data_start=data_start)
     table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
     seconds["scoring"] = time.perf_counter() - clock
     return ChurnRun(
@@ -224,11 +285,14 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
         fit=fit,
         windows=w,
         horizon_days=horizon,
+        lookback=lookback,
         horizon=horizon_fit(purchase_gaps(orders, as_of), horizon),
         test=test,
         today=today,
         first_reason=reasons["first"].set_axis(scored.astype(str)),
         hits=hits,
+        rule_check=rule_check,
+        data_end=orders["order_date"].max() if len(orders) else None,
         baseline_note=baseline_note,
         settings=settings,
         inputs=inputs,

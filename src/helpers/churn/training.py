@@ -30,8 +30,15 @@ import pandas as pd
 from helpers.churn.features import available_features
 from helpers.churn.models import MODEL_NAMES, Calibrator, make_model
 from helpers.churn.outcome import at_risk, churn_outcome
+from helpers.churn.settings import ModelSettings
 
-__all__ = ["ChurnFit", "Rows", "cutoff_rows", "evaluate", "fit_churn", "reliability"]
+__all__ = ["ChurnFit", "Rows", "clip_probability", "cutoff_rows", "evaluate", "fit_churn", "reliability"]
+
+
+def clip_probability(p: np.ndarray) -> np.ndarray:
+    """Probabilities kept within [1 %, 99 %]: a calibration map may reach 0 or 1 at its ends, and no model knows
+    a customer's next months for certain."""
+    return np.clip(np.asarray(p, dtype=float), 0.01, 0.99)
 
 
 @dataclass
@@ -45,10 +52,12 @@ class Rows:
 
     @property
     def churners(self) -> int:
+        """Rows labelled churned."""
         return int(self.label.sum())
 
     @property
     def stayers(self) -> int:
+        """Rows of customers who bought again within the horizon."""
         return int((~self.label).sum())
 
     def __len__(self) -> int:
@@ -108,10 +117,14 @@ def evaluate(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]
     out["auc"] = float(roc_auc_score(y, p))
     out["pr_auc"] = float(average_precision_score(y, p))
     out["brier"] = float(brier_score_loss(y, p)) if (p.min() >= 0 and p.max() <= 1) else np.nan
-    # The top decile by score, ties broken by order (stable), so it is exactly ceil(10 %) of the rows.
-    top = np.argsort(-p, kind="stable")[: max(1, int(np.ceil(0.1 * y.size)))]
-    out["lift_top_decile"] = float(y[top].mean() / base)
-    out["capture_top_decile"] = float(y[top].sum() / y.sum())
+    # The top 10 % by score. Rows tied at the boundary share its remaining places (each counts a fraction), so
+    # a score with few distinct values (a tree, a calibration map) is not favoured by the rows' order.
+    k = 0.1 * y.size
+    cut = np.sort(p)[::-1][max(int(np.ceil(k)) - 1, 0)]
+    above, tied = p > cut, p == cut
+    weight = above + tied * (k - above.sum()) / tied.sum()
+    out["lift_top_decile"] = float((weight * y).sum() / k / base)
+    out["capture_top_decile"] = float((weight * y).sum() / y.sum())
     flagged = p >= threshold
     out["flagged"] = int(flagged.sum())
     out["precision"] = float(y[flagged].mean()) if flagged.any() else np.nan
@@ -184,12 +197,9 @@ class ChurnFit:
         return self.status == "ok"
 
     def probability(self, features: pd.DataFrame) -> np.ndarray:
-        """Calibrated churn probabilities of ``features`` (rows as :func:`helpers.churn.features.churn_features`).
-
-        Kept within [1 %, 99 %]: the calibration map may reach 0 or 1 at its ends, and no model knows a
-        customer's next months for certain.
-        """
-        return np.clip(self.calibrator(self.model.predict(features[self.features])), 0.01, 0.99)
+        """Calibrated churn probabilities of ``features`` (rows as :func:`helpers.churn.features.churn_features`),
+        within [1 %, 99 %] (:func:`clip_probability`)."""
+        return clip_probability(self.calibrator(self.model.predict(features[self.features])))
 
 
 def _short(rows: Rows, label: str, minimum: int) -> str | None:
@@ -203,13 +213,13 @@ def _short(rows: Rows, label: str, minimum: int) -> str | None:
     return None
 
 
-def _calibration_method(settings: Any, rows: int) -> str:
+def _calibration_method(settings: ModelSettings, rows: int) -> str:
     if settings.calibration != "auto":
         return settings.calibration
-    return "isotonic" if rows >= settings.isotonic_min_customers else "sigmoid"
+    return "isotonic" if rows >= settings.isotonic_min_rows else "sigmoid"
 
 
-def _out_of_fold(name: str, rows: Rows, features: list[str], settings: Any) -> np.ndarray:
+def _out_of_fold(name: str, rows: Rows, features: list[str], settings: ModelSettings) -> np.ndarray:
     """Each training row's prediction by a model that did not see that customer (grouped, stratified folds)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -222,7 +232,7 @@ def _out_of_fold(name: str, rows: Rows, features: list[str], settings: Any) -> n
     return raw
 
 
-def _calibrated(name: str, rows: Rows, features: list[str], settings: Any) -> tuple[Any, Calibrator]:
+def _calibrated(name: str, rows: Rows, features: list[str], settings: ModelSettings) -> tuple[Any, Calibrator]:
     """The model fitted on every row, and a calibration map fitted on its out-of-fold predictions."""
     method = _calibration_method(settings, len(rows))
     calibrator = Calibrator(method).fit(_out_of_fold(name, rows, features, settings), rows.label.to_numpy(dtype=int))
@@ -243,6 +253,8 @@ def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
     auc = comparison.loc[comparison["kind"].eq("model") & comparison["fitted"], "auc"].dropna()
     simple = auc.reindex(["logistic", "tree"]).dropna()
     if simple.empty:
+        if "recency" not in auc:
+            return "", "no model could be fitted"
         return "recency", "neither logistic regression nor the decision tree could be fitted"
     best = str(simple.idxmax())
     chosen = best
@@ -258,7 +270,7 @@ def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
             f"; gradient boosting ({auc['boosting']:.3f}) does not beat it by more than {margin:.2f}, so the "
             "model that explains itself is kept"
         )
-    if "recency" in auc and auc["recency"] >= auc[chosen]:
+    if "recency" in auc and chosen in auc and auc["recency"] >= auc[chosen]:
         return "recency", (
             f"days since the last order alone ({auc['recency']:.3f}) does as well as every model "
             f"(best {auc[chosen]:.3f}): the other features add nothing out of time"
@@ -270,7 +282,7 @@ def fit_churn(
     test: Rows,
     validation_train: Rows,
     final_train: Rows,
-    settings: Any,
+    settings: ModelSettings,
     *,
     threshold: float,
     baselines: dict[str, pd.Series] | None = None,
@@ -330,14 +342,21 @@ def fit_churn(
         records[name] = entry
     comparison = pd.DataFrame.from_dict(records, orient="index")
     chosen, why = _choose(comparison, settings.prefer_simple_within)
+    if not chosen:
+        return ChurnFit("no_model", reason=f"no model could be fitted ({why})", comparison=comparison, sizes=sizes)
     result = ChurnFit("ok", features=features, comparison=comparison, chosen=chosen, why=why, sizes=sizes)
     result.fitted = fitted
 
     # Calibration: fitted on the training rows' out-of-fold predictions, checked on the test rows.
     method = _calibration_method(settings, len(validation_train))
-    oof = _out_of_fold(chosen, validation_train, features, settings)
-    calibrator = Calibrator(method).fit(oof, validation_train.label.to_numpy(dtype=int))
-    calibrated = calibrator(raw_test[chosen])
+    try:
+        oof = _out_of_fold(chosen, validation_train, features, settings)
+        calibrator = Calibrator(method).fit(oof, validation_train.label.to_numpy(dtype=int))
+    except Exception as exc:  # a fold the data cannot fill: no calibrated probabilities, said plainly
+        result.status = "no_model"
+        result.reason = f"the chosen model could not be calibrated on its training rows ({type(exc).__name__}: {exc})"
+        return result
+    calibrated = clip_probability(calibrator(raw_test[chosen]))
     result.calibration_method = method
     result.before = reliability(y_test, raw_test[chosen])
     result.after = reliability(y_test, calibrated, order=raw_test[chosen])
@@ -355,5 +374,9 @@ def fit_churn(
     if short:
         result.status, result.reason = "no_model", short
         return result
-    result.model, result.calibrator = _calibrated(chosen, final_train, features, settings)
+    try:
+        result.model, result.calibrator = _calibrated(chosen, final_train, features, settings)
+    except Exception as exc:  # as above: the latest cut-offs cannot give a calibrated model
+        result.status = "no_model"
+        result.reason = f"the scoring model could not be fitted on the latest cut-offs ({type(exc).__name__}: {exc})"
     return result

@@ -19,7 +19,7 @@ from helpers.core.labels import LABELS
 from helpers.core.periods import Period
 from helpers.core.validation import require_columns
 from helpers.indicators.customer import nps_class
-from helpers.shared import MONEY_DECIMALS, lookback_start
+from helpers.shared import MONEY_DECIMALS, earliest_churn_cutoff, lookback_start
 
 __all__ = ["KPI_COLUMNS", "KPI_DESCRIPTIONS", "kpi_comparison", "kpi_trend", "period_kpis"]
 
@@ -245,7 +245,8 @@ def _kpi_row(
     # before the as-of date) and then placed no order in the H days up to the as-of date.
     churn = np.nan
     cut = end - pd.Timedelta(days=churn_horizon_days)
-    if not pd.isna(lines.data_start) and cut > lines.data_start:
+    first = earliest_churn_cutoff(lines.data_start, churn_horizon_days)
+    if first is not None and cut - pd.Timedelta(days=1) >= first:
         at_risk = np.unique(
             lines.customer[_in(lines.date, cut - pd.Timedelta(days=lookback_days), cut) & lines.is_sale]
         )
