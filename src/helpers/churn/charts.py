@@ -23,8 +23,7 @@ def _c(key: str) -> str:
 
 def plot_purchase_gaps(ax: Axes, gaps: pd.Series, horizon_days: int) -> Axes:
     """Histogram of the days between a customer's purchases, with the churn horizon marked."""
-    plot_distribution(ax, gaps, title=_c("purchase_gaps"), xlabel=_c("purchase_gaps_axis"))
-    ax.set_ylabel(_c("purchase_gaps_count"))
+    plot_distribution(ax, gaps, title=_c("purchase_gaps"), xlabel=_c("purchase_gaps_axis"), counted="gaps")
     ax.axvline(horizon_days, color="#C00000", linewidth=1.5)
     ax.annotate(
         LABELS.format("chart", "churn_horizon", days=horizon_days),

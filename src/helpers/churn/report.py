@@ -445,9 +445,16 @@ def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
     return Table(frame, ints=[h["recency_days"]], pct=[h["churn_probability"]], caption=caption, uid="churn_list")
 
 
+def _applicable(run: ChurnRun, table: pd.DataFrame) -> pd.DataFrame:
+    """The rules the data can fire (complaints rising needs service tickets)."""
+    if run.inputs.get("tickets") is None:
+        table = table.drop(index="complaints_rising", errors="ignore")
+    return table
+
+
 def rules_table(run: ChurnRun) -> Table:
-    """Customers per early-warning rule this period."""
-    summary = rule_summary(run.hits)
+    """Customers per early-warning rule this period (a rule the data cannot fire is left out)."""
+    summary = _applicable(run, rule_summary(run.hits))
     frame = pd.DataFrame(
         {
             _m("rule"): [LABELS.text("churn_rule", r) for r in summary.index],
@@ -459,10 +466,11 @@ def rules_table(run: ChurnRun) -> Table:
 
 def rule_check_table(run: ChurnRun) -> Table | None:
     """Each rule at the end of an earlier period: customers it fired for, and the share of them who then left."""
-    check = run.rule_check
+    check = _applicable(run, run.rule_check)
     if check.empty or "churned_share" not in check:
         return None
-    overall = check.attrs.get("churn_rate", np.nan)
+    attrs = run.rule_check.attrs
+    overall = attrs.get("churn_rate", np.nan)
     frame = pd.DataFrame(
         {
             _m("rule"): [LABELS.text("churn_rule", r) for r in check.index],
@@ -471,7 +479,7 @@ def rule_check_table(run: ChurnRun) -> Table | None:
         }
     )
     caption = LABELS.text("caption", "churn_rule_check") + (
-        f" — {check.attrs.get('period')}; of all customers then, {_pct(overall)} left" if not pd.isna(overall) else ""
+        f" — {attrs.get('period')}; of all customers then, {_pct(overall)} left" if not pd.isna(overall) else ""
     )
     return Table(frame, ints=[_m("customers")], pct=[_m("churned_share")], caption=caption, uid="churn_rule_check")
 

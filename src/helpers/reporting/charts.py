@@ -20,7 +20,9 @@ from helpers.shared import concentration, concentration_curve
 __all__ = ["plot_distribution", "plot_lorenz"]
 
 
-def plot_distribution(ax: Axes, values: pd.Series, *, title: str, xlabel: str, log: bool = False) -> Axes:
+def plot_distribution(
+    ax: Axes, values: pd.Series, *, title: str, xlabel: str, log: bool = False, counted: str = "customers"
+) -> Axes:
     """Histogram of one indicator across customers, with the median marked.
 
     Parameters
@@ -36,6 +38,9 @@ def plot_distribution(ax: Axes, values: pd.Series, *, title: str, xlabel: str, l
         be shown on it and are left out (the title says how many). On a linear
         axis a long tail above the 99th percentile is gathered in the last bar
         (the title says so).
+    counted
+        What one value is, for the y axis and the note (``customers``, or ``gaps``: the labels
+        ``chart.<counted>_axis`` and ``chart_note.capped_<counted>``).
 
     Returns
     -------
@@ -52,7 +57,8 @@ def plot_distribution(ax: Axes, values: pd.Series, *, title: str, xlabel: str, l
         cap = float(np.quantile(v, 0.99))
         if v.max() > 2 * cap > 0:
             above = f"{int((v > cap).sum()):,}"
-            title = f"{title}\n{LABELS.format('chart_note', 'capped', n=above, cap=f'{cap:,.4g}')}"
+            note = "capped" if counted == "customers" else f"capped_{counted}"
+            title = f"{title}\n{LABELS.format('chart_note', note, n=above, cap=f'{cap:,.4g}')}"
             v = np.minimum(v, cap)
     if v.size:
         if log and v.min() < v.max():
@@ -71,7 +77,7 @@ def plot_distribution(ax: Axes, values: pd.Series, *, title: str, xlabel: str, l
         ax.legend(loc="upper right", frameon=False)
     if log:
         ax.set_xscale("log")
-    ax.set(title=title, xlabel=xlabel, ylabel=LABELS.text("chart", "customers_axis"))
+    ax.set(title=title, xlabel=xlabel, ylabel=LABELS.text("chart", f"{counted}_axis"))
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     return ax
 
