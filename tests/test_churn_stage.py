@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -64,3 +65,17 @@ def test_online_retail_out_of_time_the_chosen_model_beats_recency_alone():
     assert c.loc[run.fit.chosen, "auc"] > c.loc["recency", "auc"]
     assert run.windows.test == pd.Timestamp("2011-07-02")  # the outcome (to 2011-09-30) lies inside the data
     assert np.isfinite(c.loc[["recency", "logistic", "tree", "boosting"], "auc"]).all()
+
+
+def test_columns_the_data_lack_are_left_out_of_the_list_and_the_workbook(sample_run, tmp_path):
+    import openpyxl
+
+    from helpers.churn.report import risk_list_table, risk_workbook
+
+    run, _ = sample_run
+    run = dataclasses.replace(run, table=run.table.assign(customer_name=pd.NA, owner=pd.NA, rfm_class=pd.NA))
+    shown = risk_list_table(run).frame.columns
+    assert not any("name" in str(c).lower() or "RFM" in str(c) for c in shown)
+    path = risk_workbook(run).write(tmp_path / "risk.xlsx")
+    headers = [c.value for c in openpyxl.load_workbook(path)["Risk list"][1]]
+    assert not any("name" in str(h).lower() or "RFM" in str(h) for h in headers)

@@ -410,6 +410,26 @@ def bands_table(run: ChurnRun) -> Table:
     )
 
 
+#: Columns the data may not have at all (no names, no contacts, no owner): left out rather than shown empty.
+_OPTIONAL_COLUMNS = (
+    "customer_name",
+    "owner",
+    "contact_name_masked",
+    "contact_phone_masked",
+    "contact_email_masked",
+    "rfm_class",
+    "scorecard_class",
+    "behaviour_state",
+    "p_alive",
+)
+
+
+def _without_empty(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the optional columns that are empty for every customer of ``table``."""
+    empty = [c for c in _OPTIONAL_COLUMNS if c in frame and c in table and table[c].isna().all()]
+    return frame.drop(columns=empty)
+
+
 def _list_frame(run: ChurnRun, rows: pd.DataFrame) -> pd.DataFrame:
     h = LABELS.headers
     columns = [
@@ -424,10 +444,9 @@ def _list_frame(run: ChurnRun, rows: pd.DataFrame) -> pd.DataFrame:
         "rule_hits",
         "action",
     ]
-    frame = rows[columns].copy()
-    if frame["owner"].isna().all():
-        frame = frame.drop(columns="owner")
-    frame["rfm_class"] = frame["rfm_class"].map(lambda k: LABELS.text("rfm_class", k) if pd.notna(k) else "")
+    frame = _without_empty(rows[columns].copy(), run.table)
+    if "rfm_class" in frame:
+        frame["rfm_class"] = frame["rfm_class"].map(lambda k: LABELS.text("rfm_class", k) if pd.notna(k) else "")
     frame["risk_band"] = frame["risk_band"].map(lambda k: LABELS.text("risk_band", k))
     frame["churn_probability"] = frame["churn_probability"] * 100
     return frame.rename(columns=h(list(frame.columns)))
@@ -538,14 +557,15 @@ def risk_workbook(run: ChurnRun) -> Workbook:
         s("scored"): f"{len(t):,}",
         s("high"): f"{int(t['risk_band'].eq('high').sum()):,}",
     }
-    columns = [c for c in t.columns if not (c == "owner" and t["owner"].isna().all())]
-    risk = t[columns].copy()
+    risk = _without_empty(t.copy(), t)
     for column, space in (
         ("rfm_class", "rfm_class"),
         ("scorecard_class", "scorecard_class"),
         ("behaviour_state", "behaviour_state"),
         ("risk_band", "risk_band"),
     ):
+        if column not in risk:
+            continue
         risk[column] = risk[column].map(
             lambda k, sp=space: LABELS.text(sp, k) if pd.notna(k) and LABELS.has(sp, k) else k
         )
