@@ -174,10 +174,16 @@ def findings_note(run: ChurnRun) -> None:
         per_rule = run.hits.groupby("rule")["customer_id"].nunique()
         parts = ", ".join(f"{LABELS.text('churn_rule', r)} {per_rule[r]:,}" for r in RULES if r in per_rule)
         lines.append(f"- **{fired:,} customers set off an early-warning rule** ({parts}).")
-    lines.append(
-        f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel file "
-        "gives each account manager with the reasons and the rules that fired."
-    )
+    if fit.ok:
+        lines.append(
+            f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel "
+            "file gives each account manager with the reasons and the rules that fired."
+        )
+    elif fired:
+        lines.append(
+            f"- **What to do:** {literal(run.settings.actions['medium'])} — for the customers a rule fired for, "
+            "whom the Excel file lists with what was seen."
+        )
     note("\n".join(lines))
 
 
@@ -251,7 +257,8 @@ def choice_note(run: ChurnRun) -> None:
     fit, w = run.fit, run.windows
     train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
     text = (
-        f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the year up to {w.test:%Y-%m-%d}, of whom "
+        f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the {run.lookback_days} days up to "
+        f"{w.test:%Y-%m-%d}, of whom "
         f"{fit.sizes['test']['churners']:,} placed no order in the {run.horizon_days} days after. The models "
         f"learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
     )
@@ -457,8 +464,10 @@ def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
     t = run.table
     rows = t.loc[t["risk_band"].eq("high")] if run.fit.ok else t.loc[t["rule_hits"].ne("")]
     frame = _list_frame(run, rows.head(limit))
-    h = LABELS.headers(["recency_days", "churn_probability"])
-    caption = LABELS.text("caption", "churn_risk_list")
+    h = LABELS.headers(["recency_days", "churn_probability", "risk_band", "reasons"])
+    caption = LABELS.text("caption", "churn_risk_list" if run.fit.ok else "churn_rule_list")
+    if not run.fit.ok:  # no model: no probability, band or reasons to show, only what the rules saw
+        frame = frame.drop(columns=[h["churn_probability"], h["risk_band"], h["reasons"]])
     if len(rows) > limit:
         caption += f" — {limit} of {len(rows):,}; the Excel risk list holds every customer"
     return Table(frame, ints=[h["recency_days"]], pct=[h["churn_probability"]], caption=caption, uid="churn_list")

@@ -25,7 +25,7 @@ from helpers.churn.reasons import top_reasons
 from helpers.churn.report import churn_metrics, risk_workbook
 from helpers.churn.rules import early_warnings, rule_summary
 from helpers.churn.settings import ChurnSettings
-from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn
+from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn, row_sizes
 from helpers.core.catalog import Output, column_list
 from helpers.core.errors import GradingError
 from helpers.core.labels import LABELS
@@ -255,6 +255,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             "no_model",
             reason=f"the data start on {data_start:%Y-%m-%d}, less than {horizon} days before the latest cut-off "
             f"whose outcome is known ({w.test:%Y-%m-%d}): no model can be checked",
+            sizes=row_sizes(test, validation_train, final_train),
         )
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -32,7 +32,16 @@ from helpers.churn.models import MODEL_NAMES, Calibrator, make_model
 from helpers.churn.outcome import at_risk, churn_outcome
 from helpers.churn.settings import ModelSettings
 
-__all__ = ["ChurnFit", "Rows", "clip_probability", "cutoff_rows", "evaluate", "fit_churn", "reliability"]
+__all__ = [
+    "ChurnFit",
+    "Rows",
+    "clip_probability",
+    "cutoff_rows",
+    "evaluate",
+    "fit_churn",
+    "reliability",
+    "row_sizes",
+]
 
 
 def clip_probability(p: np.ndarray) -> np.ndarray:
@@ -278,6 +287,15 @@ def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
     return chosen, why
 
 
+def row_sizes(test: Rows, validation_train: Rows, final_train: Rows) -> dict[str, dict[str, int]]:
+    """Rows and churners of the test, training and scoring-model rows (for the report and the metrics file)."""
+    return {
+        "test": {"rows": len(test), "churners": test.churners},
+        "train": {"rows": len(validation_train), "churners": validation_train.churners},
+        "final_train": {"rows": len(final_train), "churners": final_train.churners},
+    }
+
+
 def fit_churn(
     test: Rows,
     validation_train: Rows,
@@ -305,11 +323,7 @@ def fit_churn(
     ChurnFit
         Never raises for data that cannot support a model: the status and reason say so.
     """
-    sizes = {
-        "test": {"rows": len(test), "churners": test.churners},
-        "train": {"rows": len(validation_train), "churners": validation_train.churners},
-        "final_train": {"rows": len(final_train), "churners": final_train.churners},
-    }
+    sizes = row_sizes(test, validation_train, final_train)
     for rows, label in ((test, "test cut-off"), (validation_train, "training cut-offs")):
         short = _short(rows, label, settings.min_class_customers)
         if short:
