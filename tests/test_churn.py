@@ -95,8 +95,9 @@ _DATES = {
 }
 
 
-def _features(tables, cutoff):
-    customers = at_risk(tables["orders"], cutoff, 365)
+def _features(tables, cutoff, customers=None):
+    if customers is None:
+        customers = at_risk(tables["orders"], cutoff, 365)
     return churn_features(
         tables,
         cutoff,
@@ -351,16 +352,7 @@ def test_every_cut_off_gets_the_same_attribute_columns(sample_tables):
     customers.loc[customers["customer_id"].isin(few), "region"] = pd.NA
     tables = {**sample_tables, "customers": customers}
     everyone = _features(tables, cutoff)
-    subset = churn_features(
-        tables,
-        cutoff,
-        few,
-        like=parse_period("2025Q4"),
-        lookback_days=365,
-        trend_months=CHURN.trend_months,
-        complaints_window_days=90,
-        satisfaction=SETTINGS.indicators.satisfaction(),
-    )
+    subset = _features(tables, cutoff, few)
     assert list(subset.columns) == list(everyone.columns) and subset["region"].isna().all()
 
 

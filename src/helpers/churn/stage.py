@@ -73,8 +73,9 @@ class ChurnRun(ReadsCleanedData):
         One row per scored customer (:data:`CHURN_COLUMNS`), riskiest first.
     fit
         The out-of-time check, the choice, the calibration and the scoring model.
-    windows, horizon_days, horizon
-        The cut-offs; the horizon H; how H compares with the gaps between purchases (:func:`horizon_fit`).
+    windows, horizon_days, horizon, gaps
+        The cut-offs; the horizon H; how H compares with the gaps between purchases (:func:`horizon_fit`); the
+        gaps themselves (days between a customer's purchase days, for the report's histogram).
     test
         The test cut-off's rows (features, outcome).
     today
@@ -100,6 +101,7 @@ class ChurnRun(ReadsCleanedData):
     horizon_days: int
     lookback: int
     horizon: dict[str, float]
+    gaps: pd.Series
     test: Rows
     today: pd.DataFrame
     first_reason: pd.Series
@@ -260,6 +262,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()
 
+    gaps = purchase_gaps(orders, as_of)
     scored = at_risk(orders, as_of, lookback)
     today = featurize(as_of, scored)
     probability = pd.Series(np.nan, index=scored, dtype=float)
@@ -287,7 +290,8 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
         windows=w,
         horizon_days=horizon,
         lookback=lookback,
-        horizon=horizon_fit(purchase_gaps(orders, as_of), horizon),
+        horizon=horizon_fit(gaps, horizon),
+        gaps=gaps,
         test=test,
         today=today,
         first_reason=reasons["first"].set_axis(scored.astype(str)),
