@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from snapshot_fixture import SNAPSHOT_MAPPING, write_snapshot
 
 from conftest import ROOT
 from helpers.core.catalog import ProjectPaths
@@ -371,3 +372,21 @@ def test_what_the_kernel_process_prints_outside_a_cell_stays_off_the_console(tmp
     assert _execute(source, tmp_path / "out.ipynb", {"period": "x"}, tmp_path) is None
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err + captured.out
+
+
+def test_a_customer_snapshot_runs_every_stage_and_scores_its_blank_labels(tmp_path):
+    truth = write_snapshot(tmp_path / "export", n=600, seed=11)
+    mapping = tmp_path / "subscribers.yaml"
+    mapping.write_text(SNAPSHOT_MAPPING, encoding="utf-8")
+    root = new_project(tmp_path)
+    code, out, err = grading(
+        "run", "--period", "2026-10", "--data", str(tmp_path / "export"), "--mapping", str(mapping), "--root", str(root)
+    )
+    assert code == 0, err
+    assert "customer snapshot" in out
+    paths = ProjectPaths(root)
+    churn = pd.read_parquet(paths.folder("processed", "2026-10") / "churn.parquet").set_index("customer_id")
+    blank = truth.loc[truth["blanked"], "customerID"]
+    assert churn["churn_probability"].reindex(blank).notna().all()
+    page = (paths.folder("reports", "2026-10") / "04_churn_model.html").read_text(encoding="utf-8")
+    assert "Retention by tenure" in page and "held out" in page and "Traceback" not in page

@@ -1,4 +1,5 @@
-"""Charts of stage 04: the purchase gaps against the horizon, calibration, and today's churn probabilities.
+"""Charts of stage 04: the purchase gaps against the horizon, calibration, today's churn probabilities and the
+retention by tenure.
 
 Like :mod:`helpers.reporting.charts`, every function draws on a given Axes and returns it; words come from the
 label registry.
@@ -14,7 +15,7 @@ from matplotlib.ticker import PercentFormatter
 from helpers.core.labels import LABELS
 from helpers.reporting.charts import plot_distribution
 
-__all__ = ["plot_calibration", "plot_purchase_gaps", "plot_risk_distribution"]
+__all__ = ["plot_calibration", "plot_purchase_gaps", "plot_retention", "plot_risk_distribution"]
 
 
 def _c(key: str) -> str:
@@ -72,4 +73,27 @@ def plot_risk_distribution(ax: Axes, probability: pd.Series, thresholds: dict[st
         )
     ax.set(title=_c("risk_distribution"), xlabel=_c("risk_distribution_axis"), xlim=(0, 1))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    return ax
+
+
+def plot_retention(ax: Axes, curve: pd.DataFrame) -> Axes:
+    """The Kaplan–Meier retention by tenure as steps: every group of ``curve`` (``""`` = all customers, drawn
+    thicker, with its 95 % band)."""
+    for group, part in curve.groupby("group", sort=False):
+        part = part.sort_values("months")
+        overall = group == ""
+        ax.step(
+            part["months"],
+            part["retention"],
+            where="post",
+            linewidth=2.2 if overall else 1.3,
+            color="black" if overall else None,
+            label=_c("retention_all") if overall else str(group),
+        )
+        if overall:
+            ax.fill_between(part["months"], part["lower"], part["upper"], step="post", color="0.85")
+    ax.set(title=_c("retention"), xlabel=_c("retention_axis"), ylabel=_c("retention_share"), ylim=(0, 1.02))
+    ax.set_xlim(left=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="lower left", frameon=False)
     return ax

@@ -16,10 +16,22 @@ import numpy as np
 import pandas as pd
 
 from helpers.churn.outcome import DAY, as_of_period, count_between
+from helpers.core.labels import LABELS
 from helpers.core.periods import Period
+from helpers.core.schema import ATTRIBUTE_PREFIX
 from helpers.indicators.customer import customer_indicators
 
-__all__ = ["CATEGORICAL", "FEATURES", "Feature", "available_features", "churn_features"]
+__all__ = [
+    "CATEGORICAL",
+    "FEATURES",
+    "Feature",
+    "available_features",
+    "churn_features",
+    "feature",
+    "feature_label",
+    "is_categorical",
+    "snapshot_features",
+]
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,10 @@ FEATURES: dict[str, Feature] = {
     "region": Feature("customers", "category"),
     "company_size": Feature("customers", "category"),
     "country": Feature("customers", "category"),
+    "tenure_months": Feature("customers", "count"),
 }
+#: A customer attribute the mapping keeps (``attr:<name>``): a number or a category, as its values read.
+_ATTRIBUTE = Feature("customers", "attribute")
 #: The categorical features (encoded by each model).
 CATEGORICAL = tuple(name for name, f in FEATURES.items() if f.kind == "category")
 _INDICATOR_FEATURES = (
@@ -220,7 +235,75 @@ def churn_features(
             column = "industry_l1" if name == "industry" and "industry_l1" in attributes else name
             if column in attributes and attributes[column].notna().any():
                 out[name] = attributes[column].reindex(customers).astype("string")
-    return out[[name for name in FEATURES if name in out.columns]]
+        kept = [c for c in attributes.columns if c.startswith(ATTRIBUTE_PREFIX)]  # the mapping's own attributes
+        for column in kept:
+            values = attributes[column].reindex(customers)
+            out[column] = values.astype(float) if _numeric(values) else values.astype("string")
+    return out[
+        [name for name in FEATURES if name in out.columns] + [c for c in out.columns if c.startswith(ATTRIBUTE_PREFIX)]
+    ]
+
+
+def feature(name: str) -> Feature:
+    """The description of a feature: one of :data:`FEATURES`, or a customer attribute of the mapping."""
+    return _ATTRIBUTE if name.startswith(ATTRIBUTE_PREFIX) else FEATURES[name]
+
+
+def feature_label(name: str) -> str:
+    """How reports name a feature: its label, or the name the mapping gave a customer attribute."""
+    return (
+        name.removeprefix(ATTRIBUTE_PREFIX) if name.startswith(ATTRIBUTE_PREFIX) else LABELS.text("churn_feature", name)
+    )
+
+
+def is_categorical(frame: pd.DataFrame, name: str) -> bool:
+    """Whether a feature column is a category (encoded by each model) rather than a number."""
+    if name in CATEGORICAL:
+        return True
+    return name.startswith(ATTRIBUTE_PREFIX) and not pd.api.types.is_numeric_dtype(frame[name])
+
+
+def snapshot_features(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The features of a customer snapshot: tenure, the mapping's attributes and the standard attributes.
+
+    Parameters
+    ----------
+    customers
+        Stage 01's customers table.
+    as_of
+        The snapshot's date: without a tenure column, the tenure runs from the registration date to it (or to the
+        churn date of a customer who left).
+
+    Returns
+    -------
+    pd.DataFrame
+        Index ``customer_id``; ``tenure_months`` when the data give it, each ``attr:<name>`` column (numbers as
+        floats, NaN where blank; categories as text), and the categorical attributes of :data:`FEATURES` the
+        table holds. Order history is never used: with the churn recorded, a customer who left has stopped
+        ordering, and their order history would reveal the label rather than predict it.
+    """
+    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
+    table = table.set_index("customer_id")
+    out = pd.DataFrame(index=table.index)
+    if "tenure_months" in table and table["tenure_months"].notna().any():
+        out["tenure_months"] = table["tenure_months"].astype(float)
+    elif "registration_date" in table and table["registration_date"].notna().any():
+        end = pd.Series(pd.Timestamp(as_of).normalize(), index=table.index)
+        if "churn_date" in table:
+            end = table["churn_date"].where(table["churn_date"].notna() & (table["churn_date"] < end), end)
+        out["tenure_months"] = ((end - table["registration_date"]).dt.days / (365.25 / 12)).clip(lower=0)
+    for name in CATEGORICAL:
+        column = "industry_l1" if name == "industry" and "industry_l1" in table else name
+        if column in table and table[column].notna().any():
+            out[name] = table[column].astype("string")
+    for column in (c for c in table.columns if c.startswith(ATTRIBUTE_PREFIX)):
+        values = table[column]
+        out[column] = values.astype(float) if _numeric(values) else values.astype("string")
+    return out
+
+
+def _numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def _source_absent(feature: Feature, tables: Mapping[str, pd.DataFrame | None]) -> bool:
@@ -232,7 +315,7 @@ def available_features(frame: pd.DataFrame) -> list[str]:
     """The model features of ``frame`` that vary: a column all missing or one value for everyone tells nothing."""
     used = []
     for name in frame.columns:
-        if not FEATURES[name].model:
+        if not feature(name).model:
             continue
         values = frame[name].dropna()
         if values.nunique() > 1:

@@ -11,7 +11,8 @@ contribution to it for every customer — the reasons a reviewer reads. All are 
   change of the churn share at each split, credited to the split's feature).
 - :class:`BoostingModel` (histogram gradient boosting): the challenger. Contributions by occlusion: the drop in
   probability when a feature is set to the training's typical value.
-- :class:`RecencyModel`: days since the last order alone, the baseline every model must beat.
+- :class:`RecencyModel`: one feature alone — days since the last order for order data, tenure for a customer
+  snapshot — the baseline every model must beat.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.churn.features import CATEGORICAL, FEATURES
+from helpers.churn.features import feature, is_categorical
 from helpers.churn.settings import ModelSettings
 
 __all__ = [
+    "BASELINE_FEATURES",
     "MODEL_NAMES",
     "BoostingModel",
     "Calibrator",
@@ -40,6 +42,8 @@ __all__ = [
 
 #: The candidate models, simplest first (ties go to the earlier one).
 MODEL_NAMES = ("recency", "logistic", "tree", "boosting")
+#: The one-feature baselines: model name -> its feature (``recency`` for order data, ``tenure`` for snapshots).
+BASELINE_FEATURES = {"recency": "recency_days", "tenure": "tenure_months"}
 #: A category level shared by fewer training rows than this is pooled into "other".
 _MIN_LEVEL_SHARE = 0.03
 _MAX_LEVELS = 8
@@ -90,7 +94,7 @@ class LogisticModel:
         numbers = pd.DataFrame(index=frame.index)
         for name in self.numeric:
             values = frame[name].astype(float)
-            if FEATURES[name].kind in ("count", "money", "days"):
+            if feature(name).kind in ("count", "money", "days"):
                 values = np.sign(values) * np.log1p(values.abs())
             numbers[name] = values
         flags = {f"{name}:missing": numbers[name].isna().astype(float) for name in self.missing}
@@ -106,8 +110,10 @@ class LogisticModel:
         """Fit on ``frame`` (features) and ``y`` (True = churned)."""
         import statsmodels.api as sm
 
-        self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
-        self.levels = {c: kept for c in frame.columns if c in CATEGORICAL and len(kept := _levels(frame[c])) > 1}
+        self.numeric = [c for c in frame.columns if not is_categorical(frame, c)]
+        self.levels = {
+            c: kept for c in frame.columns if is_categorical(frame, c) and len(kept := _levels(frame[c])) > 1
+        }
         # A flag for "no value" where it is neither rare nor nearly universal: a handful of flagged rows would
         # separate perfectly and make the fit undefined.
         share = frame[self.numeric].isna().mean()
@@ -215,8 +221,10 @@ class TreeModel:
         """Fit on ``frame`` (features) and ``y`` (True = churned)."""
         from sklearn.tree import DecisionTreeClassifier
 
-        self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
-        self.levels = {c: kept for c in frame.columns if c in CATEGORICAL and len(kept := _levels(frame[c])) > 1}
+        self.numeric = [c for c in frame.columns if not is_categorical(frame, c)]
+        self.levels = {
+            c: kept for c in frame.columns if is_categorical(frame, c) and len(kept := _levels(frame[c])) > 1
+        }
         dummies, one_hot = _one_hot(frame, self.levels)
         self.source = {c: c for c in self.numeric} | one_hot
         self.columns = self.numeric + list(dummies.columns)
@@ -271,7 +279,21 @@ class TreeModel:
             walk(tree.children_right[node], [*conditions, (column, ">", threshold, not missing_left)])
 
         walk(0, [])
+        for row in rows:
+            row["conditions"] = _tightest(row["conditions"])
         return pd.DataFrame(rows).sort_values("churn_share", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _tightest(conditions: list[tuple[str, str, float, bool]]) -> list[tuple[str, str, float, bool]]:
+    """A path's conditions with one per feature and direction: "≤ 28 and ≤ 2" says "≤ 2" (a missing value goes
+    where the last split on it sent it)."""
+    kept: dict[tuple[str, str], tuple[str, str, float, bool]] = {}
+    for condition in conditions:
+        column, op, threshold, _ = condition
+        before = kept.get((column, op))
+        if before is None or (threshold < before[2] if op == "<=" else threshold > before[2]):
+            kept[(column, op)] = condition
+    return [c for c in conditions if kept.get((c[0], c[1])) is c]
 
 
 @dataclass
@@ -297,8 +319,8 @@ class BoostingModel:
         """Fit on ``frame`` (features) and ``y`` (True = churned); no early stopping, so the fit is reproducible."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        self.numeric = [c for c in frame.columns if c not in CATEGORICAL]
-        self.categories = {c: _levels(frame[c]) for c in frame.columns if c in CATEGORICAL}
+        self.numeric = [c for c in frame.columns if not is_categorical(frame, c)]
+        self.categories = {c: _levels(frame[c]) for c in frame.columns if is_categorical(frame, c)}
         x = self.design(frame)
         self.reference = {c: x[c].median() for c in self.numeric} | {
             c: (x[c].mode().iloc[0] if x[c].notna().any() else "other") for c in self.categories
@@ -337,22 +359,24 @@ class BoostingModel:
 
 @dataclass
 class RecencyModel:
-    """Days since the last order alone (a one-feature logistic regression on its logarithm)."""
+    """One feature alone, days since the last order by default (a one-feature logistic regression on its
+    logarithm)."""
 
     seed: int = 0
     name: str = "recency"
+    column: str = "recency_days"
     model: Any = None
     fill: float = 0.0
     mean: float = 0.0
 
     def _x(self, frame: pd.DataFrame) -> np.ndarray:
-        return np.log1p(frame["recency_days"].astype(float).fillna(self.fill).clip(lower=0)).to_numpy()[:, None]
+        return np.log1p(frame[self.column].astype(float).fillna(self.fill).clip(lower=0)).to_numpy()[:, None]
 
     def fit(self, frame: pd.DataFrame, y: pd.Series) -> RecencyModel:
-        """Fit on the days since the last order of ``frame`` and ``y`` (True = churned)."""
+        """Fit on the feature's values in ``frame`` and ``y`` (True = churned)."""
         from sklearn.linear_model import LogisticRegression
 
-        self.fill = float(frame["recency_days"].median())
+        self.fill = float(frame[self.column].median())
         x = self._x(frame)
         self.mean = float(x.mean())
         self.model = LogisticRegression(C=1e4).fit(x, y.astype(int).to_numpy())
@@ -363,9 +387,9 @@ class RecencyModel:
         return self.model.predict_proba(self._x(frame))[:, 1]
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Coefficient x (log recency − its training mean)."""
+        """Coefficient x (the feature's logarithm − its training mean)."""
         x = self._x(frame)[:, 0]
-        return pd.DataFrame({"recency_days": self.model.coef_[0, 0] * (x - self.mean)}, index=frame.index)
+        return pd.DataFrame({self.column: self.model.coef_[0, 0] * (x - self.mean)}, index=frame.index)
 
 
 def known_levels(model: Any) -> dict[str, list[str]]:
@@ -381,9 +405,9 @@ def make_model(name: str, settings: ModelSettings) -> Any:
         return TreeModel(settings.tree_max_depth, settings.tree_min_leaf_share, settings.seed)
     if name == "boosting":
         return BoostingModel(seed=settings.seed)
-    if name == "recency":
-        return RecencyModel(seed=settings.seed)
-    raise ValueError(f"unknown churn model {name!r}; the models are {', '.join(MODEL_NAMES)}")
+    if name in BASELINE_FEATURES:
+        return RecencyModel(seed=settings.seed, name=name, column=BASELINE_FEATURES[name])
+    raise ValueError(f"unknown churn model {name!r}; the models are {', '.join([*MODEL_NAMES, *BASELINE_FEATURES])}")
 
 
 @dataclass

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.churn.features import FEATURES
+from helpers.churn.features import feature as feature_of
+from helpers.churn.features import feature_label
 from helpers.core.labels import LABELS
 
 __all__ = ["reason_text", "top_reasons"]
@@ -50,11 +51,15 @@ def reason_text(
     """The phrase for one feature of one customer (``row``: the customer's features); empty when the value is no
     reason a person would accept (a rising trend, fewer complaints, an unknown value), so the next one is shown."""
     value = row.get(feature)
-    kind = FEATURES[feature].kind
-    if kind == "category":
+    kind = feature_of(feature).kind
+    if kind == "attribute" and not isinstance(value, str):  # a number the mapping kept: shown as it is
+        if pd.isna(value):
+            return ""
+        return LABELS.format("churn_reason", "category", feature=feature_label(feature), value=_number(float(value)))
+    if kind in ("category", "attribute"):
         if pd.isna(value) or (levels is not None and str(value) not in levels.get(feature, ())):
             return ""  # no value, or a level the model pooled with others: nothing to say about it
-        return LABELS.format("churn_reason", "category", feature=LABELS.text("churn_feature", feature), value=value)
+        return LABELS.format("churn_reason", "category", feature=feature_label(feature), value=value)
     if feature in ("orders_trend", "spend_trend", "interactions_trend"):
         word = feature.removesuffix("_trend")
         recent, before = float(row[f"{word}_recent"]), float(row[f"{word}_before"])
@@ -81,6 +86,8 @@ def reason_text(
     if pd.isna(value):
         # Unknown is a reason only where its absence says something: no second purchase yet.
         return LABELS.text("churn_reason", "one_order") if feature in ("avg_gap_days", "overdue_ratio") else ""
+    if feature == "tenure_months" and value == 1:
+        return LABELS.text("churn_reason", "tenure_one_month")
     if kind == "money":
         shown = f"{value:,.0f} {currency}"
     elif kind == "ratio" and feature != "overdue_ratio":

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers.churn.features import FEATURES
+from helpers.churn.features import feature, feature_label
 from helpers.churn.rules import RULES, rule_summary
 from helpers.churn.settings import RISK_BANDS
+from helpers.churn.snapshot import retention_at
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.io.excel import Sheet, Workbook
@@ -42,6 +43,8 @@ __all__ = [
     "risk_workbook",
     "rule_check_table",
     "rules_table",
+    "retention_note",
+    "section_intro",
     "tree_rules_note",
 ]
 
@@ -90,18 +93,29 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
     """``churn_metrics.json``: the check of every model and baseline, the choice, the calibration, the windows."""
     fit, w = run.fit, run.windows
     models = {name: row.to_dict() for name, row in fit.comparison.iterrows()} if len(fit.comparison) else {}
-    record = {
-        "status": fit.status,
-        "reason": fit.reason,
-        "horizon_days": run.horizon_days,
-        "windows": {
+    if run.recorded:
+        windows: dict[str, Any] = {
+            "validation": "held_out",
+            "held_out_share": run.settings.model.holdout_share,
+            "recorded": run.recorded_counts,
+            "scored_as_of": w.score,
+        }
+    else:
+        windows = {
+            "validation": "out_of_time",
             "test_cutoff": w.test,
             "test_outcome": [w.test + pd.Timedelta(days=1), w.score],
             "training_cutoffs": list(w.validation_train),
             "scoring_model_cutoffs": list(w.final_train),
             "dropped_cutoffs": list(w.dropped),
             "scored_as_of": w.score,
-        },
+        }
+    record = {
+        "status": fit.status,
+        "reason": fit.reason,
+        "label": "recorded" if run.recorded else "no_order_within_horizon",
+        "horizon_days": run.horizon_days,
+        "windows": windows,
         "sizes": fit.sizes,
         "features": fit.features,
         "models": models,
@@ -124,24 +138,35 @@ def _pct(x: float) -> str:
 
 def findings_note(run: ChurnRun) -> None:
     """The findings, first: who is at risk, can the model be trusted, what the rules say, what to do."""
-    fit, table, currency = run.fit, run.table, run.currency
+    fit, table = run.fit, run.table
     high = table.loc[table["risk_band"].eq("high")]
+    medium = table.loc[table["risk_band"].eq("medium")]
     lines = []
     if fit.ok:
         c = fit.comparison.loc[fit.chosen]
         a = fit.after_metrics
+        if run.recorded:
+            lines.append(
+                f"- **{len(high):,} of {len(table):,} current customers are at high risk** — a probability of "
+                f"{run.settings.risk_bands.high:.0%} or more of leaving, judged against the "
+                f"{run.recorded_counts['churned']:,} customers the data record as gone." + _spend_of(high, table, run)
+            )
+            checked = (
+                f"on {fit.sizes['test']['rows']:,} customers whose churn is recorded and who were held out of its "
+                "training"
+            )
+        else:
+            lines.append(
+                f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
+                f"{run.settings.risk_bands.high:.0%} or more of placing no order in the next {run.horizon_days} "
+                "days." + _spend_of(high, table, run)
+            )
+            checked = f"on the customers of {run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known"
         lines.append(
-            f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
-            f"{run.settings.risk_bands.high:.0%} or more of placing no order in the next {run.horizon_days} days. "
-            f"They spent {high['monetary'].sum():,.0f} {currency} in the last {run.lookback_days} days "
-            f"({_share(high['monetary'].sum(), table['monetary'].sum())} of the spend of the customers scored)."
-        )
-        lines.append(
-            f"- **The model can be used.** {_model(fit.chosen).capitalize()} was checked on the customers of "
-            f"{run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known: it ranks a customer who "
-            f"left above one who stayed {c['auc']:.0%} of the time (AUC {c['auc']:.2f}), and its top 10 % held "
-            f"{_pct(c['capture_top_decile'])} of those who left ({c['lift_top_decile']:.1f} times the average)."
-            + _recency_compare(fit)
+            f"- **The model can be used.** {_model(fit.chosen).capitalize()} was checked {checked}: it ranks a "
+            f"customer who left above one who stayed {c['auc']:.0%} of the time (AUC {c['auc']:.2f}), and its top "
+            f"10 % held {_pct(c['capture_top_decile'])} of those who left ({c['lift_top_decile']:.1f} times the "
+            "average)." + _recency_compare(fit)
         )
         if a.get("flagged"):
             threshold = run.settings.risk_bands.high
@@ -161,7 +186,7 @@ def findings_note(run: ChurnRun) -> None:
             top = first.value_counts().index[0]
             example = high.loc[high["customer_id"].isin(first.index[first.eq(top)]), "reasons"].iloc[0]
             lines.append(
-                f"- **Their strongest reason, most often:** {LABELS.text('churn_feature', top)} "
+                f"- **Their strongest reason, most often:** {literal(feature_label(top))} "
                 f"({int(first.eq(top).sum()):,} of {len(high):,}); for example *{literal(example.split('; ')[0])}*."
             )
     else:
@@ -174,10 +199,16 @@ def findings_note(run: ChurnRun) -> None:
         per_rule = run.hits.groupby("rule")["customer_id"].nunique()
         parts = ", ".join(f"{LABELS.text('churn_rule', r)} {per_rule[r]:,}" for r in RULES if r in per_rule)
         lines.append(f"- **{fired:,} customers set off an early-warning rule** ({parts}).")
-    if fit.ok:
+    if fit.ok and len(high):
         lines.append(
             f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel "
             "file gives each account manager with the reasons and the rules that fired."
+        )
+    elif fit.ok:
+        lines.append(
+            f"- **What to do:** no customer reaches {run.settings.risk_bands.high:.0%}; "
+            f"{literal(run.settings.actions['medium'])} — for the {len(medium):,} customers at medium risk "
+            f"({run.settings.risk_bands.medium:.0%} or more), listed below and in the Excel file."
         )
     elif fired:
         lines.append(
@@ -191,16 +222,38 @@ def _share(part: float, whole: float) -> str:
     return _pct(part / whole) if whole else "n/a"
 
 
+def _spend_of(high: pd.DataFrame, table: pd.DataFrame, run: ChurnRun) -> str:
+    """What the high-risk customers spent in the look-back window (nothing for data without orders)."""
+    if table["monetary"].isna().all():
+        return ""
+    spent = high["monetary"].sum()
+    return (
+        f" They spent {spent:,.0f} {run.currency} in the last {run.lookback_days} days "
+        f"({_share(spent, table['monetary'].sum())} of the spend of the customers scored)."
+    )
+
+
 def _recency_compare(fit: ChurnFit) -> str:
     comparison = fit.comparison
-    if fit.chosen == "recency" or "recency" not in comparison.index or pd.isna(comparison.loc["recency", "auc"]):
-        return ""
-    return f" Days since the last order alone reach AUC {comparison.loc['recency', 'auc']:.2f}."
+    for name, words in (("recency", "Days since the last order alone"), ("tenure", "Tenure alone")):
+        if fit.chosen != name and name in comparison.index and not pd.isna(comparison.loc[name, "auc"]):
+            return f" {words} reaches AUC {comparison.loc[name, 'auc']:.2f}."
+    return ""
 
 
 def horizon_note(run: ChurnRun) -> None:
     """What churn means here, and why the horizon fits the data's rhythm of purchases."""
     h, days = run.horizon, run.horizon_days
+    if run.recorded:
+        n = run.recorded_counts
+        note(
+            "**Churned (流失) means here: recorded as gone in the customer table.** The data say who left, so "
+            f"nothing is inferred from silence: {n['churned']:,} customers are recorded as gone, {n['stayed']:,} as "
+            f"staying, and {n['blank']:,} have no churn value. The models learn from the customers whose churn is "
+            "recorded; those without a value are scored, never learned from, and so are those staying. Customers "
+            "recorded as gone are not on the list: there is nobody left to call."
+        )
+        return
     text = (
         f"**Churned (流失) means: no order in the {days} days after a date.** The model learns it from the "
         f"customers who bought in the year before each cut-off and what they did in the {days} days after."
@@ -219,6 +272,63 @@ def horizon_note(run: ChurnRun) -> None:
         )
     else:
         text += "\n\nNo customer bought twice, so the data cannot say how long customers usually take to return."
+    note(text)
+
+
+def _no_orders(run: ChurnRun) -> bool:
+    orders = run.inputs.get("orders")
+    return orders is None or len(orders) == 0
+
+
+def section_intro(run: ChurnRun, section: str) -> None:
+    """The opening words of a section (``risk``, ``rules``, ``check``), as they hold for these data."""
+    recorded, days = run.recorded, run.horizon_days
+    if section == "risk":
+        who = (
+            "Each current customer — recorded as staying, or with no churn value yet — gets a probability of leaving"
+            if recorded
+            else "Each customer who bought in the look-back window (the last "
+            f"{run.lookback_days} days) gets a probability of placing no order in the next {days} days"
+        )
+        text = (
+            f"{who}, a risk band, the reasons that raise their risk most (from the model's own weighing of that "
+            "customer's figures), the early-warning rules that fired, and the suggested action. The Excel risk list "
+            "holds every customer; below are the bands and the customers most at risk."
+        )
+    elif section == "rules":
+        if _no_orders(run):
+            text = (
+                "The domain's early-warning rules (activity down sharply, no order for some months, complaints "
+                "rising) read the order history, which these data do not hold: none can fire, and the model's "
+                "probability alone ranks the customers."
+            )
+        else:
+            text = (
+                "The domain's rules run beside the model and need none: activity down sharply against the previous "
+                "period, no order for some calendar months, complaints rising (the thresholds are in the settings). "
+                "Each hit is in the Excel list with what was seen. Below it, the same rules applied at the end of an "
+                "earlier period: how many of the customers each one flagged then actually left."
+            )
+    elif section == "check":
+        if recorded:
+            text = (
+                "Every model learns from most of the customers whose churn is recorded and is tested on the others, "
+                "held out at random (the same share of those who left and of those who stayed). *AUC* is the "
+                "chance it ranks a customer who left above one who stayed (0.5 = guessing); *lift* and *capture* "
+                "say how many of those who left sit in its top 10 %; precision and recall are measured at the "
+                "high-risk threshold. Tenure alone is the baseline a model must beat."
+            )
+        else:
+            text = (
+                "Every model learns from earlier cut-offs and is tested on the customers of the latest cut-off "
+                "whose next months are already known — exactly as it is used today. *AUC* is the chance it ranks a "
+                "customer who left above one who stayed (0.5 = guessing); *lift* and *capture* say how many of "
+                "those who left sit in its top 10 %; precision and recall are measured at the high-risk threshold. "
+                "Days since the last order alone, and the lifetime-value model's P(alive), are the baselines a "
+                "model must beat."
+            )
+    else:
+        raise ValueError(f"unknown section {section!r}")
     note(text)
 
 
@@ -247,7 +357,7 @@ def comparison_table(run: ChurnRun) -> Table | None:
         decimals=[_m("auc"), _m("pr_auc"), _m("brier"), _m("lift_top_decile")],
         pct=[_m("capture_top_decile"), _m("precision"), _m("recall")],
         ints=[_m("flagged")],
-        caption=LABELS.text("caption", "churn_models"),
+        caption=LABELS.text("caption", "churn_models_recorded" if run.recorded else "churn_models"),
         uid="churn_models",
     )
 
@@ -256,12 +366,21 @@ def choice_note(run: ChurnRun) -> None:
     """Which model scores and why; or why none does."""
     fit, w = run.fit, run.windows
     train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
-    text = (
-        f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the {run.lookback_days} days up to "
-        f"{w.test:%Y-%m-%d}, of whom "
-        f"{fit.sizes['test']['churners']:,} placed no order in the {run.horizon_days} days after. The models "
-        f"learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
-    )
+    if run.recorded:
+        text = (
+            f"Test customers: {fit.sizes['test']['rows']:,} of the customers whose churn is recorded "
+            f"({run.settings.model.holdout_share:.0%} of those who left and of those who stayed, drawn at random with "
+            f"a fixed seed), of whom {fit.sizes['test']['churners']:,} left. The models learned from the other "
+            f"{fit.sizes['train']['rows']:,}. The data hold no dates to test across, so this check is on customers "
+            "of the same time, not of a later one."
+        )
+    else:
+        text = (
+            f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the {run.lookback_days} days up to "
+            f"{w.test:%Y-%m-%d}, of whom "
+            f"{fit.sizes['test']['churners']:,} placed no order in the {run.horizon_days} days after. The models "
+            f"learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
+        )
     if fit.chosen:
         text += f"\n\n**Chosen: {_model(fit.chosen)}** — {literal(fit.why)}."
     if not fit.ok:
@@ -269,7 +388,10 @@ def choice_note(run: ChurnRun) -> None:
     elif fit.chosen:
         a = fit.after_metrics
         text += (
-            f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
+            f" It was then refitted on every customer whose churn is recorded "
+            f"({fit.sizes['final_train']['rows']:,}) and scores the current customers."
+            if run.recorded
+            else f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
             f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}."
         )
         if a and not pd.isna(a.get("brier")):
@@ -292,7 +414,7 @@ def coefficients_table(run: ChurnRun) -> Table | None:
         return None
     c = model.coefficients
     feature = [
-        LABELS.text("churn_feature", f) + (_missing_word(col) if col.endswith(":missing") else _level(col))
+        literal(feature_label(f)) + (_missing_word(col) if col.endswith(":missing") else _level(col))
         for f, col in zip(c["feature"], c["column"], strict=True)
     ]
     frame = pd.DataFrame(
@@ -347,12 +469,13 @@ def tree_rules_note(run: ChurnRun, limit: int = 8) -> None:
 def _condition(condition: tuple) -> str:
     column, op, threshold, with_missing = condition
     if "=" in column:
-        feature, level = column.split("=", 1)
-        text = f"{LABELS.text('churn_feature', feature)} {'is not' if op == '<=' else 'is'} {literal(level)}"
+        name, level = column.split("=", 1)
+        text = f"{literal(feature_label(name))} {'is not' if op == '<=' else 'is'} {literal(level)}"
     else:
-        shown = f"{threshold:,.2f}" if FEATURES[column].kind in ("trend", "ratio", "score") else f"{threshold:,.0f}"
-        text = f"{LABELS.text('churn_feature', column)} {'≤' if op == '<=' else '>'} {shown}"
-    return text + (" (or unknown)" if with_missing and column in FEATURES else "")
+        kind = feature(column).kind
+        shown = f"{threshold:,.2f}" if kind in ("trend", "ratio", "score", "attribute") else f"{threshold:,.0f}"
+        text = f"{literal(feature_label(column))} {'≤' if op == '<=' else '>'} {shown}"
+    return text + (" (or unknown)" if with_missing else "")
 
 
 def calibration_table(run: ChurnRun) -> Table | None:
@@ -373,19 +496,19 @@ def calibration_table(run: ChurnRun) -> Table | None:
         frame,
         ints=[_m("bin"), _m("rows")],
         pct=list(frame.columns[2:]),
-        caption=LABELS.text("caption", "churn_calibration"),
+        caption=LABELS.text("caption", "churn_calibration_recorded" if run.recorded else "churn_calibration"),
         uid="churn_calibration",
     )
 
 
 def features_table(run: ChurnRun) -> Table:
     """The features the models may use, where each comes from, and whether it was used this period."""
-    present = [f for f in run.today.columns if FEATURES[f].model]
+    present = [f for f in run.today.columns if feature(f).model]
     frame = pd.DataFrame(
         {
-            _m("feature"): [LABELS.text("churn_feature", f) for f in present],
+            _m("feature"): [feature_label(f) for f in present],
             _m("source"): [
-                LABELS.text("table", s) if LABELS.has("table", s) else s for s in (FEATURES[f].source for f in present)
+                LABELS.text("table", s) if LABELS.has("table", s) else s for s in (feature(f).source for f in present)
             ],
             _m("used"): ["✓" if f in run.fit.features else "—" for f in present],
         }
@@ -407,11 +530,13 @@ def bands_table(run: ChurnRun) -> Table:
             f"{_m('spend')} ({run.currency})": [float(grouped["monetary"].sum().get(b, 0.0)) for b in bands],
         }
     )
+    if t["monetary"].isna().all():  # no order lines: no spend to show
+        frame = frame.drop(columns=frame.columns[3])
     return Table(
         frame,
         ints=[_m("customers")],
         pct=[_m("share")],
-        money=[frame.columns[3]],
+        money=list(frame.columns[3:]),
         caption=LABELS.text("caption", "churn_bands"),
         uid="churn_bands",
     )
@@ -428,6 +553,9 @@ _OPTIONAL_COLUMNS = (
     "scorecard_class",
     "behaviour_state",
     "p_alive",
+    "last_order_date",
+    "recency_days",
+    "monetary",
 )
 
 
@@ -462,7 +590,8 @@ def _list_frame(run: ChurnRun, rows: pd.DataFrame) -> pd.DataFrame:
 def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
     """The customers most at risk (or, without a model, those the rules fired for), with reasons and action."""
     t = run.table
-    rows = t.loc[t["risk_band"].eq("high")] if run.fit.ok else t.loc[t["rule_hits"].ne("")]
+    band = "high" if t["risk_band"].eq("high").any() else "medium"  # none at high risk: the medium ones
+    rows = t.loc[t["risk_band"].eq(band)] if run.fit.ok else t.loc[t["rule_hits"].ne("")]
     frame = _list_frame(run, rows.head(limit))
     h = LABELS.headers(["recency_days", "churn_probability", "risk_band", "reasons"])
     caption = LABELS.text("caption", "churn_risk_list" if run.fit.ok else "churn_rule_list")
@@ -480,8 +609,11 @@ def _applicable(run: ChurnRun, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def rules_table(run: ChurnRun) -> Table:
-    """Customers per early-warning rule this period (a rule the data cannot fire is left out)."""
+def rules_table(run: ChurnRun) -> Table | None:
+    """Customers per early-warning rule this period (a rule the data cannot fire is left out); None without
+    order lines."""
+    if _no_orders(run):
+        return None
     summary = _applicable(run, rule_summary(run.hits))
     frame = pd.DataFrame(
         {
@@ -494,6 +626,8 @@ def rules_table(run: ChurnRun) -> Table:
 
 def rule_check_table(run: ChurnRun) -> Table | None:
     """Each rule at the end of an earlier period: customers it fired for, and the share of them who then left."""
+    if _no_orders(run):
+        return None
     check = _applicable(run, run.rule_check)
     if check.empty or "churned_share" not in check:
         return None
@@ -537,6 +671,21 @@ def meaning_table(run: ChurnRun) -> Table | None:
 
 def meaning_note(run: ChurnRun) -> None:
     """How the probability relates to the behaviour state, the RFM churn-risk flag, P(alive) and the KPI."""
+    if run.recorded:
+        note(
+            "**One meaning of churn.** Here churn is what the client recorded, and the probability answers: *will "
+            "this customer leave, as those recorded as gone did?* "
+            + (
+                "The order-based signals (behaviour state, the RFM churn-risk flag, P(alive), the KPI churn rate) "
+                "need order history, which these data do not hold."
+                if run.table["monetary"].isna().all()
+                else "The order-based signals of the earlier stages (behaviour state, the RFM churn-risk flag, "
+                "P(alive), the KPI churn rate) read silence in the order history; the recorded churn is the fact "
+                "they try to foresee, so it is the label here. Order history is not used as a feature: a customer "
+                "who left stops ordering, and that silence would reveal the label rather than predict it."
+            )
+        )
+        return
     note(
         "**One meaning of churn.** The probability above answers one question: *will this customer place no "
         f"order in the next {run.horizon_days} days?* The other signals answer nearby ones. The *behaviour "
@@ -561,7 +710,9 @@ def risk_workbook(run: ChurnRun) -> Workbook:
         s("period"): f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
         s("as_of"): f"{period.as_of:%Y-%m-%d}",
         s("data"): run.data_title,
-        s("horizon"): LABELS.format("churn_sheet", "horizon_text", days=run.horizon_days),
+        s("horizon"): LABELS.text("churn_sheet", "recorded_text")
+        if run.recorded
+        else LABELS.format("churn_sheet", "horizon_text", days=run.horizon_days),
         s("model_used"): _model(run.fit.chosen) if run.fit.ok else s("no_model") + f" — {run.fit.reason}",
         s("scored"): f"{len(t):,}",
         s("high"): f"{int(t['risk_band'].eq('high').sum()):,}",
@@ -607,6 +758,35 @@ def risk_workbook(run: ChurnRun) -> Workbook:
             )
         )
     return Workbook(sheets)
+
+
+def retention_note(run: ChurnRun) -> None:
+    """What the retention curve says: the share still a customer after 12, 24 … months, overall and per level."""
+    curve = run.retention
+    if curve is None or curve.empty:
+        return
+    at = retention_at(curve)
+    overall = at.loc[""] if "" in at.index else None
+    text = "**Retention by tenure (Kaplan–Meier).** "
+    if overall is not None:
+        shown = [f"{_pct(overall[m])} after {m} months" for m in (12, 24, 36) if not pd.isna(overall.get(m))]
+        text += (
+            "Of the customers who join, "
+            + (", ".join(shown) or "too few stay long enough to say")
+            + " are still customers"
+        )
+        text += "; a customer still there is counted until their tenure today, so recent joiners do not bias the curve."
+    if run.retention_by is not None:
+        levels = at.drop(index="", errors="ignore")
+        month = 12 if 12 in levels.columns else levels.columns[0]
+        parts = [
+            f"{literal(str(g))} {_pct(levels.loc[g, month])}" for g in levels.index if not pd.isna(levels.loc[g, month])
+        ]
+        text += (
+            f"\n\nBy {literal(feature_label(run.retention_by))}, the attribute whose customers' churn differs most, "
+            f"still customers after {month} months: " + "; ".join(parts) + "."
+        )
+    note(text)
 
 
 def display_all(*items: Any) -> None:

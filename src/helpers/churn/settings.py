@@ -55,6 +55,9 @@ class ModelSettings(Strict):
     calibration: Literal["auto", "isotonic", "sigmoid"]
     isotonic_min_rows: int = Field(ge=100, description="with auto: isotonic from this many training rows")
     calibration_folds: int = Field(ge=2, le=10)
+    holdout_share: float = Field(
+        gt=0, lt=1, description="recorded churn: the share of labelled customers held out as the test (stratified)"
+    )
     seed: int
 
     @model_validator(mode="after")

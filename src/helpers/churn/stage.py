@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers.churn.features import churn_features
+from helpers.churn.features import churn_features, snapshot_features
 from helpers.churn.models import known_levels
 from helpers.churn.outcome import Windows, at_risk, churn_outcome, horizon_fit, purchase_gaps, windows
 from helpers.churn.reasons import top_reasons
 from helpers.churn.report import churn_metrics, risk_workbook
 from helpers.churn.rules import early_warnings, rule_summary
 from helpers.churn.settings import ChurnSettings
+from helpers.churn.snapshot import has_recorded_churn, holdout_rows, recorded_churn, retention_curve, retention_split
 from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn, row_sizes
 from helpers.core.catalog import Output, column_list
 from helpers.core.errors import GradingError
@@ -93,6 +94,14 @@ class ChurnRun(ReadsCleanedData):
         Why the P(alive) baseline is missing, when it is.
     seconds
         Time spent on the feature rows, the P(alive) baseline, the models and scoring (for the benchmark).
+    recorded
+        The customer table records churn (:mod:`helpers.churn.snapshot`): that is the label, checked on held-out
+        customers; ``windows`` then holds the as-of date only.
+    recorded_counts
+        With recorded churn: customers recorded as gone, as staying, and with churn blank.
+    retention, retention_by
+        With recorded churn and tenure: the Kaplan–Meier retention by tenure (overall, and per level of
+        ``retention_by``, the attribute whose levels' churn differs most), else None.
     """
 
     table: pd.DataFrame
@@ -113,6 +122,10 @@ class ChurnRun(ReadsCleanedData):
     inputs: Mapping[str, Any]
     period_label: str
     seconds: dict[str, float]
+    recorded: bool = False
+    recorded_counts: dict[str, int] = field(default_factory=dict)
+    retention: pd.DataFrame | None = None
+    retention_by: str | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -121,6 +134,8 @@ class ChurnRun(ReadsCleanedData):
         if not self.fit.ok:
             said.append(f"No churn probabilities this period: {self.fit.reason}. The early-warning rules alone steer.")
         gap = (self.windows.score - self.data_end.normalize()).days if self.data_end is not None else 0
+        if self.recorded:
+            gap = 0  # the recorded churn is the label: how recent the orders are does not decide it
         if gap > _DATA_END_SLACK_DAYS:
             said.append(
                 f"The latest order in the data is dated {self.data_end:%Y-%m-%d}, {gap} days before the as-of date: "
@@ -219,6 +234,8 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
         thresholds; ``segmentation``: the CLV model for the P(alive) baseline; ``churn``).
     """
     settings: ChurnSettings = ctx.section
+    if has_recorded_churn(inputs["customers"]):
+        return _compute_recorded(inputs, ctx)
     horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
     tables = {name: inputs.get(name) for name in _TABLES}
     orders = tables["orders"]
@@ -265,21 +282,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
     gaps = purchase_gaps(orders, as_of)
     scored = at_risk(orders, as_of, lookback)
     today = featurize(as_of, scored)
-    probability = pd.Series(np.nan, index=scored, dtype=float)
-    reasons = pd.DataFrame({"reasons": "", "first": pd.NA}, index=scored).astype("string")
-    if fit.ok and len(scored):
-        probability[:] = fit.probability(today)
-        contributions = fit.model.contributions(today[fit.features])
-        reasons = top_reasons(
-            contributions,
-            today,
-            settings.top_reasons,
-            currency=str(inputs["cleaning"]["reporting_currency"]),
-            trend_months=settings.trend_months,
-            complaints_days=settings.early_warning.complaints_window_days or horizon,
-            window_days=lookback,
-            levels=known_levels(fit.model),
-        )
+    probability, reasons = _score(fit, today, scored, inputs, settings, horizon=horizon, lookback=lookback)
     hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
     rule_check = _rule_check(tables, ctx.period, settings, horizon=horizon, lookback=lookback, data_start=data_start)
     table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
@@ -306,6 +309,111 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
     )
 
 
+def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
+    """Churn recorded in the customer table: the label, checked on held-out customers (:mod:`helpers.churn.snapshot`).
+
+    The customers recorded as staying and those whose churn is blank are scored; the blank ones are never trained
+    on. The early-warning rules run on the order lines when the data have them.
+    """
+    settings: ChurnSettings = ctx.section
+    horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
+    tables = {name: inputs.get(name) for name in _TABLES}
+    orders, as_of = tables["orders"], ctx.period.as_of
+    clock = time.perf_counter()
+    label = recorded_churn(inputs["customers"], as_of)
+    features = snapshot_features(inputs["customers"], as_of).reindex(label.index)
+    labelled = label.notna().to_numpy()
+    test, train, every = holdout_rows(
+        features.loc[labelled],
+        label[labelled].astype(bool),
+        settings.model.holdout_share,
+        settings.model.seed,
+        as_of,
+    )
+    seconds = {"features": time.perf_counter() - clock, "p_alive_baseline": 0.0}
+    clock = time.perf_counter()
+    fit = fit_churn(test, train, every, settings.model, threshold=settings.risk_bands.high, baseline="tenure")
+    seconds["models"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    scored = pd.Index(label.index[label.ne(True).fillna(True).to_numpy()], name="customer_id")
+    today = features.reindex(scored)
+    probability, reasons = _score(fit, today, scored, inputs, settings, horizon=horizon, lookback=lookback)
+    hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
+    table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
+    retention, retention_by = None, None
+    if "tenure_months" in features:
+        retention_by = retention_split(features, label)
+        overall = retention_curve(features["tenure_months"], label)
+        split = retention_curve(features["tenure_months"], label, features[retention_by]) if retention_by else None
+        retention = pd.concat([overall, split], ignore_index=True) if split is not None else overall
+    seconds["scoring"] = time.perf_counter() - clock
+    gaps = purchase_gaps(orders, as_of)
+    return ChurnRun(
+        table=table,
+        fit=fit,
+        windows=windows(as_of, horizon, 0, None),
+        horizon_days=horizon,
+        lookback=lookback,
+        horizon=horizon_fit(gaps, horizon),
+        gaps=gaps,
+        test=test,
+        today=today,
+        first_reason=reasons["first"].set_axis(scored.astype(str)),
+        hits=hits,
+        rule_check=_rule_check(
+            tables,
+            ctx.period,
+            settings,
+            horizon=horizon,
+            lookback=lookback,
+            data_start=orders["order_date"].min() if len(orders) else None,
+        ),
+        data_end=orders["order_date"].max() if len(orders) else None,
+        baseline_note="",
+        settings=settings,
+        inputs=inputs,
+        period_label=ctx.period.label,
+        seconds=seconds,
+        recorded=True,
+        recorded_counts={
+            "churned": int(label.eq(True).sum()),
+            "stayed": int(label.eq(False).sum()),
+            "blank": int(label.isna().sum()),
+        },
+        retention=retention,
+        retention_by=retention_by,
+    )
+
+
+def _score(
+    fit: ChurnFit,
+    today: pd.DataFrame,
+    scored: pd.Index,
+    inputs: Mapping[str, Any],
+    settings: ChurnSettings,
+    *,
+    horizon: int,
+    lookback: int,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """The calibrated probability of each scored customer and their reasons (NaN and none without a model)."""
+    probability = pd.Series(np.nan, index=scored, dtype=float)
+    reasons = pd.DataFrame({"reasons": "", "first": pd.NA}, index=scored).astype("string")
+    if fit.ok and len(scored):
+        probability[:] = fit.probability(today)
+        contributions = fit.model.contributions(today[fit.features])
+        reasons = top_reasons(
+            contributions,
+            today,
+            settings.top_reasons,
+            currency=str(inputs["cleaning"]["reporting_currency"]),
+            trend_months=settings.trend_months,
+            complaints_days=settings.early_warning.complaints_window_days or horizon,
+            window_days=lookback,
+            levels=known_levels(fit.model),
+        )
+    return probability, reasons
+
+
 def _churn_table(
     scored: pd.Index,
     today: pd.DataFrame,
@@ -327,8 +435,8 @@ def _churn_table(
     for column in ("rfm_class", "scorecard_class", "behaviour_state", "p_alive"):
         table[column] = grading[column].reindex(ids).to_numpy() if column in grading else pd.NA
     table["last_order_date"] = customers["last_order_date"].reindex(ids).to_numpy()
-    table["recency_days"] = today["recency_days"].to_numpy()
-    table["monetary"] = today["monetary"].to_numpy()
+    for column in ("recency_days", "monetary"):  # a snapshot has no order figures
+        table[column] = today[column].to_numpy() if column in today else np.nan
     table["churn_probability"] = probability.to_numpy()
     table["risk_band"] = risk_bands(table["churn_probability"], settings)
     table["reasons"] = reasons.to_numpy()

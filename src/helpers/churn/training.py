@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.churn.features import available_features
-from helpers.churn.models import MODEL_NAMES, Calibrator, make_model
+from helpers.churn.models import BASELINE_FEATURES, MODEL_NAMES, Calibrator, make_model
 from helpers.churn.outcome import at_risk, churn_outcome
 from helpers.churn.settings import ModelSettings
 
@@ -251,23 +251,24 @@ def _calibrated(name: str, rows: Rows, features: list[str], settings: ModelSetti
 #: How the choice names the models.
 _NAMES = {
     "recency": "days since the last order alone",
+    "tenure": "tenure alone",
     "logistic": "logistic regression",
     "tree": "the decision tree",
     "boosting": "gradient boosting",
 }
 
 
-def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
+def _choose(comparison: pd.DataFrame, margin: float, baseline: str = "recency") -> tuple[str, str]:
     """The chosen model and why (see the module docstring, step 3)."""
     auc = comparison.loc[comparison["kind"].eq("model") & comparison["fitted"], "auc"].dropna()
     simple = auc.reindex(["logistic", "tree"]).dropna()
     if simple.empty:
-        if "recency" not in auc:
+        if baseline not in auc:
             return "", "no model could be fitted"
-        return "recency", "neither logistic regression nor the decision tree could be fitted"
+        return baseline, "neither logistic regression nor the decision tree could be fitted"
     best = str(simple.idxmax())
     chosen = best
-    why = f"{_NAMES[best]} has the better out-of-time AUC of the two simple models ({simple[best]:.3f})"
+    why = f"{_NAMES[best]} has the better test AUC of the two simple models ({simple[best]:.3f})"
     if "boosting" in auc and auc["boosting"] > simple[best] + margin:
         chosen = "boosting"
         why = (
@@ -279,10 +280,10 @@ def _choose(comparison: pd.DataFrame, margin: float) -> tuple[str, str]:
             f"; gradient boosting ({auc['boosting']:.3f}) does not beat it by more than {margin:.2f}, so the "
             "model that explains itself is kept"
         )
-    if "recency" in auc and chosen in auc and auc["recency"] >= auc[chosen]:
-        return "recency", (
-            f"days since the last order alone ({auc['recency']:.3f}) does as well as every model "
-            f"(best {auc[chosen]:.3f}): the other features add nothing out of time"
+    if baseline in auc and chosen in auc and auc[baseline] >= auc[chosen]:
+        return baseline, (
+            f"{_NAMES[baseline]} ({auc[baseline]:.3f}) does as well as every model "
+            f"(best {auc[chosen]:.3f}): the other features add nothing on the test customers"
         )
     return chosen, why
 
@@ -304,6 +305,7 @@ def fit_churn(
     *,
     threshold: float,
     baselines: dict[str, pd.Series] | None = None,
+    baseline: str = "recency",
 ) -> ChurnFit:
     """Check every candidate out of time, choose, calibrate, and refit the chosen one for scoring.
 
@@ -317,6 +319,9 @@ def fit_churn(
         The high-risk threshold (precision, recall and customers flagged are measured there).
     baselines
         Name -> churn score per customer of the test rows (e.g. ``1 − P(alive)`` refitted at the test cut-off).
+    baseline
+        The one-feature model every other must beat (``recency``; ``tenure`` for a customer snapshot, left out
+        when the snapshot gives no tenure).
 
     Returns
     -------
@@ -329,11 +334,14 @@ def fit_churn(
         if short:
             return ChurnFit("no_model", reason=short, sizes=sizes)
     features = [f for f in available_features(validation_train.features) if f in test.features.columns]
-    if "recency_days" not in features:
+    if baseline == "recency" and "recency_days" not in features:
         return ChurnFit("no_model", reason="no customer's recency varies: nothing to learn from", sizes=sizes)
+    if not features:
+        return ChurnFit("no_model", reason="no feature varies between customers: nothing to learn from", sizes=sizes)
+    candidates = [baseline] * (BASELINE_FEATURES[baseline] in features) + list(MODEL_NAMES[1:])
     y_test = test.label.to_numpy(dtype=int)
     records, raw_test, fitted = {}, {}, {}
-    for name in MODEL_NAMES:
+    for name in candidates:
         try:
             model = make_model(name, settings).fit(validation_train.features[features], validation_train.label)
             raw_test[name] = model.predict(test.features[features])
@@ -355,7 +363,7 @@ def fit_churn(
                 entry["note"] = f"{int((~known).sum())} test customer(s) without a value"
         records[name] = entry
     comparison = pd.DataFrame.from_dict(records, orient="index")
-    chosen, why = _choose(comparison, settings.prefer_simple_within)
+    chosen, why = _choose(comparison, settings.prefer_simple_within, baseline)
     if not chosen:
         return ChurnFit("no_model", reason=f"no model could be fitted ({why})", comparison=comparison, sizes=sizes)
     result = ChurnFit("ok", features=features, comparison=comparison, chosen=chosen, why=why, sizes=sizes)

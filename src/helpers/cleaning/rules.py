@@ -33,7 +33,7 @@ from helpers.cleaning.standardise import Lookups, standardise_industry, standard
 from helpers.core.errors import PeriodError
 from helpers.core.mapping import Mapping, Scale
 from helpers.core.periods import Period
-from helpers.core.schema import TABLES
+from helpers.core.schema import ATTRIBUTE_PREFIX, TABLES
 from helpers.io.files import sha256
 from helpers.io.loaders import Dataset, LoadedTable, line_currency
 from helpers.shared import known_customers
@@ -54,6 +54,8 @@ __all__ = [
     "order_reasons",
 ]
 
+#: Average days in a month: a tenure in months as days.
+_DAYS_PER_MONTH = 365.25 / 12
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 #: Columns of the clean customer base table (docs/contracts.md §2), whatever the data hold.
 CUSTOMER_COLUMNS = [
@@ -69,6 +71,9 @@ CUSTOMER_COLUMNS = [
     "country",
     "company_size",
     "registration_date",
+    "tenure_months",
+    "churned",
+    "churn_date",
     "contact_name_masked",
     "contact_phone_masked",
     "contact_email_masked",
@@ -326,6 +331,9 @@ def clean_customers(
             "country": standardise_names(col("country"), lookups.countries)["name"],
             "company_size": col("company_size"),
             "registration_date": kept.get("registration_date", pd.NaT),
+            "tenure_months": kept.get("tenure_months", np.nan),
+            "churned": kept["churned"] if "churned" in kept else pd.Series(pd.NA, index=kept.index, dtype="boolean"),
+            "churn_date": kept.get("churn_date", pd.NaT),
             "contact_name_masked": mask_names(col("contact_name")),
             "contact_phone_masked": mask_phones(col("contact_phone")),
             "contact_email_masked": mask_emails(col("contact_email")),
@@ -338,6 +346,8 @@ def clean_customers(
         listed = listed + np.where(missing[f], f + ", ", "")
     clean["missing_fields"] = listed.str.removesuffix(", ")
     clean["missing_contact"] = missing.any(axis=1).astype("boolean") if present else pd.NA
+    for attribute in [c for c in kept if c.startswith(ATTRIBUTE_PREFIX)]:
+        clean[attribute] = kept[attribute]
     notes = {
         "industry_unmatched": unmatched(col("industry"), industry["industry_listed"]),
         "industry_standardised": int((col("industry").astype("string") != industry["industry"]).fillna(False).sum()),
@@ -352,7 +362,9 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
 
     A customer is in it when known by the as-of date
     (:func:`helpers.shared.known_customers`): registered by then, or with a
-    kept order by then. Customers
+    kept order by then. A snapshot that gives the tenure but no registration
+    date is read as taken on the as-of date: registered ``tenure_months``
+    before it. Customers
     that order but are missing from the master (or every customer, for
     transaction-only data) get a row with unknown attributes and
     ``in_customer_master = False``.
@@ -367,6 +379,14 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
             "orders_count": sales.groupby("customer_id")["order_id"].nunique(),
         }
     )
+    if (
+        customers is not None
+        and customers["registration_date"].isna().all()
+        and customers["tenure_months"].notna().any()
+    ):
+        days = (customers["tenure_months"].astype("float64") * _DAYS_PER_MONTH).round()
+        customers = customers.assign(registration_date=period.as_of.normalize() - pd.to_timedelta(days, unit="D"))
+    attributes: list[str] = []
     known = known_customers(orders, period, customers)  # the one definition stages 01 and 02 share
     if customers is None:
         countries = upto.dropna(subset=["country"]).groupby("customer_id")["country"].agg(lambda s: s.mode().iat[0])
@@ -375,17 +395,26 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
     else:
         master = customers.set_index("customer_id")
         base = master.reindex(known)
+        attributes = [c for c in master if c.startswith(ATTRIBUTE_PREFIX)]
         base["in_customer_master"] = known.isin(master.index)
     base.index.name = "customer_id"
     base = base.join(summary, how="left")
     base["total_spend"] = base["total_spend"].fillna(0.0)
     base["orders_count"] = base["orders_count"].fillna(0).astype("int64")
-    base = base.reset_index().reindex(columns=CUSTOMER_COLUMNS)
+    base = base.reset_index().reindex(columns=CUSTOMER_COLUMNS + attributes)
     # Attributes the data lack stay NA (never "no"): typed so Parquet keeps them as text / dates / flags.
     for col in CUSTOMER_COLUMNS:
         if base[col].isna().all():
-            flag = col in ("missing_contact", "industry_listed", "region_listed")
-            kind = "datetime64[ns]" if col.endswith("_date") else "boolean" if flag else "string"
+            flag = col in ("missing_contact", "industry_listed", "region_listed", "churned")
+            kind = (
+                "datetime64[ns]"
+                if col.endswith("_date")
+                else "boolean"
+                if flag
+                else "float64"
+                if col == "tenure_months"
+                else "string"
+            )
             base[col] = base[col].astype(kind)
     return base
 
@@ -538,7 +567,8 @@ def clean_dataset(
         "lines": int((orders["line_type"] == "return").sum()),
         "amount": float(orders.loc[orders["line_type"] == "return", "amount"].sum()),
     }
-    check_period_has_orders(orders, period)
+    if not mapping.snapshot:  # a snapshot has no order lines: its customers are the data
+        check_period_has_orders(orders, period)
     # Rows of sheets not read are accounted for too: raw = kept + excluded over every row of every file.
     for lt in loaded.values():
         for t, rows in lt.other_rows.groupby("table", sort=False):

@@ -32,15 +32,27 @@ def _some(values: pd.Series, n: int = 3, chars: int = 40) -> str:
     return shown + (", …" if len(values) > n else "")
 
 
+def _snapshot(dataset: Dataset) -> list[str]:
+    if not dataset.mapping.snapshot:
+        return []
+    return [
+        "the data are a customer snapshot (one row per customer, churn recorded, no order lines): the analyses "
+        "that need order history (RFM, value grading, lifetime value, the order KPIs) have nothing to work on; "
+        "stage 04 models the churn the snapshot records"
+    ]
+
+
 def _missing_tables(dataset: Dataset) -> list[str]:
     mapping = dataset.mapping
-    others = [t for t in mapping.tables if t != "orders"]
+    main = mapping.main_table
+    others = [t for t in mapping.tables if t != main]
     if dataset.single_file:
         if not others:
             return []
         names = ", ".join(_table(t) for t in others)
         return [
-            f"only the order lines were read (DATA is one file): the mapping's other tables ({names}) need the folder"
+            f"only the {_table(main)} were read (DATA is one file): the mapping's other tables ({names}) need the "
+            "folder"
         ]
     return [
         f"no file for the {_table(t)}: the mapping looks for {', '.join(mapping.tables[t].files)} and the folder has "
@@ -136,6 +148,7 @@ def _dates(result: CleaningResult) -> list[str]:
 def data_warnings(dataset: Dataset, loaded: dict[str, LoadedTable], result: CleaningResult) -> list[str]:
     """The data warnings of a cleaning run, most consequential first (empty when there is nothing to say)."""
     return [
+        *_snapshot(dataset),
         *_missing_tables(dataset),
         *_joins(dataset, result),
         *_unknown_ids(result),

@@ -115,6 +115,9 @@ class TableMapping(Strict):
     constants: dict[str, str | int | float | bool] = {}
     derive: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
+    #: Customers table only: other columns kept as the customer's attributes, ``{name shown: header}``.
+    #: Each becomes a churn feature: a number when every non-blank value reads as one, else a category.
+    attributes: dict[str, str] = {}
     #: The rating scale of a reviews table (min, max): a score outside it is an error.
     scale: Scale | None = None
 
@@ -148,7 +151,7 @@ class TableMapping(Strict):
 
     def headers(self) -> set[str]:
         """The headers to look for when finding the header row of one of its sheets."""
-        return set(self.columns.values()) | {j.left_key for j in self.join}
+        return set(self.columns.values()) | set(self.attributes.values()) | {j.left_key for j in self.join}
 
 
 class IdRules(Strict):
@@ -198,10 +201,28 @@ class Mapping(Strict):
     rules: OrderRules = OrderRules()
     ids: IdRules = IdRules()
 
+    @property
+    def snapshot(self) -> bool:
+        """A customer snapshot: one row per customer with its churn recorded, and no order lines."""
+        return "orders" not in self.tables
+
+    @property
+    def main_table(self) -> str:
+        """The table a single file feeds: the order lines, or a snapshot's customers."""
+        return "customers" if self.snapshot else "orders"
+
     @model_validator(mode="after")
     def _check_tables(self) -> Mapping:
         if "orders" not in self.tables:
-            raise ValueError("a mapping needs an 'orders' table")
+            customers = self.tables.get("customers")
+            if customers is None or not {"churned", "churn_date"} & set(customers.canonical):
+                raise ValueError(
+                    "a mapping needs an 'orders' table, or a 'customers' table that maps churned or churn_date "
+                    "(a customer snapshot)"
+                )
+        for table, tm in self.tables.items():
+            if tm.attributes and table != "customers":
+                raise ValueError(f"tables.{table}: only the customers table takes attributes")
         for table, tm in self.tables.items():
             if table not in TABLES:
                 raise ValueError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
@@ -223,7 +244,7 @@ class Mapping(Strict):
         for table, tm in self.tables.items():
             if tm.scale is not None and table != "reviews":
                 raise ValueError(f"tables.{table}: only a reviews table takes a scale")
-        order_cols = self.tables["orders"].canonical
+        order_cols = self.tables["orders"].canonical if "orders" in self.tables else ["amount"]
         if "unit_price" not in order_cols and "amount" not in order_cols:
             raise ValueError("tables.orders: map unit_price or amount (or both)")
         if self.rules.duplicate_key:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["LEAD_OUTCOMES", "ORDER_STATUSES", "TABLES", "Column", "Kind"]
+__all__ = ["ATTRIBUTE_PREFIX", "LEAD_OUTCOMES", "ORDER_STATUSES", "TABLES", "Column", "Kind"]
 
 Kind = Literal["id", "text", "date", "number", "int", "bool"]
 
@@ -73,6 +73,9 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("country", "text", description="country name or ISO code"),
         Column("company_size", "text", description="size band as the client writes it (large / 大型 …)"),
         Column("registration_date", "date", description="when the customer was registered or first signed"),
+        Column("tenure_months", "number", description="months as a customer by the export date (snapshots)"),
+        Column("churned", "bool", description="churn recorded by the client: yes/no; blank = not known yet (scored)"),
+        Column("churn_date", "date", description="when the customer left (contract end, account closed)"),
         Column("contact_name", "text", description="personal data: masked in every output", personal=True),
         Column("contact_phone", "text", description="personal data: masked in every output", personal=True),
         Column("contact_email", "text", description="personal data: masked in every output", personal=True),
@@ -143,6 +146,10 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("customer_id", "id", description="customer number once won"),
     ),
 }
+
+#: A customer attribute the mapping keeps beside the canonical columns (``attributes:``) is named
+#: ``attr:<name shown>`` in the customers table.
+ATTRIBUTE_PREFIX = "attr:"
 
 #: Canonical order statuses (mapping ``values.status`` maps raw spellings onto these).
 ORDER_STATUSES = ("completed", "cancelled", "returned")

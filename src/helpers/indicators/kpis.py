@@ -422,7 +422,8 @@ def kpi_trend(
             nps_detractor_max=nps_detractor_max,
         )
         for p in period.trailing(n_periods)
-        if not pd.isna(lines.data_start) and p.end_exclusive > lines.data_start
+        # the period itself always has a row (all "not available" for data without order lines)
+        if p == period or (not pd.isna(lines.data_start) and p.end_exclusive > lines.data_start)
     ]
     return pd.DataFrame(rows, columns=KPI_COLUMNS).astype(_KPI_DTYPES)
 

@@ -42,6 +42,16 @@ class IndicatorRun(ReadsCleanedData):
     inputs: Mapping[str, Any]
 
     @property
+    def warnings(self) -> list[str]:
+        """Data without order lines (a customer snapshot), said once, first."""
+        if len(self.inputs["orders"]):
+            return []
+        return [
+            "these data hold no order lines (a customer snapshot): the value and behaviour indicators and the order "
+            "KPIs are not available; stage 04 models the churn the data record"
+        ]
+
+    @property
     def outputs(self) -> dict[str, Any]:
         return {"indicators": self.indicators.reset_index(), "kpis": self.trend}
 

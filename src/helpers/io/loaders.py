@@ -22,7 +22,7 @@ import pandas as pd
 from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.mapping import Join, Mapping, TableMapping, all_mappings, load_mapping, mapping_path
 from helpers.core.privacy import mask_personal_data_in
-from helpers.core.schema import LEAD_OUTCOMES, ORDER_STATUSES, TABLES
+from helpers.core.schema import ATTRIBUTE_PREFIX, LEAD_OUTCOMES, ORDER_STATUSES, TABLES
 from helpers.io.expressions import evaluate_expressions
 from helpers.io.ids import normalise_id_values, normalise_ids
 from helpers.io.parsing import (
@@ -31,6 +31,7 @@ from helpers.io.parsing import (
     currency_sign,
     date_problem,
     number_problem,
+    parse_attribute,
     parse_date,
     parse_id,
 )
@@ -218,7 +219,9 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
         chosen, source = load_mapping(config_dir, mapping), mapping_path(config_dir, mapping)
     elif path.is_file():
         candidates = [
-            (p, m) for p, m in all_mappings(config_dir) if m.detects(file_columns(path, m.tables["orders"]), path.name)
+            (p, m)
+            for p, m in all_mappings(config_dir)
+            if m.detects(file_columns(path, m.tables[m.main_table]), path.name)
         ]
         if len(candidates) != 1:
             names = ", ".join(m.name for _, m in candidates) or "none"
@@ -229,7 +232,7 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
         source, chosen = candidates[0]
     else:
         candidates = [
-            (p, m) for p, m in all_mappings(config_dir) if not m.detect_columns and "orders" in _files_for(m, path)
+            (p, m) for p, m in all_mappings(config_dir) if not m.detect_columns and m.main_table in _files_for(m, path)
         ]
         if len(candidates) != 1:
             names = ", ".join(m.name for _, m in candidates) or "none"
@@ -238,18 +241,17 @@ def resolve_dataset(data: str | Path, mapping: str | None, config_dir: Path) -> 
             )
         source, chosen = candidates[0]
 
+    main = chosen.main_table
     if path.is_file():
-        files = {"orders": [path]}
-        if chosen.tables["orders"].join:
-            raise ConfigError(
-                f"mapping {chosen.name} joins other files onto the order lines: pass the folder that holds them"
-            )
+        files = {main: [path]}
+        if chosen.tables[main].join:
+            raise ConfigError(f"mapping {chosen.name} joins other files onto the {main} rows: pass the folder")
         joins: dict[str, dict[str, list[Path]]] = {}
     else:
         files = _files_for(chosen, path)
-        if "orders" not in files:
+        if main not in files:
             raise DataValidationError(
-                f"no orders file in the folder (mapping {chosen.name} looks for {chosen.tables['orders'].files})",
+                f"no {main} file in the folder (mapping {chosen.name} looks for {chosen.tables[main].files})",
                 file=str(path),
             )
         joins = _joins_for(chosen, path, files)
@@ -424,6 +426,8 @@ def load_table(
             )
         problems[canonical] = [(mask.fillna(False).astype(bool), text) for mask, text in found]
         data[canonical] = parsed
+    for label in tm.attributes:
+        data[ATTRIBUTE_PREFIX + label] = parse_attribute(data[ATTRIBUTE_PREFIX + label], mapping.decimal_mark)
     for canonical, conflict in _currency_sign_conflicts(table, data, raw_data, mapping).items():
         problems[canonical].append(conflict)
 
@@ -473,7 +477,11 @@ def _read_rows(
     mapping names must be in each part, unless a joined file has it (``elsewhere``).
     """
     frames = []
-    needed = [spec.right_key] if isinstance(spec, Join) else [h for h in spec.columns.values() if h not in elsewhere]
+    needed = (
+        [spec.right_key]
+        if isinstance(spec, Join)
+        else [h for h in [*spec.columns.values(), *spec.attributes.values()] if h not in elsewhere]
+    )
     needed += [] if isinstance(spec, Join) else [j.left_key for j in spec.join if j.left_key not in elsewhere]
     for path in paths:
         for part in read_file(path, spec):
@@ -610,6 +618,8 @@ def _canonical(lines: pd.DataFrame, tm: TableMapping, mapping: Mapping, table: s
     for canonical, values in derived.items():
         out[canonical] = values.astype(object)
     out = out[tm.canonical]
+    for label, header in tm.attributes.items():
+        out[ATTRIBUTE_PREFIX + label] = lines[header].to_numpy()
     out["source_file"] = lines["source_file"].to_numpy()
     out["source_row"] = lines["source_row"].to_numpy()
     return out
@@ -648,6 +658,18 @@ def load_dataset(
 ) -> dict[str, LoadedTable]:
     """Load every table the dataset has files for (see :func:`load_table`), ids compared as the mapping says."""
     loaded = {table: load_table(dataset, table, on_invalid=on_invalid, limits=limits) for table in dataset.files}
+    if dataset.mapping.snapshot:  # no order lines: the later stages see an empty order table
+        loaded["orders"] = _no_order_lines()
     normalise_ids(loaded, dataset.mapping)
     check_fx(loaded["orders"].data, dataset.mapping)
     return loaded
+
+
+def _no_order_lines() -> LoadedTable:
+    """The order table of a customer snapshot: every canonical column, no row."""
+    kinds = {"id": "string", "text": "string", "date": "datetime64[ns]", "number": "float64", "int": "Int64"}
+    data = pd.DataFrame(
+        {name: pd.Series(dtype=kinds.get(c.kind, "boolean")) for name, c in TABLES["orders"].items()}
+        | {"source_file": pd.Series(dtype="string"), "source_row": pd.Series(dtype="int64")}
+    )
+    return LoadedTable(data=data, invalid=pd.Series(pd.NA, index=data.index, dtype="string"), files=[])

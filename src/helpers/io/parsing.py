@@ -16,12 +16,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from helpers.core.privacy import mask_personal_data_in
+
 __all__ = [
     "CURRENCY_SIGNS",
     "PARSERS",
     "currency_sign",
     "date_problem",
     "number_problem",
+    "parse_attribute",
     "parse_bool",
     "parse_date",
     "parse_id",
@@ -262,6 +265,18 @@ def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Ser
 
     parsed = _by_unique(values.where(~blank), convert, "datetime64[ns]")
     return parsed, parsed.isna() & ~blank
+
+
+def parse_attribute(values: pd.Series, decimal: str | None = ".") -> pd.Series:
+    """A customer attribute: numbers when every non-blank value reads as one (blanks NA), else text.
+
+    Text is stripped, blanks are NA, and phone numbers and e-mail addresses in it are masked.
+    """
+    numbers, bad = parse_number(values, decimal)
+    if not bad.any() and numbers.notna().any():
+        return numbers
+    text, _ = parse_text(values.astype("string") if pd.api.types.is_numeric_dtype(values) else values)
+    return mask_personal_data_in(text)
 
 
 PARSERS: dict[str, Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = {

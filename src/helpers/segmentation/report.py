@@ -98,11 +98,15 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
     r, f, m = cuts.get("recency_days"), cuts.get("frequency"), cuts.get("monetary")
     lines = [
         f"**{len(segments):,} customers graded.** Each of R, F and M is split into high and low at {how} of "
-        f"these customers: R is high when the last order is "
-        f"{'under' if strict else 'at most'} "
-        f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
-        f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} **{m:,.2f} {currency}** "
-        "(orders and spend over the look-back window).",
+        + (
+            f"these customers: R is high when the last order is "
+            f"{'under' if strict else 'at most'} "
+            f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
+            f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} **{m:,.2f} {currency}** "
+            "(orders and spend over the look-back window)."
+            if len(segments)
+            else "these customers, once some have bought in the look-back window."
+        ),
         f"Scores 1–{settings.score_bins} ({settings.score_bins} = best) rank customers on each dimension by their "
         "mid-rank percentile: customers with the "
         "same value always share a score, so a dimension with few distinct values (most customers with 1 order) "

@@ -107,6 +107,11 @@ class SegmentationRun(ReadsCleanedData):
     @property
     def warnings(self) -> list[str]:
         """CLV that cannot be used as it is, and churned customers graded potential: plain sentences."""
+        if len(self.inputs["orders"]) == 0:  # a customer snapshot: one sentence says it all
+            return [
+                "these data hold no order lines (a customer snapshot): RFM classes, value gradings and lifetime "
+                "value need order history, so the tables below are empty; stage 04 models the churn the data record"
+            ]
         said = [] if self.clv.verdict.in_money else [clv_verdict_sentence(self.clv, self.use)]
         churned = churned_potential_sentence(self.grades)
         return said + ([churned] if churned else [])
