@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["SNAPSHOT_MAPPING", "write_snapshot"]
+__all__ = ["CONTRACTS_MAPPING", "SNAPSHOT_MAPPING", "write_contracts", "write_snapshot"]
 
 #: A mapping for the fixture, written as the README tells a user to write one.
 SNAPSHOT_MAPPING = """\
@@ -101,3 +101,44 @@ def write_snapshot(folder: Path, n: int = 1500, *, seed: int = 7, blank_share: f
     Path(folder).mkdir(parents=True, exist_ok=True)
     frame.to_csv(Path(folder) / "subscribers.csv", index=False)
     return pd.DataFrame({"customerID": ids, "churn_true": churn, "blanked": blanked})
+
+
+#: A mapping for :func:`write_contracts`: churn recorded as a closing date, the start as a signing date.
+CONTRACTS_MAPPING = """\
+title: Contract accounts (test fixture)
+currency: EUR
+reporting_currency: EUR
+date_formats: ["%Y-%m-%d"]
+tables:
+  customers:
+    files: [accounts.csv]
+    columns: {customer_id: account_id, registration_date: signed_on, churn_date: closed_on, region: region}
+    attributes: {Plan: plan, Seats: seats}
+"""
+
+
+def write_contracts(folder: Path, n: int = 3000, *, seed: int = 5, as_of: str = "2026-09-30") -> pd.DataFrame:
+    """Write ``accounts.csv``: accounts signed over four years, closed at a monthly hazard set by their plan and
+    seats (blank while open). Return the truth: ``account_id``, ``hazard`` (monthly), ``signed_on``, ``closed_on``."""
+    rng = np.random.default_rng(seed)
+    end = pd.Timestamp(as_of)
+    signed = end - pd.to_timedelta(rng.integers(30, 4 * 365, n), unit="D")
+    plan = rng.choice(["Basic", "Pro", "Enterprise"], n, p=[0.5, 0.35, 0.15])
+    seats = np.where(plan == "Enterprise", rng.integers(50, 500, n), rng.integers(1, 60, n))
+    hazard = np.select([plan == "Basic", plan == "Pro"], [0.035, 0.015], 0.006) * np.where(seats > 20, 0.6, 1.0)
+    lifetime = rng.exponential(1 / hazard) * 30.4375
+    closed = signed + pd.to_timedelta(np.round(lifetime), unit="D")
+    closed = pd.Series(closed).where(pd.Series(closed) <= end)
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"A{i:05d}" for i in range(n)],
+            "signed_on": signed.strftime("%Y-%m-%d"),
+            "closed_on": closed.dt.strftime("%Y-%m-%d").fillna(""),
+            "plan": plan,
+            "seats": seats,
+            "region": rng.choice(["EMEA", "APAC", "North America"], n),
+        }
+    )
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    frame.to_csv(Path(folder) / "accounts.csv", index=False)
+    return pd.DataFrame({"account_id": frame["account_id"], "hazard": hazard, "signed_on": signed, "closed_on": closed})

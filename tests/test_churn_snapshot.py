@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
-from snapshot_fixture import SNAPSHOT_MAPPING, write_snapshot
+from snapshot_fixture import CONTRACTS_MAPPING, SNAPSHOT_MAPPING, write_contracts, write_snapshot
 
 from conftest import ROOT, SETTINGS
 from helpers.churn.models import _tightest
+from helpers.churn.recorded import holdout_rows, recorded_churn, retention_at, retention_curve
 from helpers.churn.report import churn_metrics
-from helpers.churn.snapshot import holdout_rows, recorded_churn, retention_at, retention_curve
 from helpers.core.config import validated
 from helpers.core.mapping import Mapping
 from helpers.pipeline.memory import run_in_memory
@@ -163,3 +163,29 @@ def test_without_a_tenure_column_the_tenure_runs_from_registration_to_churn_or_t
     )
     tenure = snapshot_features(customers, pd.Timestamp("2026-10-31"))["tenure_months"]
     assert tenure["a"] == pytest.approx(6, abs=0.1) and tenure["b"] == pytest.approx(24, abs=0.1)
+
+
+@pytest.fixture(scope="module")
+def contracts_run(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("contracts")
+    truth = write_contracts(folder / "data").set_index("account_id")
+    (folder / "mapping.yaml").write_text(CONTRACTS_MAPPING, encoding="utf-8")
+    run = run_in_memory(ROOT, "2026-09", data=folder / "data", mapping=str(folder / "mapping.yaml"), last=4)
+    return run.results["04_churn_model"], truth
+
+
+def test_dated_churn_is_checked_out_of_time_on_the_customers_of_each_cut_off(contracts_run):
+    churn, truth = contracts_run
+    assert churn.recorded and not churn.held_out and churn.fit.ok, churn.fit.reason
+    assert churn.windows.test == pd.Timestamp("2026-07-02") and len(churn.windows.validation_train) == 2
+    record = churn_metrics(churn)
+    assert record["label"] == "recorded_date" and record["windows"]["test_cutoff"] == "2026-07-02"
+    # the rows of the test cut-off: accounts signed by then and not closed by then; churners closed in the 90 days
+    closed, signed = truth["closed_on"], truth["signed_on"]
+    at_test = signed.le("2026-07-02") & ~closed.le("2026-07-02")
+    assert churn.fit.sizes["test"]["rows"] == int(at_test.sum())
+    assert churn.fit.sizes["test"]["churners"] == int((at_test & closed.le("2026-09-30")).sum())
+    table = churn.table.set_index("customer_id")
+    assert not table.index.isin(truth.index[truth["closed_on"].notna()]).any()  # closed accounts are not scored
+    # the scores follow the planted hazard (plan and seats)
+    assert table["churn_probability"].corr(truth["hazard"].reindex(table.index), method="spearman") > 0.6

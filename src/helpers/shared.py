@@ -7,7 +7,7 @@ as-of date, so re-running an old period after new data arrived gives the same nu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,9 @@ def known_customers(orders: pd.DataFrame, period: Period, customers: pd.DataFram
     A customer is known when the customers table has them registered on or
     before the as-of date, or when they have any kept order line (sale or
     return) up to the as-of date. A customer without a registration date is
-    known only through their orders, since nothing tells when they arrived.
+    known only through their orders, since nothing tells when they arrived —
+    except in data without any order line (a customer snapshot), where the
+    customer table is the data: a customer it lists without a date is known.
 
     Parameters
     ----------
@@ -93,6 +95,8 @@ def known_customers(orders: pd.DataFrame, period: Period, customers: pd.DataFram
     ids = [orders.loc[orders["order_date"] < end, "customer_id"]]
     if customers is not None:
         ids.append(customers.loc[customers["registration_date"] < end, "customer_id"])
+        if orders.empty:
+            ids.append(customers.loc[customers["registration_date"].isna(), "customer_id"])
     return pd.Index(pd.concat(ids).dropna().unique(), name="customer_id").sort_values()
 
 
@@ -174,3 +178,22 @@ class ReadsCleanedData:
     def data_title(self) -> str:
         """The dataset's title (its mapping's), for report headings."""
         return str(self.inputs["cleaning"]["mapping_title"])
+
+    @property
+    def has_orders(self) -> bool:
+        """Whether the data hold order lines (a customer snapshot holds none)."""
+        orders = self.inputs.get("orders")
+        return orders is not None and len(orders) > 0
+
+    #: What the stage shows that needs order lines (said first on data without any).
+    needs_orders: ClassVar[str] = "the figures of this report"
+
+    @property
+    def without_orders(self) -> list[str]:
+        """The sentence a stage says first on data without order lines (a customer snapshot), or none."""
+        if self.has_orders:
+            return []
+        return [
+            f"these data hold no order lines (a customer snapshot): {self.needs_orders} need order history and are "
+            "not available; stage 04 models the churn the data record"
+        ]

@@ -14,9 +14,9 @@ import pandas as pd
 from IPython.display import display
 
 from helpers.churn.features import feature, feature_label
+from helpers.churn.recorded import retention_at
 from helpers.churn.rules import RULES, rule_summary
 from helpers.churn.settings import RISK_BANDS
-from helpers.churn.snapshot import retention_at
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.io.excel import Sheet, Workbook
@@ -93,7 +93,7 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
     """``churn_metrics.json``: the check of every model and baseline, the choice, the calibration, the windows."""
     fit, w = run.fit, run.windows
     models = {name: row.to_dict() for name, row in fit.comparison.iterrows()} if len(fit.comparison) else {}
-    if run.recorded:
+    if run.held_out:
         windows: dict[str, Any] = {
             "validation": "held_out",
             "held_out_share": run.settings.model.holdout_share,
@@ -109,11 +109,11 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
             "scoring_model_cutoffs": list(w.final_train),
             "dropped_cutoffs": list(w.dropped),
             "scored_as_of": w.score,
-        }
+        } | ({"recorded": run.recorded_counts} if run.recorded else {})
     record = {
         "status": fit.status,
         "reason": fit.reason,
-        "label": "recorded" if run.recorded else "no_order_within_horizon",
+        "label": ("recorded_date" if not run.held_out else "recorded") if run.recorded else "no_order_within_horizon",
         "horizon_days": run.horizon_days,
         "windows": windows,
         "sizes": fit.sizes,
@@ -146,14 +146,17 @@ def findings_note(run: ChurnRun) -> None:
         c = fit.comparison.loc[fit.chosen]
         a = fit.after_metrics
         if run.recorded:
+            within = "" if run.held_out else f" in the next {run.horizon_days} days"
             lines.append(
                 f"- **{len(high):,} of {len(table):,} current customers are at high risk** — a probability of "
-                f"{run.settings.risk_bands.high:.0%} or more of leaving, judged against the "
+                f"{run.settings.risk_bands.high:.0%} or more of leaving{within}, judged against the "
                 f"{run.recorded_counts['churned']:,} customers the data record as gone." + _spend_of(high, table, run)
             )
             checked = (
                 f"on {fit.sizes['test']['rows']:,} customers whose churn is recorded and who were held out of its "
                 "training"
+                if run.held_out
+                else f"on the customers of {run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known"
             )
         else:
             lines.append(
@@ -246,12 +249,18 @@ def horizon_note(run: ChurnRun) -> None:
     h, days = run.horizon, run.horizon_days
     if run.recorded:
         n = run.recorded_counts
+        how = (
+            "The models learn from the customers whose churn is recorded; those without a value are scored, never "
+            "learned from, and so are those staying."
+            if run.held_out
+            else f"The models learn, at each cut-off, from the customers of that day and whether their churn date "
+            f"fell in the {days} days after it; those still customers today are scored."
+        )
         note(
             "**Churned (流失) means here: recorded as gone in the customer table.** The data say who left, so "
             f"nothing is inferred from silence: {n['churned']:,} customers are recorded as gone, {n['stayed']:,} as "
-            f"staying, and {n['blank']:,} have no churn value. The models learn from the customers whose churn is "
-            "recorded; those without a value are scored, never learned from, and so are those staying. Customers "
-            "recorded as gone are not on the list: there is nobody left to call."
+            f"staying, and {n['blank']:,} have no churn value. {how} Customers recorded as gone are not on the "
+            "list: there is nobody left to call." + (f"\n\n{literal(run.baseline_note)}" if run.baseline_note else "")
         )
         return
     text = (
@@ -310,23 +319,26 @@ def section_intro(run: ChurnRun, section: str) -> None:
                 "earlier period: how many of the customers each one flagged then actually left."
             )
     elif section == "check":
-        if recorded:
-            text = (
-                "Every model learns from most of the customers whose churn is recorded and is tested on the others, "
-                "held out at random (the same share of those who left and of those who stayed). *AUC* is the "
-                "chance it ranks a customer who left above one who stayed (0.5 = guessing); *lift* and *capture* "
-                "say how many of those who left sit in its top 10 %; precision and recall are measured at the "
-                "high-risk threshold. Tenure alone is the baseline a model must beat."
-            )
-        else:
-            text = (
-                "Every model learns from earlier cut-offs and is tested on the customers of the latest cut-off "
-                "whose next months are already known — exactly as it is used today. *AUC* is the chance it ranks a "
-                "customer who left above one who stayed (0.5 = guessing); *lift* and *capture* say how many of "
-                "those who left sit in its top 10 %; precision and recall are measured at the high-risk threshold. "
-                "Days since the last order alone, and the lifetime-value model's P(alive), are the baselines a "
-                "model must beat."
-            )
+        how = (
+            "Every model learns from most of the customers whose churn is recorded and is tested on the others, "
+            "held out at random (the same share of those who left and of those who stayed)."
+            if run.held_out
+            else "Every model learns from earlier cut-offs and is tested on the customers of the latest cut-off "
+            "whose next months are already known — exactly as it is used today."
+        )
+        baselines = (
+            "Days since the last order alone, and the lifetime-value model's P(alive), are the baselines a model "
+            "must beat."
+            if not recorded
+            else "Days since the last order alone is the baseline a model must beat."
+            if not _no_orders(run)
+            else "Tenure alone is the baseline a model must beat."
+        )
+        text = (
+            f"{how} *AUC* is the chance it ranks a customer who left above one who stayed (0.5 = guessing); *lift* "
+            "and *capture* say how many of those who left sit in its top 10 %; precision and recall are measured at "
+            f"the high-risk threshold. {baselines}"
+        )
     else:
         raise ValueError(f"unknown section {section!r}")
     note(text)
@@ -357,7 +369,7 @@ def comparison_table(run: ChurnRun) -> Table | None:
         decimals=[_m("auc"), _m("pr_auc"), _m("brier"), _m("lift_top_decile")],
         pct=[_m("capture_top_decile"), _m("precision"), _m("recall")],
         ints=[_m("flagged")],
-        caption=LABELS.text("caption", "churn_models_recorded" if run.recorded else "churn_models"),
+        caption=LABELS.text("caption", "churn_models_recorded" if run.held_out else "churn_models"),
         uid="churn_models",
     )
 
@@ -366,13 +378,19 @@ def choice_note(run: ChurnRun) -> None:
     """Which model scores and why; or why none does."""
     fit, w = run.fit, run.windows
     train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
-    if run.recorded:
+    if run.held_out:
         text = (
             f"Test customers: {fit.sizes['test']['rows']:,} of the customers whose churn is recorded "
             f"({run.settings.model.holdout_share:.0%} of those who left and of those who stayed, drawn at random with "
             f"a fixed seed), of whom {fit.sizes['test']['churners']:,} left. The models learned from the other "
             f"{fit.sizes['train']['rows']:,}. The data hold no dates to test across, so this check is on customers "
             "of the same time, not of a later one."
+        )
+    elif run.recorded:
+        text = (
+            f"Test customers: the {fit.sizes['test']['rows']:,} who were customers on {w.test:%Y-%m-%d}, of whom "
+            f"{fit.sizes['test']['churners']:,} left on a recorded date in the {run.horizon_days} days after. The "
+            f"models learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
         )
     else:
         text = (
@@ -390,7 +408,7 @@ def choice_note(run: ChurnRun) -> None:
         text += (
             f" It was then refitted on every customer whose churn is recorded "
             f"({fit.sizes['final_train']['rows']:,}) and scores the current customers."
-            if run.recorded
+            if run.held_out
             else f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
             f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}."
         )
@@ -402,7 +420,7 @@ def choice_note(run: ChurnRun) -> None:
             " The same test customers chose the model and judged it, so its figures are a little flattering; "
             "next period's check, on customers no model has seen, is the fair one."
         )
-    if run.baseline_note:
+    if run.baseline_note and not run.recorded:  # recorded churn: said with what churn means
         text += f"\n\n{literal(run.baseline_note)}."
     note(text)
 
@@ -496,7 +514,7 @@ def calibration_table(run: ChurnRun) -> Table | None:
         frame,
         ints=[_m("bin"), _m("rows")],
         pct=list(frame.columns[2:]),
-        caption=LABELS.text("caption", "churn_calibration_recorded" if run.recorded else "churn_calibration"),
+        caption=LABELS.text("caption", "churn_calibration_recorded" if run.held_out else "churn_calibration"),
         uid="churn_calibration",
     )
 

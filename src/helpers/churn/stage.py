@@ -22,10 +22,20 @@ from helpers.churn.features import churn_features, snapshot_features
 from helpers.churn.models import known_levels
 from helpers.churn.outcome import Windows, at_risk, churn_outcome, horizon_fit, purchase_gaps, windows
 from helpers.churn.reasons import top_reasons
+from helpers.churn.recorded import (
+    current_at,
+    dated,
+    has_recorded_churn,
+    holdout_rows,
+    left_within,
+    recorded_churn,
+    retention_curve,
+    retention_split,
+    timeline,
+)
 from helpers.churn.report import churn_metrics, risk_workbook
 from helpers.churn.rules import early_warnings, rule_summary
 from helpers.churn.settings import ChurnSettings
-from helpers.churn.snapshot import has_recorded_churn, holdout_rows, recorded_churn, retention_curve, retention_split
 from helpers.churn.training import ChurnFit, Rows, cutoff_rows, fit_churn, row_sizes
 from helpers.core.catalog import Output, column_list
 from helpers.core.errors import GradingError
@@ -94,9 +104,10 @@ class ChurnRun(ReadsCleanedData):
         Why the P(alive) baseline is missing, when it is.
     seconds
         Time spent on the feature rows, the P(alive) baseline, the models and scoring (for the benchmark).
-    recorded
-        The customer table records churn (:mod:`helpers.churn.snapshot`): that is the label, checked on held-out
-        customers; ``windows`` then holds the as-of date only.
+    recorded, held_out
+        The customer table records churn (:mod:`helpers.churn.recorded`): that is the label. Held out: checked on
+        held-out customers (no churn dates, or too few), ``windows`` then holds the as-of date only; else out of
+        time on the windows.
     recorded_counts
         With recorded churn: customers recorded as gone, as staying, and with churn blank.
     retention, retention_by
@@ -123,6 +134,7 @@ class ChurnRun(ReadsCleanedData):
     period_label: str
     seconds: dict[str, float]
     recorded: bool = False
+    held_out: bool = False
     recorded_counts: dict[str, int] = field(default_factory=dict)
     retention: pd.DataFrame | None = None
     retention_by: str | None = None
@@ -310,48 +322,88 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
 
 
 def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
-    """Churn recorded in the customer table: the label, checked on held-out customers (:mod:`helpers.churn.snapshot`).
+    """Churn recorded in the customer table is the label (:mod:`helpers.churn.recorded`).
 
-    The customers recorded as staying and those whose churn is blank are scored; the blank ones are never trained
-    on. The early-warning rules run on the order lines when the data have them.
+    With churn dates, the check is out of time: each cut-off's rows are the customers of that day, labelled by a
+    churn date in the horizon after it, with features as of it. Without dates (or too few to fill the cut-offs),
+    a stratified share of the labelled customers is held out. The current customers are scored — those recorded as
+    staying and those whose churn is blank, who are never trained on. The early-warning rules run on the order
+    lines when the data have them.
     """
     settings: ChurnSettings = ctx.section
     horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
     tables = {name: inputs.get(name) for name in _TABLES}
-    orders, as_of = tables["orders"], ctx.period.as_of
+    customers, orders, as_of = inputs["customers"], tables["orders"], ctx.period.as_of
     clock = time.perf_counter()
-    label = recorded_churn(inputs["customers"], as_of)
-    features = snapshot_features(inputs["customers"], as_of).reindex(label.index)
-    labelled = label.notna().to_numpy()
-    test, train, every = holdout_rows(
-        features.loc[labelled],
-        label[labelled].astype(bool),
-        settings.model.holdout_share,
-        settings.model.seed,
-        as_of,
-    )
+    label = recorded_churn(customers, as_of)
+    attributes = snapshot_features(customers, as_of).reindex(label.index)
+    line = timeline(customers).reindex(label.index)
+    note, held_out = "", True
+    if dated(customers) and line["start"].notna().any():
+        featurize = partial(_recorded_features, tables, ctx, settings, attributes, line)
+        w = windows(as_of, horizon, settings.model.training_windows, line["start"].min())
+        rows = partial(
+            cutoff_rows,
+            featurize,
+            orders,
+            horizon_days=horizon,
+            lookback_days=lookback,
+            population=partial(current_at, line),
+            outcome=lambda cutoff, ids: left_within(line, cutoff, horizon, ids),
+        )
+        test, train, final = rows([w.test]), rows(w.validation_train), rows(w.final_train)
+        minimum = settings.model.min_class_customers
+        if w.test_usable and min(test.churners, train.churners, test.stayers, train.stayers) >= minimum:
+            scored = current_at(line, as_of)
+            today = featurize(as_of, scored)
+            held_out = False
+        else:
+            note = (
+                f"The churn dates leave fewer than {minimum} leavers or stayers at a cut-off {horizon} days before "
+                "the as-of date (or earlier), too few to check a model out of time: it is checked on held-out "
+                "customers instead."
+            )
+    if held_out:
+        w = windows(as_of, horizon, 0, None)
+        labelled = label.notna().to_numpy()
+        test, train, final = holdout_rows(
+            attributes.loc[labelled],
+            label[labelled].astype(bool),
+            settings.model.holdout_share,
+            settings.model.seed,
+            as_of,
+        )
+        scored = pd.Index(label.index[label.ne(True).fillna(True).to_numpy()], name="customer_id")
+        today = attributes.reindex(scored)
     seconds = {"features": time.perf_counter() - clock, "p_alive_baseline": 0.0}
     clock = time.perf_counter()
-    fit = fit_churn(test, train, every, settings.model, threshold=settings.risk_bands.high, baseline="tenure")
+    baseline = "recency" if "recency_days" in today else "tenure"
+    fit = fit_churn(
+        test,
+        train,
+        final,
+        settings.model,
+        threshold=settings.risk_bands.high,
+        baseline=baseline,
+        tested_on="the held-out customers" if held_out else "the latest cut-off whose outcome is known",
+    )
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    scored = pd.Index(label.index[label.ne(True).fillna(True).to_numpy()], name="customer_id")
-    today = features.reindex(scored)
     probability, reasons = _score(fit, today, scored, inputs, settings, horizon=horizon, lookback=lookback)
     hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
     table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
     retention, retention_by = None, None
-    if "tenure_months" in features:
-        retention_by = retention_split(features, label)
-        overall = retention_curve(features["tenure_months"], label)
-        split = retention_curve(features["tenure_months"], label, features[retention_by]) if retention_by else None
+    if "tenure_months" in attributes:
+        retention_by = retention_split(attributes, label)
+        overall = retention_curve(attributes["tenure_months"], label)
+        split = retention_curve(attributes["tenure_months"], label, attributes[retention_by]) if retention_by else None
         retention = pd.concat([overall, split], ignore_index=True) if split is not None else overall
     seconds["scoring"] = time.perf_counter() - clock
     gaps = purchase_gaps(orders, as_of)
     return ChurnRun(
         table=table,
         fit=fit,
-        windows=windows(as_of, horizon, 0, None),
+        windows=w,
         horizon_days=horizon,
         lookback=lookback,
         horizon=horizon_fit(gaps, horizon),
@@ -369,12 +421,13 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             data_start=orders["order_date"].min() if len(orders) else None,
         ),
         data_end=orders["order_date"].max() if len(orders) else None,
-        baseline_note="",
+        baseline_note=note,
         settings=settings,
         inputs=inputs,
         period_label=ctx.period.label,
         seconds=seconds,
         recorded=True,
+        held_out=held_out,
         recorded_counts={
             "churned": int(label.eq(True).sum()),
             "stayed": int(label.eq(False).sum()),
@@ -383,6 +436,38 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
         retention=retention,
         retention_by=retention_by,
     )
+
+
+def _recorded_features(
+    tables: Mapping[str, Any],
+    ctx: StageContext,
+    settings: ChurnSettings,
+    attributes: pd.DataFrame,
+    line: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    customers: pd.Index,
+) -> pd.DataFrame:
+    """Features as of a cut-off for recorded churn: the order features when the data have orders (else the
+    customer's attributes), and the tenure at the cut-off."""
+    if len(tables["orders"]):
+        horizon = ctx.analysis.churn_horizon_days
+        out = churn_features(
+            tables,
+            cutoff,
+            customers,
+            like=ctx.period,
+            lookback_days=ctx.analysis.lookback_days,
+            trend_months=settings.trend_months,
+            complaints_window_days=settings.early_warning.complaints_window_days or horizon,
+            satisfaction=ctx.settings.indicators.satisfaction(),  # type: ignore[attr-defined]
+        )
+    else:
+        out = attributes.drop(columns="tenure_months", errors="ignore").reindex(customers)
+    start = line["start"].reindex(customers)
+    if start.notna().any():
+        days = (pd.Timestamp(cutoff).normalize() - start).dt.days
+        out["tenure_months"] = (days / (365.25 / 12)).clip(lower=0).to_numpy()
+    return out
 
 
 def _score(
@@ -481,7 +566,8 @@ STAGE = Stage(
             "churn",
             "churn.parquet",
             "the churn probability, risk band, reasons, early-warning hits and action of every customer at risk",
-            row="customer with a purchase in the look-back window up to the as-of date, riskiest first",
+            row="customer with a purchase in the look-back window up to the as-of date (with churn recorded in the "
+            "customer table: every current customer, blank churn included), riskiest first",
             columns=column_list(CHURN_COLUMNS)
             + ". `churn_probability` (0–1, calibrated) is NaN when no validated model could score (then "
             "`risk_band` is `not_scored` and the rules alone set `action`); `risk_band` is `high`/`medium`/`low`; "
@@ -493,8 +579,11 @@ STAGE = Stage(
             "churn_metrics",
             "churn_metrics.json",
             "the out-of-time check of every model and baseline, the chosen model and the calibration",
-            columns="`status` (`ok`, `failed`, `no_model`), `reason`, `horizon_days`, `windows` (the test cut-off, "
-            "the training cut-offs, the outcome window), `sizes`, `features`, `models` (per model and baseline: "
+            columns="`status` (`ok`, `failed`, `no_model`), `reason`, `label` (`no_order_within_horizon`; "
+            "`recorded_date` or `recorded` when the customer table records churn, with or without dates), "
+            "`horizon_days`, `windows` (`validation`: `out_of_time` with the test cut-off, the training cut-offs "
+            "and the outcome window, or `held_out` with its share; `recorded`: customers recorded as gone, staying "
+            "and blank), `sizes`, `features`, `models` (per model and baseline: "
             "`auc`, `pr_auc`, `brier`, `lift_top_decile`, `capture_top_decile`, `precision`, `recall`, "
             "`flagged`, `rows`, `churn_rate`, `kind`, `fitted`, `note`), `chosen`, `why`, `calibration` "
             "(`method`, metrics after calibration), `threshold`, `horizon_fit` (purchase gaps vs the horizon)",

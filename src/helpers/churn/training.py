@@ -80,13 +80,21 @@ def cutoff_rows(
     *,
     horizon_days: int,
     lookback_days: int,
+    population: Callable[[pd.Timestamp], pd.Index] | None = None,
+    outcome: Callable[[pd.Timestamp, pd.Index], pd.Series] | None = None,
 ) -> Rows:
-    """The rows of ``cutoffs``: customers at risk at each, their features then and the outcome after."""
+    """The rows of ``cutoffs``: customers at risk at each, their features then and the outcome after.
+
+    ``population`` and ``outcome`` replace who is at risk at a cut-off and whether each churned in the horizon after
+    it (by default: a purchase in the look-back window; no purchase in the horizon).
+    """
+    population = population or (lambda c: at_risk(orders, c, lookback_days))
+    outcome = outcome or (lambda c, ids: churn_outcome(orders, c, horizon_days, ids))
     parts = []
     for cutoff in cutoffs:
-        customers = at_risk(orders, cutoff, lookback_days)
+        customers = population(cutoff)
         feats = featurize(cutoff, customers)
-        label = churn_outcome(orders, cutoff, horizon_days, customers)
+        label = outcome(cutoff, customers)
         parts.append((feats, label, cutoff))
     if not parts:
         empty = pd.DataFrame()
@@ -306,6 +314,7 @@ def fit_churn(
     threshold: float,
     baselines: dict[str, pd.Series] | None = None,
     baseline: str = "recency",
+    tested_on: str = "the latest cut-off whose outcome is known",
 ) -> ChurnFit:
     """Check every candidate out of time, choose, calibrate, and refit the chosen one for scoring.
 
@@ -322,6 +331,8 @@ def fit_churn(
     baseline
         The one-feature model every other must beat (``recency``; ``tenure`` for a customer snapshot, left out
         when the snapshot gives no tenure).
+    tested_on
+        What the test rows are, as the reason of a failed check names them.
 
     Returns
     -------
@@ -387,9 +398,10 @@ def fit_churn(
     auc = comparison.loc[chosen, "auc"]
     if not auc >= settings.min_auc:
         result.status = "failed"
+        asked = f"at least {settings.min_auc:.2f} is asked"
         result.reason = (
-            f"the chosen model predicts churn no better than AUC {auc:.2f} on the latest cut-off whose outcome is "
-            f"known (at least {settings.min_auc:.2f} is asked): its probabilities are not used"
+            f"the chosen model predicts churn no better than AUC {auc:.2f} on {tested_on} ({asked}): "
+            "its probabilities are not used"
         )
         return result
     short = _short(final_train, "latest cut-offs", settings.min_class_customers)

@@ -364,7 +364,7 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
     (:func:`helpers.shared.known_customers`): registered by then, or with a
     kept order by then. A snapshot that gives the tenure but no registration
     date is read as taken on the as-of date: registered ``tenure_months``
-    before it. Customers
+    before it (before their churn date, for a customer who left on a recorded date). Customers
     that order but are missing from the master (or every customer, for
     transaction-only data) get a row with unknown attributes and
     ``in_customer_master = False``.
@@ -385,7 +385,16 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
         and customers["tenure_months"].notna().any()
     ):
         days = (customers["tenure_months"].astype("float64") * _DAYS_PER_MONTH).round()
-        customers = customers.assign(registration_date=period.as_of.normalize() - pd.to_timedelta(days, unit="D"))
+        # A customer who left was a customer up to their churn date, the others up to the snapshot.
+        end = (
+            customers["churn_date"]
+            .where(
+                customers["churned"].fillna(True).astype(bool) & customers["churn_date"].notna(),
+                period.as_of.normalize(),
+            )
+            .clip(upper=period.as_of.normalize())
+        )
+        customers = customers.assign(registration_date=end - pd.to_timedelta(days, unit="D"))
     attributes: list[str] = []
     known = known_customers(orders, period, customers)  # the one definition stages 01 and 02 share
     if customers is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -40,16 +40,12 @@ class IndicatorRun(ReadsCleanedData):
     indicators: pd.DataFrame
     trend: pd.DataFrame
     inputs: Mapping[str, Any]
+    needs_orders: ClassVar[str] = "the value and behaviour indicators and the order KPIs"
 
     @property
     def warnings(self) -> list[str]:
         """Data without order lines (a customer snapshot), said once, first."""
-        if len(self.inputs["orders"]):
-            return []
-        return [
-            "these data hold no order lines (a customer snapshot): the value and behaviour indicators and the order "
-            "KPIs are not available; stage 04 models the churn the data record"
-        ]
+        return self.without_orders
 
     @property
     def outputs(self) -> dict[str, Any]:

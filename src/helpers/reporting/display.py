@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -119,8 +119,9 @@ class Table:
         return f"{self.caption}\n{text}" if self.caption else text
 
 
-def show_title(stage: StageContext, data_title: str) -> None:
-    """The report's heading: stage number and title, period, as-of date and dataset."""
+def show_title(stage: StageContext, data_title: str, first: Sequence[str] = ()) -> None:
+    """The report's heading: stage number and title, period, as-of date and dataset; then ``first``, sentences a
+    reader must see before any figure (data without order lines …), in bold."""
     spec, period = stage.spec, stage.period
     display(
         Note(
@@ -129,6 +130,9 @@ def show_title(stage: StageContext, data_title: str) -> None:
             heading=f"{spec.number:02d} · {spec.title} — {period.label}",
         )
     )
+    for sentence in first:
+        text = str(sentence)
+        display(Note(f"**{literal(text[:1].upper() + text[1:])}.**"))
 
 
 _MARKS = re.compile(r"\\([\\`*])|`([^`]*)`")

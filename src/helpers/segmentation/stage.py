@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -101,17 +101,15 @@ class SegmentationRun(ReadsCleanedData):
     grades: pd.DataFrame
     indicators: pd.DataFrame
     inputs: Mapping[str, Any]
+    needs_orders: ClassVar[str] = "RFM classes, value gradings, lifetime value and the scorecard"
     period_label: str
     compile_cache: Path
 
     @property
     def warnings(self) -> list[str]:
         """CLV that cannot be used as it is, and churned customers graded potential: plain sentences."""
-        if len(self.inputs["orders"]) == 0:  # a customer snapshot: one sentence says it all
-            return [
-                "these data hold no order lines (a customer snapshot): RFM classes, value gradings and lifetime "
-                "value need order history, so the tables below are empty; stage 04 models the churn the data record"
-            ]
+        if not self.has_orders:  # a customer snapshot: one sentence says it all
+            return self.without_orders
         said = [] if self.clv.verdict.in_money else [clv_verdict_sentence(self.clv, self.use)]
         churned = churned_potential_sentence(self.grades)
         return said + ([churned] if churned else [])

@@ -1,11 +1,14 @@
 """Churn the client recorded: a churn flag or a churn date in the customer table, e.g. a customer snapshot.
 
 When the data say who left (a subscription export's ``Churn`` column, an account's closing date), that is the
-label; nothing is inferred from silence. A snapshot has no time to validate "out of time" across, so the check
-holds out a stratified share of the labelled customers, chosen by the seed: the models learn on the rest, are
-compared and calibrated exactly as for order data (:func:`helpers.churn.training.fit_churn`), and the chosen one
-is refitted on every labelled customer. Customers whose churn is blank are scored and never trained on; those
-recorded as gone are not scored (there is nobody left to call).
+label; nothing is inferred from silence. When the churn carries dates (and the customers a start: a registration
+date, a tenure, or orders), the check is out of time as for order data: at each cut-off the rows are the customers
+of that day, labelled by whether their churn date falls in the horizon after it. A snapshot without dates has no
+time to validate across, so the check holds out a stratified share of the labelled customers, chosen by the seed:
+the models learn on the rest, are compared and calibrated exactly as for order data
+(:func:`helpers.churn.training.fit_churn`), and the chosen one is refitted on every labelled customer. Customers
+whose churn is blank are scored and never trained on; those recorded as gone are not scored (there is nobody left
+to call).
 
 For contract data the retention curve by tenure is the Kaplan–Meier estimate (statsmodels ``SurvfuncRight``):
 tenure in months is the time, a recorded churn the event, a customer still there censored.
@@ -23,12 +26,16 @@ from helpers.churn.training import Rows
 
 __all__ = [
     "RETENTION_MONTHS",
+    "current_at",
+    "dated",
     "has_recorded_churn",
     "holdout_rows",
+    "left_within",
     "recorded_churn",
     "retention_at",
     "retention_curve",
     "retention_split",
+    "timeline",
 ]
 
 #: Tenures (months) at which the retention table reads the curve.
@@ -57,6 +64,50 @@ def recorded_churn(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
         by_date = pd.Series(table["churn_date"].lt(end).to_numpy(), index=table.index, dtype="boolean")
         flag = flag.fillna(by_date)
     return flag.rename("churned")
+
+
+def timeline(customers: pd.DataFrame) -> pd.DataFrame:
+    """When each customer started and left, as far as the data say.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index ``customer_id``; ``start`` (registration date, else first order, NaT when neither), ``gone`` (the
+        churn date, NaT while a customer), ``undated`` (recorded as gone with no date: they cannot be placed in
+        time, so they are in no cut-off's rows).
+    """
+    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
+    table = table.set_index("customer_id")
+    none = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+    start = table.get("registration_date", none)
+    if "first_order_date" in table:
+        start = start.fillna(table["first_order_date"])
+    gone = table.get("churn_date", none)
+    flag = table["churned"].astype("boolean") if "churned" in table else pd.Series(pd.NA, index=table.index)
+    gone = gone.where(flag.astype("boolean").ne(False).fillna(True).astype(bool))  # "staying" outranks a date
+    undated = flag.eq(True).fillna(False).astype(bool) & gone.isna()
+    return pd.DataFrame(
+        {"start": start.astype("datetime64[ns]"), "gone": gone.astype("datetime64[ns]"), "undated": undated}
+    )
+
+
+def dated(customers: pd.DataFrame | None) -> bool:
+    """Whether the recorded churn carries dates (then it can be checked out of time)."""
+    return customers is not None and "churn_date" in customers and customers["churn_date"].notna().any()
+
+
+def current_at(line: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Index:
+    """The customers of ``cutoff`` (the day included): started by it and not gone by it."""
+    end = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    keep = line["start"].lt(end) & ~line["gone"].lt(end) & ~line["undated"]
+    return pd.Index(line.index[keep.to_numpy()], name="customer_id")
+
+
+def left_within(line: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int, customers: pd.Index) -> pd.Series:
+    """Whether each customer's recorded churn date falls in the ``horizon_days`` after ``cutoff``."""
+    end = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    gone = line["gone"].reindex(customers)
+    return (gone.ge(end) & gone.lt(end + pd.Timedelta(days=horizon_days))).astype(bool)
 
 
 def holdout_rows(
