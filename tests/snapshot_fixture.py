@@ -39,6 +39,7 @@ tables:
       Payment method: PaymentMethod
       Monthly charges: MonthlyCharges
       Total charges: TotalCharges
+      Referral code: Referral
 """
 
 
@@ -95,6 +96,7 @@ def write_snapshot(folder: Path, n: int = 1500, *, seed: int = 7, blank_share: f
             "PaymentMethod": payment,
             "MonthlyCharges": monthly,
             "TotalCharges": total,
+            "Referral": "",  # a column the export carries empty
             "Churn": np.where(blanked, "", np.where(churn, "Yes", "No")),
         }
     )
@@ -113,22 +115,30 @@ tables:
   customers:
     files: [accounts.csv]
     columns: {customer_id: account_id, registration_date: signed_on, churn_date: closed_on, region: region}
-    attributes: {Plan: plan, Seats: seats}
+    attributes: {Plan: plan, Seats: seats, Total billed: total_billed}
 """
 
 
-def write_contracts(folder: Path, n: int = 3000, *, seed: int = 5, as_of: str = "2026-09-30") -> pd.DataFrame:
+def write_contracts(
+    folder: Path, n: int = 3000, *, seed: int = 5, as_of: str = "2026-09-30", planted: bool = True
+) -> pd.DataFrame:
     """Write ``accounts.csv``: accounts signed over four years, closed at a monthly hazard set by their plan and
-    seats (blank while open). Return the truth: ``account_id``, ``hazard`` (monthly), ``signed_on``, ``closed_on``."""
+    seats (``planted=False``: the same hazard for all), blank while open, with the total billed up to the export (a
+    running total that stops growing when an account closes: it would give the churn away at a past cut-off).
+
+    Returns the truth: ``account_id``, ``hazard`` (monthly), ``signed_on``, ``closed_on``."""
     rng = np.random.default_rng(seed)
     end = pd.Timestamp(as_of)
     signed = end - pd.to_timedelta(rng.integers(30, 4 * 365, n), unit="D")
     plan = rng.choice(["Basic", "Pro", "Enterprise"], n, p=[0.5, 0.35, 0.15])
     seats = np.where(plan == "Enterprise", rng.integers(50, 500, n), rng.integers(1, 60, n))
     hazard = np.select([plan == "Basic", plan == "Pro"], [0.035, 0.015], 0.006) * np.where(seats > 20, 0.6, 1.0)
+    if not planted:
+        hazard = np.full(n, 0.02)
     lifetime = rng.exponential(1 / hazard) * 30.4375
     closed = signed + pd.to_timedelta(np.round(lifetime), unit="D")
     closed = pd.Series(closed).where(pd.Series(closed) <= end)
+    months = (closed.fillna(end) - pd.Series(signed)).dt.days / 30.4375
     frame = pd.DataFrame(
         {
             "account_id": [f"A{i:05d}" for i in range(n)],
@@ -137,6 +147,7 @@ def write_contracts(folder: Path, n: int = 3000, *, seed: int = 5, as_of: str = 
             "plan": plan,
             "seats": seats,
             "region": rng.choice(["EMEA", "APAC", "North America"], n),
+            "total_billed": np.round(months * seats * 12.5, 2),
         }
     )
     Path(folder).mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,14 @@ from snapshot_fixture import CONTRACTS_MAPPING, SNAPSHOT_MAPPING, write_contract
 
 from conftest import ROOT, SETTINGS
 from helpers.churn.models import _tightest
-from helpers.churn.recorded import holdout_rows, recorded_churn, retention_at, retention_curve
+from helpers.churn.recorded import (
+    current_at,
+    holdout_rows,
+    left_within,
+    recorded_churn,
+    retention_at,
+    retention_curve,
+)
 from helpers.churn.report import churn_metrics
 from helpers.core.config import validated
 from helpers.core.mapping import Mapping
@@ -68,6 +75,7 @@ def test_the_snapshot_reads_its_attributes_numbers_with_blank_text_and_categorie
     # blank text where the tenure is 0 months: unknown, not 0 and not an error
     assert total.isna().equals(customers["tenure_months"].eq(0))
     assert customers["attr:Contract"].dtype == "string"
+    assert customers["attr:Referral code"].isna().all()  # an empty column: unknown, and no feature
     assert customers["churned"].isna().sum() == truth["blanked"].sum()
     ledger = run.outputs["ledger"]
     assert len(ledger) == len(truth) and ledger["status"].eq("kept").all()  # every raw row accounted for
@@ -128,8 +136,11 @@ def test_recorded_churn_from_a_flag_or_a_date():
         }
     )
     label = recorded_churn(customers, pd.Timestamp("2026-02-28"))
-    # the flag decides; without it a date by the as-of date means gone, a later or no date means staying
-    assert label.tolist() == [True, False, False, False]
+    # the flag decides; without it a date by the as-of date means gone, a later one staying, none unknown
+    assert label.astype(object).where(label.notna(), None).tolist() == [True, False, None, False]
+    # a table that records dates only: a customer without one is still a customer
+    dates_only = recorded_churn(customers.drop(columns="churned"), pd.Timestamp("2026-02-28"))
+    assert dates_only.tolist() == [True, False, False, True]
 
 
 def test_the_held_out_split_is_stratified_and_seeded():
@@ -187,5 +198,36 @@ def test_dated_churn_is_checked_out_of_time_on_the_customers_of_each_cut_off(con
     assert churn.fit.sizes["test"]["churners"] == int((at_test & closed.le("2026-09-30")).sum())
     table = churn.table.set_index("customer_id")
     assert not table.index.isin(truth.index[truth["closed_on"].notna()]).any()  # closed accounts are not scored
+    # at past cut-offs, the export's numbers (seats today) are not features; categories and the tenure then are
+    assert "attr:Seats" not in churn.today and {"attr:Plan", "tenure_months"} <= set(churn.fit.features)
     # the scores follow the planted hazard (plan and seats)
     assert table["churn_probability"].corr(truth["hazard"].reindex(table.index), method="spearman") > 0.6
+
+
+def test_an_unknown_churn_is_in_no_cut_off_and_gone_without_a_date_neither():
+    from helpers.churn.recorded import timeline
+
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "registration_date": pd.to_datetime(["2025-01-01"] * 4),
+            "churned": pd.array([True, True, pd.NA, False], dtype="boolean"),
+            "churn_date": pd.to_datetime(["2026-01-05", None, None, None]),
+        }
+    )
+    label = recorded_churn(customers, pd.Timestamp("2026-02-28"))
+    line = timeline(customers, label)
+    assert line["unplaced"].tolist() == [False, True, True, False]
+    assert list(current_at(line, pd.Timestamp("2025-12-31"))) == ["a", "d"]
+    assert list(current_at(line, pd.Timestamp("2026-01-05"))) == ["d"]  # gone on the day: not a customer of it
+    assert left_within(line, pd.Timestamp("2025-12-31"), 90, pd.Index(["a", "d"])).tolist() == [True, False]
+
+
+def test_a_running_total_of_the_export_day_does_not_make_random_churn_predictable(tmp_path):
+    write_contracts(tmp_path / "data", planted=False)
+    (tmp_path / "mapping.yaml").write_text(CONTRACTS_MAPPING, encoding="utf-8")
+    run = run_in_memory(ROOT, "2026-09", data=tmp_path / "data", mapping=str(tmp_path / "mapping.yaml"), last=4)
+    churn = run.results["04_churn_model"]
+    assert not churn.held_out and "attr:Total billed" not in churn.today
+    assert not churn.fit.ok  # nothing predicts this churn: the model fails its own check
+    assert churn.fit.comparison["auc"].max() < 0.6

@@ -235,10 +235,11 @@ def churn_features(
             column = "industry_l1" if name == "industry" and "industry_l1" in attributes else name
             if column in attributes and attributes[column].notna().any():
                 out[name] = attributes[column].reindex(customers).astype("string")
-        kept = [c for c in attributes.columns if c.startswith(ATTRIBUTE_PREFIX)]  # the mapping's own attributes
-        for column in kept:
-            values = attributes[column].reindex(customers)
-            out[column] = values.astype(float) if _numeric(values) else values.astype("string")
+        # The mapping's own attributes, categories only: their values are those of the export day, and a number
+        # (a running total, a balance) may have moved since the cut-off with the very churn it would predict.
+        for column in [c for c in attributes.columns if c.startswith(ATTRIBUTE_PREFIX)]:
+            if not _numeric(attributes[column]):
+                out[column] = attributes[column].reindex(customers).astype("string")
     return out[
         [name for name in FEATURES if name in out.columns] + [c for c in out.columns if c.startswith(ATTRIBUTE_PREFIX)]
     ]
@@ -279,8 +280,9 @@ def snapshot_features(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     pd.DataFrame
         Index ``customer_id``; ``tenure_months`` when the data give it, each ``attr:<name>`` column (numbers as
         floats, NaN where blank; categories as text), and the categorical attributes of :data:`FEATURES` the
-        table holds. Order history is never used: with the churn recorded, a customer who left has stopped
-        ordering, and their order history would reveal the label rather than predict it.
+        table holds, all as of the export. Order history is not used: without dates to compute it as of a
+        cut-off, a customer who left has stopped ordering, and their order history would reveal the label
+        rather than predict it.
     """
     table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
     table = table.set_index("customer_id")

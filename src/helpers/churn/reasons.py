@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ def _number(value: float) -> str:
 
 def reason_text(
     feature: str,
-    row: pd.Series,
+    row: Mapping[str, Any],
     *,
     currency: str,
     trend_months: int,
@@ -132,9 +133,15 @@ def top_reasons(
         ``first`` (the feature behind the strongest reason, NA when none).
     """
     texts_of, first_of = {}, {}
-    for cid, contrib in contributions.iterrows():
-        raising = contrib[contrib > 1e-9].sort_values(ascending=False, kind="stable").index
-        row = features.loc[cid]
+    names = np.asarray(contributions.columns)
+    values = contributions.to_numpy(dtype=float)
+    # Strongest first; a stable sort keeps the columns' order among equal contributions.
+    order = np.argsort(-values, axis=1, kind="stable")
+    rows = features.reindex(contributions.index).to_dict("records")
+    for i, cid in enumerate(contributions.index):
+        ranked = order[i]
+        raising = names[ranked[values[i, ranked] > 1e-9]]
+        row = rows[i]
         texts: list[str] = []
         said: set[str] = set()
         for f in raising:

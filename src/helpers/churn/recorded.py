@@ -35,6 +35,7 @@ __all__ = [
     "retention_at",
     "retention_curve",
     "retention_split",
+    "split_rows",
     "timeline",
 ]
 
@@ -50,44 +51,55 @@ def has_recorded_churn(customers: pd.DataFrame | None) -> bool:
 
 
 def recorded_churn(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """Each customer's recorded churn as of ``as_of``: True (left), False (still a customer), NA (not known).
+    """Each customer's recorded churn as of ``as_of``: True (gone), False (still a customer), NA (not known).
 
-    The flag decides where it is given. Without one, a churn date on or before the as-of date means left; when the
-    table records churn dates at all, a customer without one (or with a later one) is still a customer.
+    The flag decides where it is given; a churn date fills a blank flag (on or before the as-of date: gone; later:
+    still a customer then). When the table records no flag at all, only dates, a customer without a churn date is
+    still a customer; when it records flags, a blank flag without a date stays unknown (scored, never learned from).
     """
     table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
     table = table.set_index("customer_id")
-    flag = table["churned"].astype("boolean") if "churned" in table else pd.Series(pd.NA, index=table.index)
-    flag = flag.astype("boolean")
-    if "churn_date" in table and table["churn_date"].notna().any():
+    flag = (table["churned"] if "churned" in table else pd.Series(pd.NA, index=table.index)).astype("boolean")
+    if dated(table.reset_index()):
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
         by_date = pd.Series(table["churn_date"].lt(end).to_numpy(), index=table.index, dtype="boolean")
-        flag = flag.fillna(by_date)
+        by_date = by_date.mask(table["churn_date"].isna().to_numpy())
+        flag = flag.fillna(by_date) if flag.notna().any() else by_date.fillna(False)
     return flag.rename("churned")
 
 
-def timeline(customers: pd.DataFrame) -> pd.DataFrame:
+def timeline(customers: pd.DataFrame, label: pd.Series) -> pd.DataFrame:
     """When each customer started and left, as far as the data say.
+
+    Parameters
+    ----------
+    customers
+        Stage 01's customers table.
+    label
+        :func:`recorded_churn` of the customers.
 
     Returns
     -------
     pd.DataFrame
-        Index ``customer_id``; ``start`` (registration date, else first order, NaT when neither), ``gone`` (the
-        churn date, NaT while a customer), ``undated`` (recorded as gone with no date: they cannot be placed in
-        time, so they are in no cut-off's rows).
+        Index as ``label``; ``start`` (registration date, else first order, NaT when neither), ``gone`` (the churn
+        date of a customer recorded as gone, NaT otherwise) and ``unplaced``: customers no cut-off can hold — gone
+        without a date, churn unknown, or no start — who are in no cut-off's rows.
     """
     table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
-    table = table.set_index("customer_id")
+    table = table.set_index("customer_id").reindex(label.index)
     none = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     start = table.get("registration_date", none)
     if "first_order_date" in table:
         start = start.fillna(table["first_order_date"])
-    gone = table.get("churn_date", none)
-    flag = table["churned"].astype("boolean") if "churned" in table else pd.Series(pd.NA, index=table.index)
-    gone = gone.where(flag.astype("boolean").ne(False).fillna(True).astype(bool))  # "staying" outranks a date
-    undated = flag.eq(True).fillna(False).astype(bool) & gone.isna()
+    gone = table.get("churn_date", none).where(label.eq(True).fillna(False).to_numpy())
+    unplaced = label.isna() | (label.eq(True).fillna(False) & gone.isna()) | start.isna()
     return pd.DataFrame(
-        {"start": start.astype("datetime64[ns]"), "gone": gone.astype("datetime64[ns]"), "undated": undated}
+        {
+            "start": start.astype("datetime64[ns]"),
+            "gone": gone.astype("datetime64[ns]"),
+            "unplaced": unplaced.astype(bool).to_numpy(),
+        },
+        index=label.index,
     )
 
 
@@ -97,9 +109,9 @@ def dated(customers: pd.DataFrame | None) -> bool:
 
 
 def current_at(line: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Index:
-    """The customers of ``cutoff`` (the day included): started by it and not gone by it."""
+    """The customers of ``cutoff`` (the day included) a model may learn from: started by it and not gone by it."""
     end = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
-    keep = line["start"].lt(end) & ~line["gone"].lt(end) & ~line["undated"]
+    keep = line["start"].lt(end) & ~line["gone"].lt(end) & ~line["unplaced"]
     return pd.Index(line.index[keep.to_numpy()], name="customer_id")
 
 
@@ -108,6 +120,26 @@ def left_within(line: pd.DataFrame, cutoff: pd.Timestamp, horizon_days: int, cus
     end = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
     gone = line["gone"].reindex(customers)
     return (gone.ge(end) & gone.lt(end + pd.Timedelta(days=horizon_days))).astype(bool)
+
+
+def split_rows(rows: Rows, share: float, seed: int) -> tuple[Rows, Rows]:
+    """The held-out test rows and the training rows of ``rows`` (stratified by the label, seeded)."""
+    rng = np.random.default_rng(seed)
+    y = rows.label.to_numpy(dtype=bool)
+    test = np.zeros(len(y), dtype=bool)
+    for cls in (True, False):
+        where = np.flatnonzero(y == cls)
+        test[rng.choice(where, size=int(round(share * len(where))), replace=False)] = True
+
+    def part(mask: np.ndarray) -> Rows:
+        return Rows(
+            rows.features.loc[mask].reset_index(drop=True),
+            rows.label.loc[mask].reset_index(drop=True),
+            rows.customer.loc[mask].reset_index(drop=True),
+            rows.cutoff.loc[mask].reset_index(drop=True),
+        )
+
+    return part(test), part(~test)
 
 
 def holdout_rows(
@@ -128,24 +160,14 @@ def holdout_rows(
     as_of
         The date the rows stand for (a snapshot has one).
     """
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(label), dtype=bool)
-    y = label.to_numpy(dtype=bool)
-    for cls in (True, False):
-        where = np.flatnonzero(y == cls)
-        picked = rng.choice(where, size=int(round(share * len(where))), replace=False) if len(where) else where
-        test[picked] = True
-
-    def rows(mask: np.ndarray) -> Rows:
-        part = features.loc[mask]
-        return Rows(
-            part.reset_index(drop=True),
-            pd.Series(y[mask]),
-            pd.Series(part.index.astype(str)),
-            pd.Series(pd.Timestamp(as_of), index=range(int(mask.sum())), dtype="datetime64[ns]"),
-        )
-
-    return rows(test), rows(~test), rows(np.ones(len(y), dtype=bool))
+    every = Rows(
+        features.reset_index(drop=True),
+        pd.Series(label.to_numpy(dtype=bool)),
+        pd.Series(features.index.astype(str)),
+        pd.Series(pd.Timestamp(as_of), index=range(len(label)), dtype="datetime64[ns]"),
+    )
+    test, train = split_rows(every, share, seed)
+    return test, train, every
 
 
 def retention_curve(tenure: pd.Series, churned: pd.Series, group: pd.Series | None = None) -> pd.DataFrame:

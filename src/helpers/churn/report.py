@@ -250,9 +250,9 @@ def horizon_note(run: ChurnRun) -> None:
     if run.recorded:
         n = run.recorded_counts
         how = (
-            "The models learn from the customers whose churn is recorded; those without a value are scored, never "
-            "learned from, and so are those staying."
-            if run.held_out
+            "The models learn from the customers whose churn is recorded; those without a value are scored but never "
+            "learned from, and those staying are scored too."
+            if run.held_out and not run.baseline_note
             else f"The models learn, at each cut-off, from the customers of that day and whether their churn date "
             f"fell in the {days} days after it; those still customers today are scored."
         )
@@ -331,7 +331,7 @@ def section_intro(run: ChurnRun, section: str) -> None:
             "must beat."
             if not recorded
             else "Days since the last order alone is the baseline a model must beat."
-            if not _no_orders(run)
+            if "recency_days" in run.today.columns
             else "Tenure alone is the baseline a model must beat."
         )
         text = (
@@ -378,13 +378,22 @@ def choice_note(run: ChurnRun) -> None:
     """Which model scores and why; or why none does."""
     fit, w = run.fit, run.windows
     train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
-    if run.held_out:
+    if run.held_out and run.baseline_note:  # dated churn, too few leavers: one cut-off split
+        text = (
+            f"Test customers: {fit.sizes['test']['rows']:,} of the customers of {w.test:%Y-%m-%d} "
+            f"({run.settings.model.holdout_share:.0%} of those who left in the {run.horizon_days} days after and of "
+            f"those who stayed, drawn at random with a fixed seed), of whom {fit.sizes['test']['churners']:,} left. "
+            f"The models learned from the other {fit.sizes['train']['rows']:,}, with their figures as of that day."
+        )
+    elif run.held_out:
         text = (
             f"Test customers: {fit.sizes['test']['rows']:,} of the customers whose churn is recorded "
             f"({run.settings.model.holdout_share:.0%} of those who left and of those who stayed, drawn at random with "
             f"a fixed seed), of whom {fit.sizes['test']['churners']:,} left. The models learned from the other "
             f"{fit.sizes['train']['rows']:,}. The data hold no dates to test across, so this check is on customers "
-            "of the same time, not of a later one."
+            "of the same time, not of a later one; and for a customer who left, the tenure and any running total "
+            "stop where they left, while for one who stays they run to today — the models partly read that "
+            "difference, so these figures flatter them somewhat."
         )
     elif run.recorded:
         text = (
@@ -407,7 +416,11 @@ def choice_note(run: ChurnRun) -> None:
         a = fit.after_metrics
         text += (
             f" It was then refitted on every customer whose churn is recorded "
-            f"({fit.sizes['final_train']['rows']:,}) and scores the current customers."
+            f"({fit.sizes['final_train']['rows']:,}) and scores the current customers (a customer it learned from "
+            "gets the probability of a fit that did not see them)."
+            if run.held_out and not run.baseline_note
+            else f" It was then refitted on all the customers of {w.test:%Y-%m-%d} and scores today's customers with "
+            f"their figures as of {w.score:%Y-%m-%d}."
             if run.held_out
             else f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
             f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}."
@@ -696,11 +709,17 @@ def meaning_note(run: ChurnRun) -> None:
             + (
                 "The order-based signals (behaviour state, the RFM churn-risk flag, P(alive), the KPI churn rate) "
                 "need order history, which these data do not hold."
-                if run.table["monetary"].isna().all()
+                if _no_orders(run)
                 else "The order-based signals of the earlier stages (behaviour state, the RFM churn-risk flag, "
                 "P(alive), the KPI churn rate) read silence in the order history; the recorded churn is the fact "
-                "they try to foresee, so it is the label here. Order history is not used as a feature: a customer "
-                "who left stops ordering, and that silence would reveal the label rather than predict it."
+                "they try to foresee, so it is the label here. "
+                + (
+                    "Order history is not used as a feature: without churn dates it cannot be taken as of a day "
+                    "before each churn, and a customer who left stops ordering — that silence would reveal the "
+                    "label rather than predict it."
+                    if run.held_out and not run.baseline_note
+                    else "Order history is used as of each cut-off, before the churn it predicts."
+                )
             )
         )
         return

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.churn.features import churn_features, snapshot_features
+from helpers.churn.features import churn_features, is_categorical, snapshot_features
 from helpers.churn.models import known_levels
 from helpers.churn.outcome import Windows, at_risk, churn_outcome, horizon_fit, purchase_gaps, windows
 from helpers.churn.reasons import top_reasons
@@ -31,6 +31,7 @@ from helpers.churn.recorded import (
     recorded_churn,
     retention_curve,
     retention_split,
+    split_rows,
     timeline,
 )
 from helpers.churn.report import churn_metrics, risk_workbook
@@ -246,7 +247,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
         thresholds; ``segmentation``: the CLV model for the P(alive) baseline; ``churn``).
     """
     settings: ChurnSettings = ctx.section
-    if has_recorded_churn(inputs["customers"]):
+    if has_recorded_churn(inputs["customers"]) or len(inputs["orders"]) == 0:
         return _compute_recorded(inputs, ctx)
     horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
     tables = {name: inputs.get(name) for name in _TABLES}
@@ -325,23 +326,26 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
     """Churn recorded in the customer table is the label (:mod:`helpers.churn.recorded`).
 
     With churn dates, the check is out of time: each cut-off's rows are the customers of that day, labelled by a
-    churn date in the horizon after it, with features as of it. Without dates (or too few to fill the cut-offs),
-    a stratified share of the labelled customers is held out. The current customers are scored — those recorded as
+    churn date in the horizon after it, with features as of it; with too few leavers for that, the customers of
+    the latest cut-off whose outcome is known are split into training and held-out ones. Without dates, a
+    stratified share of the labelled customers is held out. The current customers are scored — those recorded as
     staying and those whose churn is blank, who are never trained on. The early-warning rules run on the order
     lines when the data have them.
     """
     settings: ChurnSettings = ctx.section
+    model = settings.model
     horizon, lookback = ctx.analysis.churn_horizon_days, ctx.analysis.lookback_days
     tables = {name: inputs.get(name) for name in _TABLES}
     customers, orders, as_of = inputs["customers"], tables["orders"], ctx.period.as_of
     clock = time.perf_counter()
     label = recorded_churn(customers, as_of)
     attributes = snapshot_features(customers, as_of).reindex(label.index)
-    line = timeline(customers).reindex(label.index)
-    note, held_out = "", True
-    if dated(customers) and line["start"].notna().any():
+    scored = pd.Index(label.index[label.ne(True).fillna(True).to_numpy()], name="customer_id")
+    line = timeline(customers, label)
+    note, held_out, names = "", True, _HELD_OUT_NAMES
+    if dated(customers) and not line["unplaced"].all():
         featurize = partial(_recorded_features, tables, ctx, settings, attributes, line)
-        w = windows(as_of, horizon, settings.model.training_windows, line["start"].min())
+        w = windows(as_of, horizon, model.training_windows, line["start"].min())
         rows = partial(
             cutoff_rows,
             featurize,
@@ -352,44 +356,52 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             outcome=lambda cutoff, ids: left_within(line, cutoff, horizon, ids),
         )
         test, train, final = rows([w.test]), rows(w.validation_train), rows(w.final_train)
-        minimum = settings.model.min_class_customers
-        if w.test_usable and min(test.churners, train.churners, test.stayers, train.stayers) >= minimum:
-            scored = current_at(line, as_of)
-            today = featurize(as_of, scored)
-            held_out = False
+        if (
+            w.test_usable
+            and min(test.churners, train.churners, test.stayers, train.stayers) >= model.min_class_customers
+        ):
+            held_out, names = False, None
         else:
+            # One cut-off, the latest whose outcome is known, split: fewer rows, still features before the outcome.
+            final = test
+            test, train = split_rows(final, model.holdout_share, model.seed)
             note = (
-                f"The churn dates leave fewer than {minimum} leavers or stayers at a cut-off {horizon} days before "
-                "the as-of date (or earlier), too few to check a model out of time: it is checked on held-out "
-                "customers instead."
+                f"The churn dates give too few leavers at the cut-offs {horizon} days apart to check a model across "
+                f"them (at least {model.min_class_customers} leavers and stayers each): the customers of "
+                f"{w.test:%Y-%m-%d} are split instead, {model.holdout_share:.0%} held out to test."
             )
-    if held_out:
+            names = ("held-out customers", "training customers", f"customers of {w.test:%Y-%m-%d}")
+        today = featurize(as_of, scored)
+    else:
         w = windows(as_of, horizon, 0, None)
         labelled = label.notna().to_numpy()
         test, train, final = holdout_rows(
-            attributes.loc[labelled],
-            label[labelled].astype(bool),
-            settings.model.holdout_share,
-            settings.model.seed,
-            as_of,
+            attributes.loc[labelled], label[labelled].astype(bool), model.holdout_share, model.seed, as_of
         )
-        scored = pd.Index(label.index[label.ne(True).fillna(True).to_numpy()], name="customer_id")
         today = attributes.reindex(scored)
     seconds = {"features": time.perf_counter() - clock, "p_alive_baseline": 0.0}
     clock = time.perf_counter()
-    baseline = "recency" if "recency_days" in today else "tenure"
-    fit = fit_churn(
-        test,
-        train,
-        final,
-        settings.model,
-        threshold=settings.risk_bands.high,
-        baseline=baseline,
-        tested_on="the held-out customers" if held_out else "the latest cut-off whose outcome is known",
-    )
+    if label.notna().any():
+        fit = fit_churn(
+            test,
+            train,
+            final,
+            model,
+            threshold=settings.risk_bands.high,
+            baseline="recency" if "recency_days" in today else "tenure",
+            names=names,
+        )
+    else:
+        reason = "the churn column is blank for every customer (and there are no order lines): nothing to learn from"
+        fit = ChurnFit("no_model", reason=reason, sizes=row_sizes(test, train, final))
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()
     probability, reasons = _score(fit, today, scored, inputs, settings, horizon=horizon, lookback=lookback)
+    if fit.ok and fit.final_oof is not None and held_out and not note:
+        # A labelled customer still here was trained on with today's very figures: their probability is the one
+        # of a model that did not see them (out of fold), as for a customer whose churn is blank.
+        seen = fit.final_oof.reindex(probability.index.astype(str)).to_numpy()
+        probability = probability.where(np.isnan(seen), seen)
     hits = early_warnings(tables, ctx.period, settings.early_warning, scored, lookback_days=lookback)
     table = _churn_table(scored, today, probability, reasons["reasons"], hits, inputs, settings)
     retention, retention_by = None, None
@@ -438,6 +450,10 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
     )
 
 
+#: How a held-out check names its rows (test, training, scoring model's) in the reason it gives no model.
+_HELD_OUT_NAMES = ("held-out customers", "training customers", "customers whose churn is recorded")
+
+
 def _recorded_features(
     tables: Mapping[str, Any],
     ctx: StageContext,
@@ -447,8 +463,8 @@ def _recorded_features(
     cutoff: pd.Timestamp,
     customers: pd.Index,
 ) -> pd.DataFrame:
-    """Features as of a cut-off for recorded churn: the order features when the data have orders (else the
-    customer's attributes), and the tenure at the cut-off."""
+    """Features as of a cut-off for dated recorded churn: the order features when the data have orders, the
+    categorical attributes (numbers of the export day may have moved since the cut-off), and the tenure then."""
     if len(tables["orders"]):
         horizon = ctx.analysis.churn_horizon_days
         out = churn_features(
@@ -462,7 +478,8 @@ def _recorded_features(
             satisfaction=ctx.settings.indicators.satisfaction(),  # type: ignore[attr-defined]
         )
     else:
-        out = attributes.drop(columns="tenure_months", errors="ignore").reindex(customers)
+        categories = [c for c in attributes.columns if is_categorical(attributes, c)]
+        out = attributes[categories].reindex(customers)
     start = line["start"].reindex(customers)
     if start.notna().any():
         days = (pd.Timestamp(cutoff).normalize() - start).dt.days

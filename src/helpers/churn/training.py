@@ -192,6 +192,9 @@ class ChurnFit:
         Each candidate as fitted for the out-of-time check (name -> model).
     sizes
         Rows, churners and cut-offs of the training and test rows.
+    final_oof
+        The calibrated probability of each row of the scoring model's training by a model that did not see that
+        customer (index: customer); a customer scored on the very figures it was trained on gets this one.
     """
 
     status: str
@@ -208,6 +211,7 @@ class ChurnFit:
     calibrator: Calibrator | None = None
     fitted: dict[str, Any] = field(default_factory=dict)
     sizes: dict[str, Any] = field(default_factory=dict)
+    final_oof: pd.Series | None = None
 
     @property
     def ok(self) -> bool:
@@ -221,13 +225,17 @@ class ChurnFit:
 
 def _short(rows: Rows, label: str, minimum: int) -> str | None:
     if len(rows) == 0:
-        return f"the data hold no customer at risk at the {label}"
+        return f"there are no {label}"
     if rows.churners < minimum or rows.stayers < minimum:
         return (
-            f"the {label} has {rows.churners} churner(s) and {rows.stayers} customer(s) who stayed; "
+            f"the {label} hold {rows.churners} churner(s) and {rows.stayers} customer(s) who stayed; "
             f"a model needs at least {minimum} of each"
         )
     return None
+
+
+#: How the out-of-time check names its rows: test, training, scoring model's.
+_CUTOFF_NAMES = ("rows of the test cut-off", "rows of the training cut-offs", "rows of the latest cut-offs")
 
 
 def _calibration_method(settings: ModelSettings, rows: int) -> str:
@@ -249,11 +257,14 @@ def _out_of_fold(name: str, rows: Rows, features: list[str], settings: ModelSett
     return raw
 
 
-def _calibrated(name: str, rows: Rows, features: list[str], settings: ModelSettings) -> tuple[Any, Calibrator]:
-    """The model fitted on every row, and a calibration map fitted on its out-of-fold predictions."""
+def _calibrated(
+    name: str, rows: Rows, features: list[str], settings: ModelSettings
+) -> tuple[Any, Calibrator, np.ndarray]:
+    """The model fitted on every row, a calibration map fitted on its out-of-fold predictions, and those."""
     method = _calibration_method(settings, len(rows))
-    calibrator = Calibrator(method).fit(_out_of_fold(name, rows, features, settings), rows.label.to_numpy(dtype=int))
-    return make_model(name, settings).fit(rows.features[features], rows.label), calibrator
+    oof = _out_of_fold(name, rows, features, settings)
+    calibrator = Calibrator(method).fit(oof, rows.label.to_numpy(dtype=int))
+    return make_model(name, settings).fit(rows.features[features], rows.label), calibrator, oof
 
 
 #: How the choice names the models.
@@ -314,7 +325,7 @@ def fit_churn(
     threshold: float,
     baselines: dict[str, pd.Series] | None = None,
     baseline: str = "recency",
-    tested_on: str = "the latest cut-off whose outcome is known",
+    names: tuple[str, str, str] | None = None,
 ) -> ChurnFit:
     """Check every candidate out of time, choose, calibrate, and refit the chosen one for scoring.
 
@@ -331,8 +342,9 @@ def fit_churn(
     baseline
         The one-feature model every other must beat (``recency``; ``tenure`` for a customer snapshot, left out
         when the snapshot gives no tenure).
-    tested_on
-        What the test rows are, as the reason of a failed check names them.
+    names
+        How the reasons name the test, training and scoring-model rows (default: the cut-offs'); a held-out
+        check names its customers.
 
     Returns
     -------
@@ -340,7 +352,8 @@ def fit_churn(
         Never raises for data that cannot support a model: the status and reason say so.
     """
     sizes = row_sizes(test, validation_train, final_train)
-    for rows, label in ((test, "test cut-off"), (validation_train, "training cut-offs")):
+    names = names or _CUTOFF_NAMES
+    for rows, label in ((test, names[0]), (validation_train, names[1])):
         short = _short(rows, label, settings.min_class_customers)
         if short:
             return ChurnFit("no_model", reason=short, sizes=sizes)
@@ -400,16 +413,17 @@ def fit_churn(
         result.status = "failed"
         asked = f"at least {settings.min_auc:.2f} is asked"
         result.reason = (
-            f"the chosen model predicts churn no better than AUC {auc:.2f} on {tested_on} ({asked}): "
+            f"the chosen model predicts churn no better than AUC {auc:.2f} on the {names[0]} ({asked}): "
             "its probabilities are not used"
         )
         return result
-    short = _short(final_train, "latest cut-offs", settings.min_class_customers)
+    short = _short(final_train, names[2], settings.min_class_customers)
     if short:
         result.status, result.reason = "no_model", short
         return result
     try:
-        result.model, result.calibrator = _calibrated(chosen, final_train, features, settings)
+        result.model, result.calibrator, oof = _calibrated(chosen, final_train, features, settings)
+        result.final_oof = pd.Series(clip_probability(result.calibrator(oof)), index=final_train.customer.to_numpy())
     except Exception as exc:  # as above: the latest cut-offs cannot give a calibrated model
         result.status = "no_model"
         result.reason = f"the scoring model could not be fitted on the latest cut-offs ({type(exc).__name__}: {exc})"

@@ -93,6 +93,8 @@ def mask_personal_data_in(values: pd.Series) -> pd.Series:
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:  # every value missing: nothing to mask
+        return values
     masked = pd.Series([mask_personal_data(v) if isinstance(v, str) else v for v in uniques], dtype=object)
     out = pd.Series(masked.to_numpy()[codes], index=values.index, dtype=object)
     out[codes == -1] = values[codes == -1]

@@ -268,12 +268,13 @@ def parse_date(values: pd.Series, formats: list[str]) -> tuple[pd.Series, pd.Ser
 
 
 def parse_attribute(values: pd.Series, decimal: str | None = ".") -> pd.Series:
-    """A customer attribute: numbers when every non-blank value reads as one (blanks NA), else text.
+    """A customer attribute: numbers when every non-blank value reads as one (blanks NaN; an empty column is all
+    NaN), else text.
 
     Text is stripped, blanks are NA, and phone numbers and e-mail addresses in it are masked.
     """
     numbers, bad = parse_number(values, decimal)
-    if not bad.any() and numbers.notna().any():
+    if not bad.any():  # every filled value a number (or none filled: an empty column, all NaN)
         return numbers
     text, _ = parse_text(values.astype("string") if pd.api.types.is_numeric_dtype(values) else values)
     return mask_personal_data_in(text)
