@@ -19,6 +19,7 @@ from helpers.churn.rules import RULES, rule_summary
 from helpers.churn.settings import RISK_BANDS
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
+from helpers.core.schema import ATTRIBUTE_PREFIX
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, literal, note
 
@@ -207,11 +208,18 @@ def findings_note(run: ChurnRun) -> None:
             f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel "
             "file gives each account manager with the reasons and the rules that fired."
         )
-    elif fit.ok:
+    elif fit.ok and len(medium):
         lines.append(
             f"- **What to do:** no customer reaches {run.settings.risk_bands.high:.0%}; "
             f"{literal(run.settings.actions['medium'])} — for the {len(medium):,} customers at medium risk "
             f"({run.settings.risk_bands.medium:.0%} or more), listed below and in the Excel file."
+        )
+    elif fit.ok and len(table):
+        top = table["churn_probability"].max()
+        lines.append(
+            f"- **What to do:** no customer reaches even the medium band ({run.settings.risk_bands.medium:.0%}); "
+            f"the highest probability is {top:.0%}. {literal(run.settings.actions['low'])} — the list below shows "
+            "the customers with the highest probabilities, who are the ones to look at first."
         )
     elif fired:
         lines.append(
@@ -535,13 +543,18 @@ def calibration_table(run: ChurnRun) -> Table | None:
 def features_table(run: ChurnRun) -> Table:
     """The features the models may use, where each comes from, and whether it was used this period."""
     present = [f for f in run.today.columns if feature(f).model]
+    # The mapping's numbers left out at past cut-offs: they are the export day's, not the cut-off's.
+    customers = run.inputs["customers"]
+    left_out = [c for c in customers.columns if c.startswith(ATTRIBUTE_PREFIX) and c not in run.today.columns]
+    used = ["✓" if f in run.fit.features else "—" for f in present]
     frame = pd.DataFrame(
         {
-            _m("feature"): [feature_label(f) for f in present],
+            _m("feature"): [feature_label(f) for f in present + left_out],
             _m("source"): [
-                LABELS.text("table", s) if LABELS.has("table", s) else s for s in (feature(f).source for f in present)
+                LABELS.text("table", s) if LABELS.has("table", s) else s
+                for s in (feature(f).source for f in present + left_out)
             ],
-            _m("used"): ["✓" if f in run.fit.features else "—" for f in present],
+            _m("used"): used + [LABELS.text("churn_metric", "export_day_number")] * len(left_out),
         }
     )
     return Table(frame, caption=LABELS.text("caption", "churn_features"), uid="churn_features")
@@ -621,8 +634,9 @@ def _list_frame(run: ChurnRun, rows: pd.DataFrame) -> pd.DataFrame:
 def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
     """The customers most at risk (or, without a model, those the rules fired for), with reasons and action."""
     t = run.table
-    band = "high" if t["risk_band"].eq("high").any() else "medium"  # none at high risk: the medium ones
-    rows = t.loc[t["risk_band"].eq(band)] if run.fit.ok else t.loc[t["rule_hits"].ne("")]
+    # None at high risk: the medium ones; none at medium risk either: the riskiest (the table is riskiest first).
+    band = next((b for b in ("high", "medium") if t["risk_band"].eq(b).any()), None)
+    rows = (t.loc[t["risk_band"].eq(band)] if band else t) if run.fit.ok else t.loc[t["rule_hits"].ne("")]
     frame = _list_frame(run, rows.head(limit))
     h = LABELS.headers(["recency_days", "churn_probability", "risk_band", "reasons"])
     caption = LABELS.text("caption", "churn_risk_list" if run.fit.ok else "churn_rule_list")
