@@ -384,7 +384,7 @@ def test_the_layers_depend_downward_only():
             assert not later, f"{module} imports a later stage: {later}"
             declarations = {m for m in imports if m.endswith(".stage") and m.split(".")[1] != parts[1]}
             assert not declarations, f"{module} imports another stage's declaration: {declarations}"
-        if parts[1] in ("pipeline", "reporting", "shared"):
+        if parts[1] in ("pipeline", "reporting", "shared", "scoring"):
             assert not imported & stage_packages, f"{module} imports a stage: {imported & stage_packages}"
 
 

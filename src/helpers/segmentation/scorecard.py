@@ -22,6 +22,7 @@ from helpers.core.errors import ConfigError, DataValidationError
 from helpers.core.labels import LABELS, Label
 from helpers.core.periods import Period
 from helpers.core.validation import require_columns
+from helpers.scoring import weighted_score
 from helpers.segmentation.money import MoneyBasis
 from helpers.segmentation.settings import LEVELS, SCORECARD_CLASSES, Factor, Scorecard
 from helpers.shared import lookback_start
@@ -304,23 +305,15 @@ def factor_levels(
 
 
 # --------------------------------------------------------------------------- scores
-def _joined_keys(absent: np.ndarray, keys: list[str]) -> np.ndarray:
-    """Comma-joined keys of the absent factors per row, built once per distinct pattern (fast for millions)."""
-    if absent.shape[0] == 0:
-        return np.array([], dtype=object)
-    patterns, inverse = np.unique(absent, axis=0, return_inverse=True)
-    text = np.array([",".join(k for k, a in zip(keys, row) if a) for row in patterns], dtype=object)
-    return text[inverse.reshape(-1)]
-
-
 def scorecard_scores(levels: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:
     """Score 0-100 per customer from the factor levels, re-weighted over the available factors.
 
     ``score = (sum(w * level) / sum(w) - 1) / 3 * 100`` over the factors with a
-    level, so all factors at 1 give 0 and all at 4 give 100 whatever is
-    missing. ``coverage`` is the available weight over the total weight of all
-    factors: a score resting on few factors is marked ``provisional`` (coverage
-    below ``min_coverage``), because a missing factor is unknown, not bad.
+    level (:func:`helpers.scoring.weighted_score` on the 1–4 scale), so all
+    factors at 1 give 0 and all at 4 give 100 whatever is missing. ``coverage``
+    is the available weight over the total weight of all factors: a score
+    resting on few factors is marked ``provisional`` (coverage below
+    ``min_coverage``), because a missing factor is unknown, not bad.
 
     Parameters
     ----------
@@ -339,25 +332,9 @@ def scorecard_scores(levels: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame
     """
     keys = [f.key for f in scorecard.factors]
     require_columns(levels, keys, "scorecard levels")
-    weights = np.array([f.weight for f in scorecard.factors], dtype="float64")
-    values = levels[keys].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    available = ~np.isnan(values)
-    used_weight = available.astype("float64") @ weights
-    weighted = np.where(available, values, 0.0) @ weights
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_level = np.where(used_weight > 0, weighted / used_weight, np.nan)
-    score = np.clip(np.round((mean_level - 1.0) / 3.0 * 100.0, 6), 0.0, 100.0)
-    coverage = used_weight / weights.sum()
-    return pd.DataFrame(
-        {
-            "score": score,
-            "coverage": coverage,
-            "provisional": coverage < scorecard.min_coverage,
-            "factors_used": available.sum(axis=1).astype("int64"),
-            "factors_missing": pd.array(_joined_keys(~available, keys), dtype="string"),
-        },
-        index=levels.index,
-    )
+    scores = weighted_score(levels, {f.key: f.weight for f in scorecard.factors}, scale=(1.0, 4.0))
+    scores.insert(2, "provisional", scores["coverage"] < scorecard.min_coverage)
+    return scores
 
 
 # --------------------------------------------------------------------------- classes
