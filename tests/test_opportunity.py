@@ -1,4 +1,5 @@
-"""The expert opportunity score of domain §6: sub-scores, re-weighting, tiers, and the sample's planted wins."""
+"""The expert opportunity score of domain §6 (sub-scores, re-weighting, tiers) and its check against won/lost
+history, out of time, on hand-made deals and on the sample's planted wins."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sklearn.metrics import roc_auc_score
 from conftest import CONFIG, ROOT
 from helpers.core.config import validated
 from helpers.opportunity.expert import expert_scores, opportunity_tiers, sub_scores
+from helpers.opportunity.history import won_lost_check
 from helpers.opportunity.settings import OpportunityScore, load_opportunity_score
 from helpers.pipeline.memory import run_in_memory
 from helpers.sample_data import generate
@@ -97,15 +99,59 @@ def test_settings_are_checked():
         validated(OpportunityScore, data, "opportunity.yaml")
 
 
+def _history(n: int, wins: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    leads = _leads(
+        company_size=["大型"] * n,
+        decision_maker=(["已接触决策人", "未接触"] * n)[:n],
+        outcome=["won"] * wins + ["lost"] * (n - wins),
+        closed_date=pd.date_range("2025-01-01", periods=n, freq="D")[::-1],
+    )
+    return leads, expert_scores(leads, SCORE, fx=1.0)
+
+
+def test_without_both_outcomes_or_enough_deals_there_is_no_check_and_it_says_why():
+    leads, scored = _history(40, 0)
+    check = won_lost_check(leads, scored, SCORE.weights(), test_share=0.3, min_deals=5, seed=1)
+    assert check.status == "no_history" and "0 of them won" in check.reason
+    leads, scored = _history(40, 6)
+    check = won_lost_check(leads, scored, SCORE.weights(), test_share=0.3, min_deals=5, seed=1)
+    assert check.status == "no_history" and "at least 5 of each" in check.reason
+
+
+def test_the_test_deals_are_the_latest_closed():
+    leads, scored = _history(100, 50)
+    check = won_lost_check(leads, scored, SCORE.weights(), test_share=0.3, min_deals=5, seed=1)
+    assert check.sizes["test"]["deals"] == 30 and check.sizes["train"]["deals"] == 70
+    assert check.cutoff == leads["closed_date"].sort_values().iloc[70]
+
+
+@pytest.fixture(scope="module")
+def sample_leads(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    folder = tmp_path_factory.mktemp("opportunity") / "sample"
+    generate(folder, seed=20251231)
+    return run_in_memory(ROOT, "2025Q4", data=folder, last=1).outputs["leads"]
+
+
 @pytest.mark.slow
-def test_on_the_sample_priority_wins_more_than_nurture_which_wins_more_than_watch(tmp_path):
-    generate(tmp_path / "sample", seed=20251231)
-    run = run_in_memory(ROOT, "2025Q4", data=tmp_path / "sample", last=1)
-    leads = run.outputs["leads"]
-    scored = expert_scores(leads, SCORE, fx=1.0)
-    outcome = leads.set_index(leads["lead_id"].astype(str))["outcome"]
+def test_on_the_sample_priority_wins_more_than_nurture_which_wins_more_than_watch(sample_leads):
+    scored = expert_scores(sample_leads, SCORE, fx=1.0)
+    outcome = sample_leads.set_index(sample_leads["lead_id"].astype(str))["outcome"]
     closed = outcome.isin(["won", "lost"])
     won = outcome[closed].eq("won")
     rates = won.groupby(scored.loc[closed[closed].index, "tier"]).mean()
     assert rates["priority"] > rates["nurture"] > rates["watch"]
     assert roc_auc_score(won, scored.loc[won.index, "score"]) >= 0.65
+
+
+@pytest.mark.slow
+def test_on_the_sample_history_recovers_the_planted_weights_out_of_time(sample_leads):
+    scored = expert_scores(sample_leads, SCORE, fx=1.0)
+    check = won_lost_check(sample_leads, scored, SCORE.weights(), test_share=0.3, min_deals=30, seed=42)
+    assert check.status == "ok", check.reason
+    assert check.expert_auc >= 0.65 and check.model_auc >= 0.7
+    # planted: the decision-maker contact moves the odds most, then the budget; size barely
+    suggested = check.suggested["suggested"]
+    assert suggested.idxmax() == "decision_maker" and suggested["budget"] > suggested["company_size"]
+    assert check.suggested["suggested"].sum() == pytest.approx(100)
+    rates = check.win_rates["win_rate"]
+    assert rates["priority"] > rates["nurture"] > rates["watch"]
