@@ -152,3 +152,18 @@ def test_stage_04_scores_churn_or_says_why_not(small_project):
     )
     assert metrics["status"] == "ok" or metrics["reason"]
     assert (small_project / "reports" / PERIOD / f"churn_risk_list_{PERIOD}.xlsx").is_file()
+
+
+def test_stage_05_scores_every_lead_and_checks_the_score_against_history(small_project):
+    processed = small_project / "data/processed" / PERIOD
+    if not (processed / "leads.parquet").exists():
+        nbval(prepared("01_data_cleaning.ipynb", small_project))
+    done = nbval(prepared("05_opportunity_scoring.ipynb", small_project))
+    assert done.returncode == 0, done.stdout[-4000:]
+    leads = pd.read_parquet(processed / "leads.parquet")
+    table = pd.read_parquet(processed / "opportunities.parquet")
+    metrics = json.loads((processed / "opportunity_metrics.json").read_text(encoding="utf-8"))
+    assert sorted(table["lead_id"]) == sorted(leads["lead_id"].astype(str))  # every lead, once
+    assert table["score"].between(0, 100).all() and table["tier"].isin(["priority", "nurture", "watch"]).all()
+    assert metrics["status"] in {"ok", "no_history"} and (metrics["status"] == "ok" or metrics["reason"])
+    assert (small_project / "reports" / PERIOD / f"opportunity_priority_{PERIOD}.xlsx").is_file()

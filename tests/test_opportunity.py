@@ -11,11 +11,15 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from conftest import CONFIG, ROOT
+from helpers.core.catalog import ProjectPaths
 from helpers.core.config import validated
+from helpers.core.periods import parse_period
 from helpers.opportunity.expert import expert_scores, opportunity_tiers, sub_scores
 from helpers.opportunity.history import won_lost_check
 from helpers.opportunity.settings import OpportunityScore, load_opportunity_score
+from helpers.pipeline.context import stage_context
 from helpers.pipeline.memory import run_in_memory
+from helpers.pipeline.registry import load_settings
 from helpers.sample_data import generate
 
 SCORE = load_opportunity_score(CONFIG)
@@ -155,3 +159,14 @@ def test_on_the_sample_history_recovers_the_planted_weights_out_of_time(sample_l
     assert check.suggested["suggested"].sum() == pytest.approx(100)
     rates = check.win_rates["win_rate"]
     assert rates["priority"] > rates["nurture"] > rates["watch"]
+
+
+def test_without_a_lead_table_the_stage_says_so(tmp_path):
+    generate(tmp_path / "sample", n_customers=60, seed=4)
+    (tmp_path / "sample" / "leads.xlsx").unlink()
+    cleaned = run_in_memory(ROOT, "2025Q4", data=tmp_path / "sample", last=1).outputs
+    ctx = stage_context(5, ProjectPaths(ROOT), parse_period("2025Q4"), load_settings(CONFIG), {})
+    opportunity = ctx.compute({"leads": cleaned.get("leads"), "cleaning": cleaned["cleaning"]})
+    assert not opportunity.has_leads and opportunity.table.empty
+    assert opportunity.warnings == ["the data hold no lead table: there are no leads to score"]
+    assert opportunity.outputs["opportunity_metrics"]["status"] == "no_leads"

@@ -39,7 +39,13 @@ SRC = ROOT / "src" / "helpers"
 # --------------------------------------------------------------------------- the declarations
 def test_stages_are_found_in_order_with_their_notebooks():
     stages = registry.stages()
-    assert [s.key for s in stages] == ["01_data_cleaning", "02_indicators", "03_rfm_segmentation", "04_churn_model"]
+    assert [s.key for s in stages] == [
+        "01_data_cleaning",
+        "02_indicators",
+        "03_rfm_segmentation",
+        "04_churn_model",
+        "05_opportunity_scoring",
+    ]
     for s in stages:
         assert (ROOT / "notebooks" / s.notebook).is_file()
     assert registry.stage("3") is registry.stage("03_rfm_segmentation") is registry.stage("rfm_segmentation")
@@ -149,6 +155,7 @@ def test_settings_have_one_section_per_stage_plus_the_shared_ones():
         "indicators",
         "segmentation",
         "churn",
+        "opportunity",
     ]
     assert SETTINGS.segmentation.rfm.cut == "median" and SETTINGS.indicators.trend_periods == 12
 

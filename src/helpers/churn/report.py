@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
 from helpers.churn.features import feature, feature_label
 from helpers.churn.recorded import retention_at
@@ -21,7 +20,7 @@ from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.core.schema import ATTRIBUTE_PREFIX
 from helpers.io.excel import Sheet, Workbook
-from helpers.reporting.display import Table, literal, note
+from helpers.reporting.display import Table, display_all, literal, note
 
 if TYPE_CHECKING:
     from helpers.churn.stage import ChurnRun
@@ -838,10 +837,3 @@ def retention_note(run: ChurnRun) -> None:
             f"still customers after {month} months: " + "; ".join(parts) + "."
         )
     note(text)
-
-
-def display_all(*items: Any) -> None:
-    """Display the tables that exist (a model that was not fitted has none)."""
-    for item in items:
-        if item is not None:
-            display(item)

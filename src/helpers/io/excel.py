@@ -149,6 +149,9 @@ class Sheet:
         Other column -> Excel number format; float columns default to ``#,##0.00``.
     width
         Column -> fixed width, for columns that should not follow their content.
+    fills
+        Column -> {cell text: background colour}: a class or tier coloured as the report colours it (kept by
+        sorting and filtering, as a conditional format).
     """
 
     name: str
@@ -157,6 +160,7 @@ class Sheet:
     percent: Sequence[str] = ()
     formats: Mapping[str, str] = field(default_factory=dict)
     width: Mapping[str, int] = field(default_factory=dict)
+    fills: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def number_format(self, column: str) -> str | None:
         if column in self.percent:
@@ -202,6 +206,19 @@ def _write_sheet(cells: Cells, sheet: Sheet) -> None:
             width = min(max(_MIN_WIDTH, int(lengths.quantile(0.9)) + 2 if len(frame) else _MIN_WIDTH), _MAX_WIDTH)
         ws.set_column(i, i, width, cells.format(props))
         cells.write_column(ws, 1, i, values.astype(object).tolist(), props)
+    for column, colours in sheet.fills.items():
+        if column not in frame or not len(frame):
+            continue
+        i = list(frame.columns).index(column)
+        for text, colour in colours.items():
+            quoted = '"' + str(text).replace('"', '""') + '"'  # an Excel string literal
+            ws.conditional_format(
+                1,
+                i,
+                len(frame),
+                i,
+                {"type": "cell", "criteria": "==", "value": quoted, "format": cells.format({"bg_color": colour})},
+            )
     ws.set_row(0, 48)
     ws.freeze_panes(1, 1)
     if len(frame):

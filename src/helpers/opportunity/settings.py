@@ -1,4 +1,5 @@
-"""The expert opportunity score's settings: ``config/opportunity.yaml`` (every default is in the YAML).
+"""Settings of stage 05: the expert score's ``config/opportunity.yaml`` and the ``opportunity`` section of
+``config/settings.yaml`` (every default is in the YAML files, none here).
 
 Domain §6: company size 20, industry match 25, budget adequacy 30, decision-maker contact 25; tiers at 80 and 50.
 """
@@ -6,6 +7,7 @@ Domain §6: company size 20, industry match 25, budget adequacy 30, decision-mak
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -21,6 +23,8 @@ __all__ = [
     "LevelFactor",
     "OpportunityFactors",
     "OpportunityScore",
+    "OpportunitySettings",
+    "HistoryCheckSettings",
     "Tiers",
     "load_opportunity_score",
 ]
@@ -139,6 +143,28 @@ class OpportunityScore(Strict):
     def weights(self) -> dict[str, float]:
         """Factor -> weight, in :data:`FACTORS` order."""
         return {name: getattr(self.factors, name).weight for name in FACTORS}
+
+
+class HistoryCheckSettings(Strict):
+    """How the expert score is checked against won/lost history."""
+
+    test_share: float = Field(gt=0, lt=1, description="the latest share of the closed deals held out as the test")
+    min_deals: int = Field(ge=5, description="fewest wins and losses each of the training and test deals need")
+    seed: int
+
+
+class OpportunitySettings(Strict):
+    """The ``opportunity`` section of ``settings.yaml``."""
+
+    check: HistoryCheckSettings
+    actions: dict[Literal["priority", "nurture", "watch"], str]
+
+    @model_validator(mode="after")
+    def _every_tier_has_an_action(self) -> OpportunitySettings:
+        missing = [t for t in TIERS if t not in self.actions]
+        if missing:
+            raise ValueError(f"actions: give one for every tier; missing {', '.join(missing)}")
+        return self
 
 
 def load_opportunity_score(config_dir: Path) -> OpportunityScore:

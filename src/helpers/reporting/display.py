@@ -26,7 +26,7 @@ from helpers.core.labels import LABELS
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
 
-__all__ = ["literal", "note", "Note", "outputs_table", "set_text_limit", "show_title", "Table"]
+__all__ = ["display_all", "literal", "note", "Note", "outputs_table", "set_text_limit", "show_title", "Table"]
 
 #: Longest text shown in a table cell or a note's value: ``reports.max_text_chars``, set by ``open_stage``
 #: (None, no limit, until then).
@@ -117,6 +117,13 @@ class Table:
     def __repr__(self) -> str:
         text = self._text_frame().to_string(index=False)
         return f"{self.caption}\n{text}" if self.caption else text
+
+
+def display_all(*items: object) -> None:
+    """Display the tables that exist (a section whose data are missing, or whose model was not fitted, has none)."""
+    for item in items:
+        if item is not None:
+            display(item)
 
 
 def show_title(stage: StageContext, data_title: str, first: Sequence[str] = ()) -> None:
