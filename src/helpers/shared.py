@@ -6,6 +6,7 @@ as-of date, so re-running an old period after new data arrived gives the same nu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ __all__ = [
     "concentration",
     "concentration_curve",
     "earliest_churn_cutoff",
+    "json_ready",
     "known_customers",
     "lookback_start",
 ]
@@ -197,3 +199,21 @@ class ReadsCleanedData:
             f"these data hold no order lines (a customer snapshot): {self.needs_orders} need order history and are "
             "not available; stage 04 models the churn the data record"
         ]
+
+
+def json_ready(value: Any) -> Any:
+    """A record as JSON holds it: NaN -> None, numpy scalars -> Python, dates as ``YYYY-MM-DD`` (the metrics files
+    later stages and tests read)."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return f"{pd.Timestamp(value):%Y-%m-%d}"
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    return value

@@ -26,6 +26,7 @@ __all__ = [
     "FEATURES",
     "Feature",
     "available_features",
+    "by_customer",
     "churn_features",
     "feature",
     "feature_label",
@@ -264,6 +265,12 @@ def is_categorical(frame: pd.DataFrame, name: str) -> bool:
     return name.startswith(ATTRIBUTE_PREFIX) and not pd.api.types.is_numeric_dtype(frame[name])
 
 
+def by_customer(customers: pd.DataFrame) -> pd.DataFrame:
+    """Stage 01's customers table indexed by customer id as text, one row per customer."""
+    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
+    return table.set_index("customer_id")
+
+
 def snapshot_features(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """The features of a customer snapshot: tenure, the mapping's attributes and the standard attributes.
 
@@ -284,8 +291,7 @@ def snapshot_features(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
         cut-off, a customer who left has stopped ordering, and their order history would reveal the label
         rather than predict it.
     """
-    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
-    table = table.set_index("customer_id")
+    table = by_customer(customers)
     out = pd.DataFrame(index=table.index)
     if "tenure_months" in table and table["tenure_months"].notna().any():
         out["tenure_months"] = table["tenure_months"].astype(float)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.churn.features import is_categorical
+from helpers.churn.features import by_customer, is_categorical
 from helpers.churn.training import Rows
 
 __all__ = [
@@ -57,8 +57,7 @@ def recorded_churn(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     still a customer then). When the table records no flag at all, only dates, a customer without a churn date is
     still a customer; when it records flags, a blank flag without a date stays unknown (scored, never learned from).
     """
-    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
-    table = table.set_index("customer_id")
+    table = by_customer(customers)
     flag = (table["churned"] if "churned" in table else pd.Series(pd.NA, index=table.index)).astype("boolean")
     if dated(table.reset_index()):
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
@@ -85,8 +84,7 @@ def timeline(customers: pd.DataFrame, label: pd.Series) -> pd.DataFrame:
         date of a customer recorded as gone, NaT otherwise) and ``unplaced``: customers no cut-off can hold — gone
         without a date, churn unknown, or no start — who are in no cut-off's rows.
     """
-    table = customers.assign(customer_id=customers["customer_id"].astype(str)).drop_duplicates("customer_id")
-    table = table.set_index("customer_id").reindex(label.index)
+    table = by_customer(customers).reindex(label.index)
     none = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     start = table.get("registration_date", none)
     if "first_order_date" in table:

@@ -6,7 +6,6 @@ Notebook helpers display tables and notes; :func:`churn_metrics` is ``churn_metr
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from helpers.core.periods import parse_period
 from helpers.core.schema import ATTRIBUTE_PREFIX
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, display_all, literal, note
+from helpers.shared import json_ready
 
 if TYPE_CHECKING:
     from helpers.churn.stage import ChurnRun
@@ -72,23 +72,6 @@ def _model(name: str) -> str:
     return LABELS.text("churn_model", name)
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN -> None, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return f"{pd.Timestamp(value):%Y-%m-%d}"
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) else float(value)
-    return value
-
-
 def churn_metrics(run: ChurnRun) -> dict[str, Any]:
     """``churn_metrics.json``: the check of every model and baseline, the choice, the calibration, the windows."""
     fit, w = run.fit, run.windows
@@ -126,7 +109,7 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
         "horizon_fit": run.horizon,
         "baseline_note": run.baseline_note,
     }
-    return _clean(record)
+    return json_ready(record)
 
 
 # --------------------------------------------------------------------------- findings

@@ -6,7 +6,6 @@ Notebook helpers display tables and notes; :func:`opportunity_metrics` is ``oppo
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from helpers.core.periods import parse_period
 from helpers.io.excel import Sheet, Workbook
 from helpers.opportunity.settings import FACTORS, TIERS
 from helpers.reporting.display import Table, display_all, literal, note
+from helpers.shared import json_ready
 
 if TYPE_CHECKING:
     from helpers.opportunity.stage import OpportunityRun
@@ -56,27 +56,12 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN -> None, numpy scalars -> Python, dates as text."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return f"{pd.Timestamp(value):%Y-%m-%d}"
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) else float(value)
-    return value
-
-
 def opportunity_metrics(run: OpportunityRun) -> dict[str, Any]:
     """``opportunity_metrics.json``: the check against won/lost history, the weights it suggests, the tiers."""
     check = run.check
     if check is None:
         return {"status": "no_leads", "reason": "the data hold no lead table"}
-    return _clean(
+    return json_ready(
         {
             "status": check.status,
             "reason": check.reason,

@@ -39,9 +39,15 @@ TIERS = ("priority", "nurture", "watch")
 Share = Field(ge=0, le=1)
 
 
-def _key(text: str) -> str:
+def _key(text: object) -> str:
     """How level names are matched: case and spaces ignored."""
     return "".join(str(text).split()).casefold()
+
+
+def _as_written(table: dict[str, float], value: object) -> float | None:
+    """The entry of ``table`` whose name is ``value`` as the client writes it, None when not listed."""
+    wanted = _key(value)
+    return next((amount for name, amount in table.items() if _key(name) == wanted), None)
 
 
 class LevelFactor(Strict):
@@ -62,10 +68,7 @@ class LevelFactor(Strict):
 
     def share(self, value: object) -> float | None:
         """The share of the points for a written value, None when the value is not listed."""
-        for name, points in self.levels.items():
-            if _key(name) == _key(value):
-                return points
-        return None
+        return _as_written(self.levels, value)
 
 
 class IndustryFactor(Strict):
@@ -107,10 +110,7 @@ class BudgetFactor(Strict):
 
     def typical(self, size: object) -> float | None:
         """The typical budget of a size band as written, None when not listed."""
-        for name, amount in self.typical_budget.items():
-            if _key(name) == _key(size):
-                return amount
-        return None
+        return _as_written(self.typical_budget, size)
 
 
 class OpportunityFactors(Strict):
