@@ -1,4 +1,5 @@
-"""Benchmark: cleaning + indicators on real and generated data, the engine choice, churn, the report run vs floor.
+"""Benchmark: cleaning + indicators on real and generated data, the engine choice, churn, co-purchase (stage 05's
+growth) against one DuckDB query, the report run vs floor.
 
 Run ``make bench`` (or ``python bench/run_bench.py``). Options: ``--lines`` for
 the size of the generated table (default 5,000,000), ``--skip-big`` to leave
@@ -181,6 +182,75 @@ def task_churn(data: str, period: str) -> dict[str, float]:
     }
 
 
+def _co_purchase_sql(spend, min_buyers: int, max_items: int):
+    """The obvious alternative to :func:`helpers.opportunity.growth.co_purchase`: one DuckDB query (pairs by a
+    self-join, the best "buyers of j also buy k" per customer and item not bought)."""
+    import duckdb
+    import pandas as pd
+
+    long = spend.rename_axis(index="customer_id", columns="item").stack().rename("amount").reset_index()
+    long = long.loc[long["amount"] > 0, ["customer_id", "item"]]
+    long["item"] = long["item"].astype(str)
+    con = duckdb.connect()
+    con.register("b0", long)
+    return (
+        con.execute(
+            f"""
+        WITH n AS (SELECT item, count(*) AS buyers FROM b0 GROUP BY item HAVING count(*) >= {min_buyers}
+                   ORDER BY buyers DESC, item LIMIT {max_items}),
+             b AS (SELECT b0.* FROM b0 JOIN n USING (item)),
+             pair AS (SELECT x.item AS j, y.item AS k, count(*) AS both_ FROM b x JOIN b y
+                      ON x.customer_id = y.customer_id AND x.item <> y.item GROUP BY 1, 2),
+             share AS (SELECT j, k, both_ / buyers AS share FROM pair JOIN n ON n.item = j),
+             cand AS (SELECT b.customer_id, share.k AS item, max(share.share) AS propensity
+                      FROM b JOIN share ON b.item = share.j GROUP BY 1, 2)
+        SELECT * FROM cand ANTI JOIN b USING (customer_id, item)
+        """
+        )
+        .df()
+        .pipe(lambda d: d.set_index(["customer_id", "item"])["propensity"].astype(pd.Float64Dtype()))
+    )
+
+
+def task_growth(data: str, period: str) -> dict[str, float]:
+    """Co-purchase propensities (stage 05's growth) against one DuckDB query, on real order lines and on a
+    generated 100,000 customers x 200 items; and stage 05 as a whole."""
+    import numpy as np
+    import pandas as pd
+
+    from helpers.opportunity.growth import co_purchase
+    from helpers.pipeline.memory import run_in_memory
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_in_memory(_project(tmp), period, data=data, last=5)
+    orders = run.outputs["orders"]
+    item = run.results["05_opportunity_scoring"].growth_item
+    real = orders.dropna(subset=[item]).groupby(["customer_id", item])["amount"].sum().unstack(fill_value=0.0)
+    rng = np.random.default_rng(1)
+    taste = rng.dirichlet(np.full(200, 0.3), 20)[rng.integers(0, 20, 100_000)]  # 20 kinds of customer
+    generated = pd.DataFrame((rng.random((100_000, 200)) < taste * 8) * 100.0, columns=[f"i{k}" for k in range(200)])
+    out: dict[str, float] = {"stage_05_s": run.seconds["05_opportunity_scoring"]}
+    for name, spend in (("real", real), ("generated", generated)):
+        started = time.perf_counter()
+        propensity, _, _ = co_purchase(spend, min_buyers=10, max_items=200)
+        ours = time.perf_counter() - started
+        started = time.perf_counter()
+        sql = _co_purchase_sql(spend, 10, 200)
+        duck = time.perf_counter() - started
+        mine = propensity.rename_axis(index="customer_id", columns="item").stack()
+        mine = mine[mine > 0]
+        mine.index = mine.index.set_levels(mine.index.levels[1].astype(str), level=1)
+        both = pd.concat([mine.rename("ours"), sql.astype(float).rename("sql")], axis=1).fillna(0.0)
+        out |= {
+            f"{name}_customers": float(len(spend)),
+            f"{name}_items": float(propensity.shape[1]),
+            f"{name}_numpy_s": ours,
+            f"{name}_duckdb_s": duck,
+            f"{name}_max_abs_difference": float((both["ours"] - both["sql"]).abs().max()),
+        }
+    return out
+
+
 def task_report(root: str, data: str, period: str, floor: bool) -> dict[str, float]:
     """One ``grading run`` of every stage, or the floor: as many empty notebooks through Papermill + nbconvert."""
     import nbformat
@@ -287,6 +357,7 @@ def main() -> None:
             "report": task_report,
             "grading": task_grading,
             "churn": task_churn,
+            "growth": task_growth,
         }
         task = tasks[args.task]
         print(json.dumps(task(**json.loads(args.kwargs))))
@@ -305,6 +376,7 @@ def main() -> None:
                 )
         # 2011-09: the 90-day outcome of the test cut-off lies inside the data.
         out["online_retail_churn"] = _in_subprocess("churn", data=str(online_retail), period="2011-09")
+        out["online_retail_growth"] = _in_subprocess("growth", data=str(online_retail), period="2011-11")
     else:
         print(f"skipping Online Retail: {online_retail} is absent")
     if not args.skip_big:
@@ -339,6 +411,11 @@ def _markdown(out: dict[str, object]) -> str:
         base = engines["pandas_vectorised_s"]
         lines.append(f"| ratio groupby.apply / vectorised | {engines['pandas_groupby_apply_s'] / base:,.1f}x |")
         lines.append(f"| ratio DuckDB / vectorised | {engines['duckdb_sql_s'] / base:,.2f}x |")
+    growth = out.get("online_retail_growth")
+    if isinstance(growth, dict):
+        for name in ("real", "generated"):
+            ratio = growth[f"{name}_duckdb_s"] / growth[f"{name}_numpy_s"]
+            lines.append(f"| co-purchase, {name}: ratio DuckDB / NumPy | {ratio:,.1f}x |")
     if "report_s" in out:
         lines.append(f"| report run / floor | {out['report_s'] / out['report_floor_s']:,.2f}x |")
     return "\n".join(lines)

@@ -156,8 +156,9 @@ def test_stage_04_scores_churn_or_says_why_not(small_project):
 
 def test_stage_05_scores_every_lead_and_checks_the_score_against_history(small_project):
     processed = small_project / "data/processed" / PERIOD
-    if not (processed / "leads.parquet").exists():
-        nbval(prepared("01_data_cleaning.ipynb", small_project))
+    if not (processed / "churn.parquet").exists():  # run alone: the stages it reads first
+        for notebook in ("01_data_cleaning", "02_indicators", "03_rfm_segmentation", "04_churn_model"):
+            nbval(prepared(f"{notebook}.ipynb", small_project))
     done = nbval(prepared("05_opportunity_scoring.ipynb", small_project))
     assert done.returncode == 0, done.stdout[-4000:]
     leads = pd.read_parquet(processed / "leads.parquet")
@@ -167,3 +168,8 @@ def test_stage_05_scores_every_lead_and_checks_the_score_against_history(small_p
     assert table["score"].between(0, 100).all() and table["tier"].isin(["priority", "nurture", "watch"]).all()
     assert metrics["status"] in {"ok", "no_history"} and (metrics["status"] == "ok" or metrics["reason"])
     assert (small_project / "reports" / PERIOD / f"opportunity_priority_{PERIOD}.xlsx").is_file()
+    growth = pd.read_parquet(processed / "growth.parquet")
+    churn = pd.read_parquet(processed / "churn.parquet")
+    assert growth["customer_id"].is_unique and len(growth) > 0
+    at_high_risk = set(churn.loc[churn["risk_band"].eq("high"), "customer_id"])
+    assert set(growth.loc[growth["retain_first"], "customer_id"]) >= at_high_risk & set(growth["customer_id"])

@@ -74,6 +74,7 @@ CUSTOMER_COLUMNS = [
     "tenure_months",
     "churned",
     "churn_date",
+    "wallet",
     "contact_name_masked",
     "contact_phone_masked",
     "contact_email_masked",
@@ -334,6 +335,7 @@ def clean_customers(
             "tenure_months": kept.get("tenure_months", np.nan),
             "churned": kept["churned"] if "churned" in kept else pd.Series(pd.NA, index=kept.index, dtype="boolean"),
             "churn_date": kept.get("churn_date", pd.NaT),
+            "wallet": kept.get("wallet", np.nan),
             "contact_name_masked": mask_names(col("contact_name")),
             "contact_phone_masked": mask_phones(col("contact_phone")),
             "contact_email_masked": mask_emails(col("contact_email")),
@@ -421,7 +423,7 @@ def customer_base(customers: pd.DataFrame | None, orders: pd.DataFrame, period: 
                 else "boolean"
                 if flag
                 else "float64"
-                if col == "tenure_months"
+                if col in ("tenure_months", "wallet")
                 else "string"
             )
             base[col] = base[col].astype(kind)
@@ -555,7 +557,8 @@ def clean_dataset(
             scale.max - scale.min
         )
     rate = mapping.fx_rate(mapping.currency)
-    for table, column in (("payments", "amount"), ("leads", "budget"), ("leads", "deal_value")):
+    money = (("payments", "amount"), ("leads", "budget"), ("leads", "deal_value"), ("customers", "wallet"))
+    for table, column in money:
         if table in tables:  # these exports carry no currency column: the mapping's currency
             tables[table][column] = tables[table][column].astype("float64") * rate
     if "leads" in tables:

@@ -144,6 +144,8 @@ STAGE = Stage(
                 '`industry` (`"制造业-汽车零部件"` form, or as written when not in the taxonomy), `industry_listed` '
                 "(bool: found in the taxonomy), `industry_raw`, `region` (the standard name, or as written), "
                 "`region_listed` (bool: found in the region list), `country`, `company_size`, `registration_date`, "
+                "`tenure_months`, `churned` (boolean, NA = not known), `churn_date`, `wallet` (float, reporting "
+                "currency: the customer's yearly spend on what the client sells, NA when not mapped), "
                 "`contact_name_masked`, `contact_phone_masked`, `contact_email_masked`, `missing_fields` (text: "
                 "which contact fields are empty), `missing_contact` (bool; NA without a customer table), "
                 "`in_customer_master` (bool: False for customers known only from orders), `first_order_date`, "

@@ -76,6 +76,12 @@ TABLES: dict[str, dict[str, Column]] = {
         Column("tenure_months", "number", description="months as a customer by the export date (snapshots)"),
         Column("churned", "bool", description="churn recorded by the client: yes/no; blank = not known yet (scored)"),
         Column("churn_date", "date", description="when the customer left (contract end, account closed)"),
+        Column(
+            "wallet",
+            "number",
+            description="the customer's yearly spend on what the client sells, ours and competitors' (a CRM "
+            "estimate of purchasing potential), in the mapping's currency: gives the share of wallet",
+        ),
         Column("contact_name", "text", description="personal data: masked in every output", personal=True),
         Column("contact_phone", "text", description="personal data: masked in every output", personal=True),
         Column("contact_email", "text", description="personal data: masked in every output", personal=True),

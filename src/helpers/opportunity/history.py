@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.opportunity.deals import sector
 from helpers.opportunity.settings import FACTORS, TIERS
 
 __all__ = ["CONTEXT_COLUMNS", "HistoryCheck", "won_lost_check"]
 
 #: Pipeline columns the fitted model may use besides the factors, when the leads table has them.
-CONTEXT_COLUMNS = ("source", "product", "owner", "industry_l1")
+CONTEXT_COLUMNS = ("source", "product", "owner", "sector")
 #: A category level shared by fewer training deals than this share is pooled with the others.
 _MIN_LEVEL_SHARE = 0.03
 
@@ -45,6 +46,14 @@ class HistoryCheck:
         Per factor: win rate of the closed deals by the share of points earned.
     suggested
         Factor -> the weight (of 100) a logistic regression on the four factors suggests; ``current`` beside it.
+    calibration
+        The fitted model on the test deals: ``brier``, ``base_brier`` (the training win rate for every deal),
+        ``predicted`` (mean win probability) and ``observed`` (win rate).
+    probability_reason
+        Why the open deals got no win probability (empty when they got one).
+    probabilities
+        The calibrated win probability of each open deal (index ``lead_id``), refitted on every closed deal; empty
+        when the model did not pass its test.
     """
 
     status: str
@@ -56,6 +65,9 @@ class HistoryCheck:
     win_rates: pd.DataFrame = field(default_factory=pd.DataFrame)
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     suggested: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: dict[str, float] = field(default_factory=dict)
+    probability_reason: str = ""
+    probabilities: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
 
 
 def _design(frame: pd.DataFrame, train: pd.Series, context: list[str]) -> pd.DataFrame:
@@ -76,14 +88,19 @@ def _design(frame: pd.DataFrame, train: pd.Series, context: list[str]) -> pd.Dat
     return pd.concat(parts, axis=1)
 
 
-def _fit_predict(x: pd.DataFrame, y: np.ndarray, train: np.ndarray, seed: int) -> np.ndarray:
+def _fit_predict(x: pd.DataFrame, y: np.ndarray, fit: np.ndarray, predict: np.ndarray, seed: int) -> np.ndarray:
+    """A calibrated logistic regression learned on the ``fit`` rows: win probabilities of the ``predict`` rows."""
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=seed))
-    model.fit(x[train], y[train])
-    return model.predict_proba(x[~train])[:, 1]
+    base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=seed))
+    folds = StratifiedKFold(n_splits=min(5, int(min(y[fit].sum(), (~y[fit]).sum()))), shuffle=True, random_state=seed)
+    model = CalibratedClassifierCV(base, method="sigmoid", cv=folds)
+    model.fit(x[fit], y[fit])
+    return model.predict_proba(x[predict])[:, 1]
 
 
 def _suggested(shares: pd.DataFrame, y: np.ndarray, current: dict[str, float]) -> pd.DataFrame:
@@ -114,6 +131,7 @@ def won_lost_check(
     *,
     test_share: float,
     min_deals: int,
+    min_auc: float,
     seed: int,
 ) -> HistoryCheck:
     """The expert score against won/lost history, out of time (see the module docstring).
@@ -121,7 +139,8 @@ def won_lost_check(
     Parameters
     ----------
     leads
-        Stage 01's leads table (``lead_id``, ``outcome``, ``closed_date``; the context columns when present).
+        Stage 01's leads table (``lead_id``, ``outcome``, ``closed_date``; the context columns when present), open
+        deals included.
     scored
         :func:`helpers.opportunity.expert.expert_scores` of the same leads (index ``lead_id``).
     current
@@ -130,12 +149,15 @@ def won_lost_check(
         The share of the closed deals, latest first, held out as the test.
     min_deals
         Fewest wins and losses each of the training and test deals need.
+    min_auc
+        The fitted model's lowest test AUC for its win probabilities to be given to the open deals.
     seed
         For the fitted model.
     """
     from sklearn.metrics import roc_auc_score
 
-    table = leads.assign(lead_id=leads["lead_id"].astype(str)).set_index("lead_id")
+    table = leads.assign(lead_id=leads["lead_id"].astype(str), sector=sector(leads))
+    table = table.drop_duplicates("lead_id").set_index("lead_id")
     closed = table.loc[table["outcome"].isin(["won", "lost"]) & table["closed_date"].notna()]
     closed = closed.sort_values("closed_date", kind="stable")
     y = closed["outcome"].eq("won").to_numpy()
@@ -198,5 +220,40 @@ def won_lost_check(
     check.expert_auc = float(roc_auc_score(y[~train & known], frame["score"].to_numpy()[~train & known]))
     context = [c for c in CONTEXT_COLUMNS if c in closed and closed[c].notna().any()]
     x = _design(pd.concat([frame, closed[context]], axis=1), pd.Series(train, index=closed.index), context)
-    check.model_auc = float(roc_auc_score(y[~train], _fit_predict(x, y, train, seed)))
+    predicted = _fit_predict(x, y, train, ~train, seed)
+    check.model_auc = float(roc_auc_score(y[~train], predicted))
+    base_rate = float(y[train].mean())
+    check.calibration = {
+        "brier": float(np.mean((predicted - y[~train]) ** 2)),
+        "base_brier": float(np.mean((base_rate - y[~train]) ** 2)),
+        "predicted": float(predicted.mean()),
+        "observed": float(y[~train].mean()),
+    }
+    if check.model_auc < min_auc:
+        check.probability_reason = (
+            f"the fitted model ranks the test deals with an AUC of {check.model_auc:.2f}, below the "
+            f"{min_auc:.2f} it needs"
+        )
+    elif check.calibration["brier"] >= check.calibration["base_brier"]:
+        check.probability_reason = (
+            "the fitted model's probabilities are no closer to the test deals' outcomes than the training win rate "
+            f"(Brier score {check.calibration['brier']:.3f} against {check.calibration['base_brier']:.3f})"
+        )
+    else:
+        check.probabilities = _open_deal_probabilities(table, scored, closed, y, context, seed)
     return check
+
+
+def _open_deal_probabilities(
+    table: pd.DataFrame, scored: pd.DataFrame, closed: pd.DataFrame, y: np.ndarray, context: list[str], seed: int
+) -> pd.Series:
+    """The model refitted on every closed deal: the win probability of each open deal (index ``lead_id``)."""
+    open_ids = table.index[~table["outcome"].isin(["won", "lost"])]
+    if len(open_ids) == 0:
+        return pd.Series(dtype="float64", index=pd.Index([], name="lead_id"))
+    ids = closed.index.append(open_ids)
+    rows = pd.concat([scored.reindex(ids), table.loc[ids, context]], axis=1)
+    fit = np.r_[np.ones(len(closed), bool), np.zeros(len(open_ids), bool)]
+    x = _design(rows, pd.Series(fit, index=ids), context)
+    probability = _fit_predict(x, np.r_[y, np.zeros(len(open_ids), bool)], fit, ~fit, seed)
+    return pd.Series(probability, index=pd.Index(open_ids, name="lead_id"), name="win_probability")

@@ -28,6 +28,12 @@ __all__ = [
     "method_note",
     "evidence_table",
     "findings_note",
+    "growth_at_risk_table",
+    "growth_list_table",
+    "growth_note",
+    "open_deals_table",
+    "performance_table",
+    "pipeline_table",
     "opportunity_metrics",
     "priority_list_table",
     "priority_workbook",
@@ -59,8 +65,16 @@ def _pct(x: float) -> str:
 def opportunity_metrics(run: OpportunityRun) -> dict[str, Any]:
     """``opportunity_metrics.json``: the check against won/lost history, the weights it suggests, the tiers."""
     check = run.check
+    growth = run.growth
+    growth_summary = {
+        "customers": len(growth),
+        "with_suggestions": int(growth["top_item"].notna().sum()) if len(growth) else 0,
+        "items": run.growth_item,
+        "retain_first": int(growth["retain_first"].sum()) if len(growth) else 0,
+    }
     if check is None:
-        return {"status": "no_leads", "reason": "the data hold no lead table"}
+        return {"status": "no_leads", "reason": "the data hold no lead table", "growth": growth_summary}
+    open_ = _open(run)
     return json_ready(
         {
             "status": check.status,
@@ -70,6 +84,14 @@ def opportunity_metrics(run: OpportunityRun) -> dict[str, Any]:
             "evaluation": {"test_from": check.cutoff, "sizes": check.sizes},
             "win_rates": check.win_rates.to_dict(orient="index"),
             "weights": check.suggested.to_dict(orient="index"),
+            "calibration": check.calibration,
+            "win_probability": "given" if len(check.probabilities) else check.probability_reason or check.reason,
+            "open_deals": {
+                "deals": len(open_),
+                "value": float(open_["deal_value"].astype("float64").fillna(open_["budget"]).sum()),
+                "expected_value": float(open_["expected_value"].sum()),
+            },
+            "growth": growth_summary,
             "tiers": run.score.tiers.model_dump(),
             "currency": run.currency,
         }
@@ -100,10 +122,11 @@ def findings_note(run: OpportunityRun) -> None:
         + (
             f" Together the priority ones carry {open_.loc[open_['tier'].eq('priority'), 'deal_value'].sum():,.0f} "
             f"{run.currency} of deal value."
-            if open_["deal_value"].notna().any()
+            if open_["deal_value"].notna().any() and per_tier.get("priority", 0)
             else ""
         )
     ]
+    lines.extend(_pipeline_findings(run))
     if check is not None and check.status == "ok":
         rates = check.win_rates["test_win_rate"]
         lines.append(
@@ -139,11 +162,76 @@ def findings_note(run: OpportunityRun) -> None:
             f"- {_pct(missing)} of the leads miss at least one factor; their score is re-weighted over the factors "
             "they have (the table's coverage says how much of the weight that is)."
         )
-    lines.append(
-        f"- **What to do:** {literal(run.settings.actions['priority'])} — for the priority leads listed below and, "
-        "with every lead's points, in the Excel priority table."
-    )
+    weak = check is not None and check.status == "ok" and check.expert_auc < run.settings.check.min_auc
+    if weak and not check.probabilities.empty:
+        lines.append(
+            "- **What to do:** until the expert score's scales are set for this client (target industries, size "
+            "bands, decision-maker levels), follow the open deals by their win probability and expected value "
+            "(section 2), which the client's own history supports; the Excel priority table holds both."
+        )
+    else:
+        lines.append(
+            f"- **What to do:** {literal(run.settings.actions['priority'])} — for the priority leads listed below "
+            "and, with every lead's points, in the Excel priority table."
+        )
+    lines.extend(_growth_findings(run))
     note("\n".join(lines))
+
+
+def _money(run: OpportunityRun, amount: float) -> str:
+    return f"{amount:,.0f} {run.currency}"
+
+
+def _pipeline_findings(run: OpportunityRun) -> list[str]:
+    """The open pipeline in one line: its value, what the calibrated model expects of it, or why it says nothing."""
+    open_ = _open(run)
+    check = run.check
+    if open_.empty or check is None:
+        return []
+    if check.probabilities.empty:
+        reason = check.probability_reason or check.reason
+        return [f"- **The open deals get no win probability:** {literal(reason)}; rank them by the expert score."]
+    expected = open_["expected_value"].sum()
+    value = (open_["expected_value"] / open_["win_probability"]).sum()
+    budget = open_["value_basis"].eq("budget").sum()
+    best = open_.sort_values("expected_value", ascending=False).iloc[0]
+    return [
+        f"- **The {len(open_):,} open deals are worth {_money(run, value)}; the model fitted on the client's history "
+        f"expects {_money(run, expected)} of it to be won** (calibrated win probability x value). The largest "
+        f"expected value is lead {literal(best['lead_id'])} ({_money(run, best['expected_value'])}, "
+        f"{best['win_probability']:.0%} to win)."
+        + (f" For {budget:,} of them the CRM holds no deal value and the stated budget stands in." if budget else "")
+    ]
+
+
+def _growth_findings(run: OpportunityRun) -> list[str]:
+    """Growth among existing customers, in a line or two: who to grow, and who to keep first."""
+    g = run.growth
+    if not run.has_orders:
+        return []
+    if g.empty:
+        return ["- **No existing customer bought in the window**, so there is no growth among them to show."]
+    safe = g.loc[~g["retain_first"]]
+    suggested = safe["top_item"].notna()
+    lines = [
+        f"- **Growth among existing customers:** {int(suggested.sum()):,} of the {len(g):,} customers who bought "
+        f"in the last {run.settings.growth.window_days} days do not buy yet what similar customers buy; their "
+        f"cross-sell potential comes to {_money(run, safe['cross_sell_value'].sum())}"
+        + (
+            f", and the gap to their wallet to {_money(run, safe['wallet_gap'].sum())}"
+            if safe["wallet_gap"].notna().any()
+            else ""
+        )
+        + f". {int(safe['rising'].sum()):,} are buying more in the window's later half than in its earlier half."
+    ]
+    keep = g["retain_first"]
+    if keep.any():
+        lines.append(
+            f"- **{int(keep.sum()):,} of them are at high churn risk** (stage 04; where it gave no score, spend in "
+            f"the window's later half down {run.settings.growth.falling:.0%} or more) and are listed apart: keep "
+            f"them first ({literal(run.settings.growth.actions['retain_first'])})."
+        )
+    return lines
 
 
 # --------------------------------------------------------------------------- tables
@@ -179,10 +267,13 @@ def _list_frame(rows: pd.DataFrame) -> pd.DataFrame:
         *[f"{f}_points" for f in FACTORS],
         "score",
         "tier",
+        "win_probability",
         "action",
     ]
     frame = rows[[c for c in columns if c in rows and rows[c].notna().any()]].copy()
     frame["tier"] = frame["tier"].map(_tier)
+    if "win_probability" in frame:
+        frame["win_probability"] = frame["win_probability"] * 100
     return frame.rename(columns={c: _h(c) for c in frame.columns})
 
 
@@ -196,7 +287,9 @@ def priority_list_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     if len(open_) > limit:
         caption += f" — {limit} of {len(open_):,}; the Excel priority table holds every lead"
     points = [_h(f"{f}_points") for f in FACTORS if _h(f"{f}_points") in frame]
-    return Table(frame, decimals=[*points, _h("score")], caption=caption, uid="opportunity_list")
+    return Table(
+        frame, decimals=[*points, _h("score")], pct=[_h("win_probability")], caption=caption, uid="opportunity_list"
+    )
 
 
 def check_table(run: OpportunityRun) -> Table | None:
@@ -290,6 +383,163 @@ def evidence_table(run: OpportunityRun) -> Table | None:
     )
 
 
+def open_deals_table(run: OpportunityRun, limit: int = 20) -> Table | None:
+    """The open deals with the largest expected value: score, tier, win probability, value and expected value."""
+    open_ = _open(run)
+    if open_.empty or open_["win_probability"].isna().all():
+        return None
+    rows = open_.sort_values("expected_value", ascending=False, na_position="last").head(limit)
+    columns = ["lead_id", "company_name", "owner", "stage", "product", "score", "tier", "win_probability"]
+    frame = rows[[c for c in columns if rows[c].notna().any()]].copy()
+    frame["tier"] = frame["tier"].map(_tier)
+    frame["win_probability"] = frame["win_probability"] * 100
+    basis = rows["value_basis"].dropna().unique()
+    if len(basis) > 1:  # one basis for every row is said once, in the header
+        frame["value_basis"] = LABELS.relabel(rows, {"value_basis": "value_basis"})["value_basis"]
+    frame["value"] = rows["deal_value"].astype("float64").fillna(rows["budget"].astype("float64"))
+    frame["expected_value"] = rows["expected_value"]
+    value_header = _h("budget") if list(basis) == ["budget"] else _h("deal_value")
+    headers = {c: _h(c) for c in frame.columns if c != "value"} | {"value": value_header}
+    caption = LABELS.text("caption", "opportunity_open_deals")
+    if len(open_) > limit:
+        caption += f" — {limit} of {len(open_):,}, largest expected value first"
+    return Table(
+        frame.rename(columns=headers),
+        money=[value_header, _h("expected_value")],
+        pct=[_h("win_probability")],
+        decimals=[_h("score")],
+        caption=caption,
+        uid="opportunity_open_deals",
+    )
+
+
+def _by_label(key: str) -> str:
+    return LABELS.text("pipeline_by", key)
+
+
+def pipeline_table(run: OpportunityRun) -> Table | None:
+    """The open deals by stage, owner, product and source: deals, value, expected value, mean win probability."""
+    p = run.pipeline
+    if p.empty:
+        return None
+    frame = p.reset_index()
+    frame["by"] = frame["by"].map(_by_label)
+    frame["win_probability"] = frame["win_probability"] * 100
+    frame = frame.rename(columns={"win_probability": "mean_probability"})
+    frame = frame[[c for c in frame.columns if frame[c].notna().any()]]
+    return Table(
+        frame.rename(columns={c: _h(c) for c in frame.columns}),
+        ints=[_h("deals")],
+        money=[_h("value"), _h("expected_value")],
+        pct=[_h("mean_probability")],
+        caption=LABELS.text("caption", "opportunity_pipeline"),
+        uid="opportunity_pipeline",
+    )
+
+
+def performance_table(run: OpportunityRun) -> Table | None:
+    """The closed deals' win rate and time to close, overall and by owner, sector, product and source."""
+    p = run.performance
+    if p.empty:
+        return None
+    frame = p.reset_index()
+    frame["by"] = frame["by"].map(_by_label)
+    frame["level"] = frame["level"].where(frame["level"].ne("all"), "")
+    frame["win_rate"] = frame["win_rate"] * 100
+    frame = frame[[c for c in frame.columns if frame[c].notna().any()]]
+    return Table(
+        frame.rename(columns={c: _h(c) for c in frame.columns}),
+        ints=[_h("deals"), _h("wins"), _h("days_to_win"), _h("days_to_close")],
+        pct=[_h("win_rate")],
+        money=[_h("won_value")],
+        caption=LABELS.text("caption", "opportunity_performance"),
+        uid="opportunity_performance",
+    )
+
+
+def _g(key: str) -> str:
+    return LABELS.text("growth_column", key)
+
+
+def _growth_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    columns = [
+        "customer_id",
+        "customer_name",
+        "owner",
+        "spend",
+        "suggestions",
+        "because",
+        "cross_sell_value",
+        "trend",
+        "wallet_share",
+        "growth_value",
+        "churn_probability",
+        "risk_band",
+    ]
+    frame = rows[[c for c in columns if c in rows and rows[c].notna().any()]].copy()
+    if rows["wallet_gap"].isna().all():  # the growth value is the cross-sell value alone: show it once
+        frame = frame.drop(columns="growth_value")
+    for c in ("trend", "wallet_share", "churn_probability"):
+        if c in frame:
+            frame[c] = frame[c] * 100
+    return LABELS.relabel(frame, {"risk_band": "risk_band"}).rename(columns={c: _g(c) for c in frame.columns})
+
+
+def _growth_view(frame: pd.DataFrame, caption: str, uid: str) -> Table:
+    return Table(
+        frame,
+        money=[_g("spend"), _g("cross_sell_value"), _g("growth_value")],
+        pct=[_g("trend"), _g("wallet_share"), _g("churn_probability")],
+        caption=caption,
+        uid=uid,
+    )
+
+
+def growth_note(run: OpportunityRun) -> None:
+    """What the growth list rests on, for this data: items or products, wallet or not, churn beside it."""
+    if not run.has_orders:
+        note(
+            "**These data hold no order lines**, so growth among existing customers (what they do not buy yet, "
+            "their share of wallet, their trend) cannot be shown."
+        )
+        return
+    if run.growth.empty:
+        note("**No customer bought in the window**: there is no growth among existing customers to show.")
+        return
+    items = "categories" if run.growth_item == "category" else "products (the order lines carry no category)"
+    wallet = (
+        "Share of wallet compares their spend with the wallet the customer table records."
+        if run.growth["wallet"].notna().any()
+        else "The customer table records no wallet (the customer's spend on what the client sells, ours and "
+        "competitors'), so there is no share-of-wallet gap; map `wallet` to add it."
+    )
+    note(
+        f"Suggestions name {items} a customer does not buy yet, with the share of the buyers of something they do "
+        f"buy who also buy it; the column beside says which. {wallet} Churn risk comes from stage 04."
+    )
+
+
+def growth_list_table(run: OpportunityRun, limit: int = 20) -> Table | None:
+    """The customers to grow first: not at high churn risk, largest growth potential first."""
+    g = run.growth
+    if g.empty:
+        return None
+    safe = g.loc[~g["retain_first"]]
+    caption = LABELS.text("caption", "growth_list")
+    if len(safe) > limit:
+        caption += f" — {limit} of {len(safe):,}; the Excel priority table holds every customer"
+    return _growth_view(_growth_frame(safe.head(limit)), caption, "growth_list")
+
+
+def growth_at_risk_table(run: OpportunityRun, limit: int = 20) -> Table | None:
+    """Customers with growth potential who are at high churn risk or buying far less: keep them first."""
+    g = run.growth
+    high = g.loc[g["retain_first"]] if len(g) else g
+    if high.empty:
+        return None
+    return _growth_view(_growth_frame(high.head(limit)), LABELS.text("caption", "growth_at_risk"), "growth_at_risk")
+
+
 def method_note(run: OpportunityRun) -> None:
     """How the score is made, in words."""
     f = run.score.factors
@@ -306,7 +556,20 @@ def method_note(run: OpportunityRun) -> None:
         f"{run.settings.check.test_share:.0%} are the test. A logistic regression learns winning from the earlier "
         "deals' factors (and source, product, owner and sector where the data hold them), and both it and the "
         "expert score are judged on the test deals. The weights the history suggests come from a logistic "
-        "regression on the four factors over every closed deal."
+        "regression on the four factors over every closed deal.\n\n"
+        "**Win probability (赢单概率).** The fitted model is calibrated (Platt scaling, cross-validated). When it "
+        f"ranks the test deals with an AUC of at least {run.settings.check.min_auc:.2f} and its probabilities are "
+        "closer to their outcomes than the training win rate (Brier score), it is refitted on every closed deal "
+        "and gives each open deal its win probability; expected value is that probability times the deal value "
+        "(the stated budget when the CRM holds no deal value). Otherwise the open deals get none, and the report "
+        "says why.\n\n"
+        "**Growth among existing customers (客户增长机会).** Over the last "
+        f"{run.settings.growth.window_days} days: for what a customer does not buy yet, the largest share, over "
+        "what they do buy, of its buyers who buy it too (an item needs "
+        f"{run.settings.growth.min_buyers} buyers to count; a suggestion "
+        f"{run.settings.growth.min_propensity:.0%} or more); its value is that share times what buyers typically "
+        "spend on it relative to the rest of their purchases, scaled to the customer's spend. The trend compares "
+        f"the window's later half with its earlier half (rising from +{run.settings.growth.rising:.0%})."
     )
 
 
@@ -340,10 +603,7 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
     leads = leads[[c for c in leads.columns if leads[c].notna().any() or c in ("lead_id", "score", "tier")]]
     if "tier" in leads:
         leads["tier"] = leads["tier"].map(_tier)
-    if "outcome" in leads:
-        leads["outcome"] = leads["outcome"].map(
-            lambda k: LABELS.text("lead_outcome", k) if isinstance(k, str) and LABELS.has("lead_outcome", k) else k
-        )
+    leads = LABELS.relabel(leads, {"outcome": "lead_outcome", "value_basis": "value_basis"})
     sheets = [
         Sheet(
             s("about"),
@@ -355,7 +615,7 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
             s("priority"),
             leads,
             headers={c: _h(c) for c in leads.columns},
-            percent=["coverage"],
+            percent=["coverage", "win_probability"],
             formats={"score": "0.0", **{f"{f}_points": "0.0" for f in FACTORS}},
             fills={"tier": {_tier(k): colour for k, colour in TIER_COLOURS.items()}},
         ),
@@ -371,6 +631,31 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
                 s("weights"),
                 weights.rename(columns={"log_odds_per_full_points": "log_odds"}),
                 headers={c: _h(c) for c in ["factor", "current", "suggested", "log_odds"]},
+            )
+        )
+    for key, frame in (("pipeline", run.pipeline), ("performance", run.performance)):
+        if not frame.empty:
+            flat = frame.reset_index()
+            flat["by"] = flat["by"].map(_by_label)
+            flat = flat[[c for c in flat.columns if flat[c].notna().any()]]
+            sheets.append(
+                Sheet(
+                    s(key),
+                    flat,
+                    headers={c: _h("mean_probability" if c == "win_probability" else c) for c in flat.columns},
+                    percent=["win_rate", "win_probability"],
+                    formats={c: "0" for c in ("days_to_win", "days_to_close")},
+                )
+            )
+    if not run.growth.empty:
+        growth = LABELS.relabel(run.growth, {"risk_band": "risk_band"})
+        growth = growth[[c for c in growth.columns if growth[c].notna().any() or c == "customer_id"]]
+        sheets.append(
+            Sheet(
+                s("growth"),
+                growth,
+                headers={c: _g(c) for c in growth.columns},
+                percent=["top_propensity", "trend", "wallet_share", "churn_probability"],
             )
         )
     return Workbook(sheets)

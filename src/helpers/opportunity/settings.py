@@ -15,6 +15,7 @@ from helpers.core.config import Strict, load_model
 
 __all__ = [
     "FACTORS",
+    "GROWTH_ACTIONS",
     "OPPORTUNITY_FILE",
     "TIERS",
     "BudgetBand",
@@ -24,6 +25,7 @@ __all__ = [
     "OpportunityFactors",
     "OpportunityScore",
     "OpportunitySettings",
+    "GrowthSettings",
     "HistoryCheckSettings",
     "Tiers",
     "load_opportunity_score",
@@ -150,7 +152,32 @@ class HistoryCheckSettings(Strict):
 
     test_share: float = Field(gt=0, lt=1, description="the latest share of the closed deals held out as the test")
     min_deals: int = Field(ge=5, description="fewest wins and losses each of the training and test deals need")
+    min_auc: float = Field(ge=0.5, le=1, description="the fitted model's lowest test AUC to give win probabilities")
     seed: int
+
+
+#: The growth actions, in the order a customer is given the first that applies.
+GROWTH_ACTIONS = ("retain_first", "cross_sell", "wallet", "rising", "maintain")
+
+
+class GrowthSettings(Strict):
+    """Growth among existing customers: co-purchase, share of wallet, trend (:mod:`helpers.opportunity.growth`)."""
+
+    window_days: int = Field(ge=30, description="the look-back window up to the as-of date")
+    min_buyers: int = Field(ge=2, description="fewest buyers an item needs to suggest others or be suggested")
+    max_items: int = Field(ge=2, description="the items with the most buyers used (products can run to thousands)")
+    suggestions: int = Field(ge=1, le=10, description="suggestions kept per customer")
+    min_propensity: float = Field(gt=0, le=1, description="the least share of similar buyers a suggestion needs")
+    rising: float = Field(gt=0, description="spend growth of the window's later half over its earlier half")
+    falling: float = Field(gt=0, le=1, description="spend fall of the later half that means retain first")
+    actions: dict[Literal["retain_first", "cross_sell", "wallet", "rising", "maintain"], str]
+
+    @model_validator(mode="after")
+    def _every_action(self) -> GrowthSettings:
+        missing = [a for a in GROWTH_ACTIONS if a not in self.actions]
+        if missing:
+            raise ValueError(f"actions: give one for each of {', '.join(GROWTH_ACTIONS)}; missing {', '.join(missing)}")
+        return self
 
 
 class OpportunitySettings(Strict):
@@ -158,6 +185,7 @@ class OpportunitySettings(Strict):
 
     check: HistoryCheckSettings
     actions: dict[Literal["priority", "nurture", "watch"], str]
+    growth: GrowthSettings
 
     @model_validator(mode="after")
     def _every_tier_has_an_action(self) -> OpportunitySettings:
