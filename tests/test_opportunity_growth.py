@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from crm_fixture import CRM_PERIOD, write_crm
+from funnel_fixture import FUNNEL_PERIOD, write_funnel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,6 +159,7 @@ def _growth(churn: pd.DataFrame | None) -> pd.DataFrame:
         min_propensity=0.2,
         rising=0.2,
         falling=0.5,
+        low_wallet_share=0.5,
         actions=ACTIONS,
     )
     assert item == "category" and table.columns.tolist() == GROWTH_COLUMNS
@@ -169,11 +171,14 @@ def test_growth_lists_every_buyer_once_with_suggestions_wallet_and_trend():
     assert sorted(g.index) == [f"C{i:02d}" for i in range(30)]  # the return-only customer is not a buyer
     assert g.loc["C22", "top_item"] == "B" and g.loc["C22", "top_propensity"] == pytest.approx(20 / 30)
     assert pd.isna(g.loc["C05", "top_item"]) and g.loc["C05", "cross_sell_value"] == 0
-    assert g.loc["C21", "wallet_gap"] == pytest.approx(1000 - 200) and g.loc["C21", "wallet_share"] == 0.2
+    yearly = 200 * 365 / 366  # the window (2024, a leap year) annualised
+    assert g.loc["C21", "wallet_gap"] == pytest.approx(1000 - yearly) and g.loc["C21", "wallet_share"] == pytest.approx(
+        yearly / 1000
+    )
     assert g.loc["C25", "trend"] == pytest.approx(-0.9)
     # not scored by stage 04: the sharp fall alone puts C25 with the customers to retain first, last
     assert g.loc["C25", "retain_first"] and g.index[-1] == "C25" and g.loc["C25", "action"] == "retain_first"
-    assert g.loc["C21", "growth_value"] == pytest.approx(g.loc["C21", "cross_sell_value"] + 800)
+    assert g.loc["C21", "growth_value"] == pytest.approx(g.loc["C21", "cross_sell_value"] + 1000 - yearly)
 
 
 def test_churn_risk_from_stage_04_decides_who_is_retained_first():
@@ -226,3 +231,69 @@ def test_on_a_crm_pipeline_the_stage_runs_end_to_end(crm):
     assert metrics["win_probability"] == "given" and metrics["growth"]["items"] == "product_id"
     sheets = [sheet.name for sheet in run.outputs["opportunity_priority"].sheets]
     assert len(sheets) == 7  # about, priority, check, weights, pipeline, performance, growth
+
+
+# --------------------------------------------------------------------------- a marketing funnel, leads alone
+@pytest.fixture(scope="module")
+def funnel(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("funnel")
+    mapping = write_funnel(folder)
+    return run_in_memory(ROOT, FUNNEL_PERIOD, data=folder, mapping=str(mapping), last=5)
+
+
+def test_a_lead_history_alone_runs_and_the_model_leaves_out_what_closing_writes(funnel):
+    assert "a lead history" in funnel.results["01_data_cleaning"].warnings[0]
+    assert "no churn to model" in funnel.results["04_churn_model"].warnings[0]
+    run = funnel.results["05_opportunity_scoring"]
+    check = run.check
+    assert check.status == "ok", check.reason
+    # the sales rep and the segment are filled for won deals only: left out, named, and the model stays honest
+    assert {"owner", "sector"} <= set(check.left_out)
+    assert any("leaves out" in w and "owner" in w for w in run.warnings)
+    assert check.model_auc < 0.8
+    open_ = run.table.loc[run.table["outcome"].eq("open")]
+    assert len(open_) > 100 and open_["tier"].isna().all()  # no factor of the expert score for open leads
+    if check.probabilities.empty:
+        assert check.probability_reason
+    else:
+        assert open_["win_probability"].between(0, 1).all() and open_["expected_value"].isna().all()
+    assert run.growth.empty and run.outputs["opportunity_metrics"]["open_deals"]["value"] is None
+
+
+def test_a_deal_value_written_only_at_closing_is_kept_out_of_the_model():
+    deals = _signal(600, 0.0, seed=3)  # the contact says nothing; the deal value gives the outcome away
+    deals["budget"] = 100_000.0
+    deals["deal_value"] = np.where(deals["outcome"].eq("won"), 90_000.0, 0.0)
+    scored = expert_scores(deals, SCORE, fx=1.0)
+    check = won_lost_check(deals, scored, SCORE.weights(), test_share=0.3, min_deals=20, min_auc=0.6, seed=1)
+    assert "budget" in check.left_out and "deal value" in check.left_out["budget"]
+    assert check.model_auc < 0.65  # without the leak there is nothing to learn
+    assert check.expert_auc > 0.9  # the expert score's budget points still read it: flattered, and said so
+
+
+def test_a_zero_deal_value_is_not_known_yet_and_the_budget_stands_in():
+    deals = _deals().assign(deal_value=[0.0, np.nan, np.nan, 500.0, 0.0], budget=[800.0, 2000.0, np.nan, 1, 1])
+    ev = expected_values(deals, pd.Series({"A": 0.5, "B": 0.25}))
+    assert ev["value_basis"].iloc[0] == "budget" and ev["expected_value"].iloc[0] == 400.0
+
+
+def test_growth_without_item_columns_or_churn_columns_still_ranks_the_customers():
+    orders, customers = _orders()
+    orders = orders.drop(columns=["category", "product_id"])
+    table, item = growth_table(
+        orders,
+        customers,
+        pd.DataFrame({"customer_id": ["C01"], "something_else": [1]}),  # a churn table without its columns
+        start=pd.Timestamp("2024-01-01"),
+        end=pd.Timestamp("2025-01-01"),
+        min_buyers=5,
+        max_items=10,
+        suggestions=3,
+        min_propensity=0.2,
+        rising=0.2,
+        falling=0.5,
+        low_wallet_share=0.5,
+        actions=ACTIONS,
+    )
+    assert item is None and len(table) == 30 and table["top_item"].isna().all()
+    assert table["risk_band"].isna().all() and table.loc[table["customer_id"].eq("C21"), "action"].item() == "wallet"

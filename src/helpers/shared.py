@@ -192,12 +192,18 @@ class ReadsCleanedData:
 
     @property
     def without_orders(self) -> list[str]:
-        """The sentence a stage says first on data without order lines (a customer snapshot), or none."""
+        """The sentence a stage says first on data without order lines (a customer snapshot or a lead history), or
+        none."""
         if self.has_orders:
             return []
+        read = {entry["table"] for entry in self.inputs["cleaning"].get("inputs", [])}
+        if "customers" in read:
+            kind, instead = "a customer snapshot", "stage 04 models the churn the data record"
+        else:
+            kind, instead = "a lead history", "stage 05 scores the leads and checks the score against their outcomes"
         return [
-            f"these data hold no order lines (a customer snapshot): {self.needs_orders} need order history and are "
-            "not available; stage 04 models the churn the data record"
+            f"these data hold no order lines ({kind}): {self.needs_orders} need order history and are not "
+            f"available; {instead}"
         ]
 
 

@@ -145,7 +145,8 @@ class ChurnRun(ReadsCleanedData):
         """A model that cannot be used, and data that end before the as-of date, in plain sentences."""
         said = []
         if not self.fit.ok:
-            said.append(f"No churn probabilities this period: {self.fit.reason}. The early-warning rules alone steer.")
+            steer = " The early-warning rules alone steer." if len(self.table) else ""
+            said.append(f"No churn probabilities this period: {self.fit.reason}.{steer}")
         gap = (self.windows.score - self.data_end.normalize()).days if self.data_end is not None else 0
         if self.recorded:
             gap = 0  # the recorded churn is the label: how recent the orders are does not decide it
@@ -392,7 +393,11 @@ def _compute_recorded(inputs: Mapping[str, Any], ctx: StageContext) -> ChurnRun:
             names=names,
         )
     else:
-        reason = "the churn column is blank for every customer (and there are no order lines): nothing to learn from"
+        reason = (
+            "the churn column is blank for every customer (and there are no order lines): nothing to learn from"
+            if len(customers)
+            else "the data hold no customers and no order lines (a lead history): there is no churn to model"
+        )
         fit = ChurnFit("no_model", reason=reason, sizes=row_sizes(test, train, final))
     seconds["models"] = time.perf_counter() - clock
     clock = time.perf_counter()

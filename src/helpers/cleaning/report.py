@@ -276,8 +276,11 @@ def unknown_customers_note(result: CleaningResult, currency: str) -> None:
     )
 
 
-def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -> Table:
-    """The top customers by spend up to the as-of date, as the clean base table shows them (masked)."""
+def customer_base_preview(customers: pd.DataFrame, currency: str, n: int = 10) -> Table | None:
+    """The top customers by spend up to the as-of date, as the clean base table shows them (masked); None without
+    customers (a lead history)."""
+    if customers.empty:
+        return None
     columns = [
         "customer_id",
         "customer_name",

@@ -35,6 +35,12 @@ def _some(values: pd.Series, n: int = 3, chars: int = 40) -> str:
 def _snapshot(dataset: Dataset) -> list[str]:
     if not dataset.mapping.snapshot:
         return []
+    if "customers" not in dataset.mapping.tables:
+        return [
+            "the data are a lead history (leads, no order lines, no customer table): the analyses that need "
+            "customers and their orders (RFM, value grading, lifetime value, the order KPIs, churn) have nothing to "
+            "work on; stage 05 scores the leads and checks the score against their outcomes"
+        ]
     return [
         "the data are a customer snapshot (one row per customer, churn recorded, no order lines): the analyses "
         "that need order history (RFM, value grading, lifetime value, the order KPIs) have nothing to work on; "

@@ -203,22 +203,26 @@ class Mapping(Strict):
 
     @property
     def snapshot(self) -> bool:
-        """A customer snapshot: one row per customer with its churn recorded, and no order lines."""
+        """No order lines: a customer snapshot (one row per customer with its churn recorded), or a lead history
+        (a CRM pipeline or marketing funnel alone)."""
         return "orders" not in self.tables
 
     @property
     def main_table(self) -> str:
-        """The table a single file feeds: the order lines, or a snapshot's customers."""
-        return "customers" if self.snapshot else "orders"
+        """The table a single file feeds: the order lines, a snapshot's customers, or a lead history's leads."""
+        if not self.snapshot:
+            return "orders"
+        return "customers" if "customers" in self.tables else "leads"
 
     @model_validator(mode="after")
     def _check_tables(self) -> Mapping:
         if "orders" not in self.tables:
             customers = self.tables.get("customers")
-            if customers is None or not {"churned", "churn_date"} & set(customers.canonical):
+            recorded = customers is not None and {"churned", "churn_date"} & set(customers.canonical)
+            if not recorded and "leads" not in self.tables:
                 raise ValueError(
-                    "a mapping needs an 'orders' table, or a 'customers' table that maps churned or churn_date "
-                    "(a customer snapshot)"
+                    "a mapping needs an 'orders' table, a 'customers' table that maps churned or churn_date "
+                    "(a customer snapshot), or a 'leads' table (a lead history)"
                 )
         for table, tm in self.tables.items():
             if tm.attributes and table != "customers":

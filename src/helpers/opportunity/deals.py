@@ -1,8 +1,9 @@
-"""The open pipeline and the closed deals: expected value, the pipeline by stage, owner and product, and the win
-rate and time to close by owner, sector and product.
+"""The open pipeline and the closed deals: expected value, the pipeline by stage, owner, product and source, and the
+win rate and time to close by owner, sector, product and source.
 
 Expected value is the calibrated win probability (:mod:`helpers.opportunity.history`) times the deal's value; an
-open deal without a deal value has its stated budget stand in, and the table says which was used.
+open deal without a deal value (or with 0, which CRMs write for "not known yet") has its stated budget stand in, and
+the table says which was used.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def expected_values(table: pd.DataFrame, probabilities: pd.Series) -> pd.DataFra
     open_ = ~table["outcome"].isin(["won", "lost"])
     probability = table["lead_id"].astype(str).map(probabilities).astype("float64").where(open_)
     deal, budget = table["deal_value"].astype("float64"), table["budget"].astype("float64")
-    value = deal.where(deal.notna(), budget)
+    deal = deal.where(deal > 0)  # a CRM writes 0 for "not known yet" (as the budget factor reads it)
+    value = deal.fillna(budget)
     basis = pd.Series(
         np.where(deal.notna(), "deal_value", np.where(budget.notna(), "budget", None)), index=table.index
     ).astype("string")
@@ -74,7 +76,8 @@ def pipeline(table: pd.DataFrame) -> pd.DataFrame:
         budget standing in), ``expected_value``, ``win_probability`` (mean). Empty when no column has two values.
     """
     open_ = table.loc[~table["outcome"].isin(["won", "lost"])]
-    value = open_["deal_value"].astype("float64").fillna(open_["budget"].astype("float64"))
+    deal = open_["deal_value"].astype("float64")
+    value = deal.where(deal > 0).fillna(open_["budget"].astype("float64"))
     parts = {}
     for by in _present(open_, PIPELINE_BY):
         level = open_[by].astype("string").fillna("—")

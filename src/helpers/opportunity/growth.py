@@ -9,8 +9,8 @@ Three signals, each from what the data hold, over the look-back window up to the
   buyers spend a median share *s* of their purchases on the item, so a customer who adds it would spend about
   s / (1 − s) of what they spend now on it; times the propensity.
 - **Share of wallet (钱包份额).** When the customer table holds the customer's yearly spend on what the client sells
-  (``wallet``: a CRM estimate of purchasing potential), the gap is that spend minus the customer's net spend with
-  the client over the window.
+  (``wallet``: a CRM estimate of purchasing potential), the share is the customer's net spend with the client over
+  the window, annualised, against it; the gap is the difference.
 - **Trend (趋势).** Net spend in the window's later half against its earlier half.
 
 The growth value adds the suggestions' value and the wallet gap. Stage 04's churn probability and band stand beside
@@ -55,13 +55,18 @@ GROWTH_COLUMNS = [
 
 #: Floats a chunk of the (customers x items x items) propensity product may hold.
 _CHUNK_CELLS = 20_000_000
+#: An item's typical share of its buyers' spend is capped here, so s / (1 − s) stays finite (a one-item customer
+#: base would make it infinite).
+_MAX_TYPICAL_SHARE = 0.9
 
 
-def _item_column(lines: pd.DataFrame) -> str:
-    """``category`` when the order lines carry one on most lines, else ``product_id``."""
-    if "category" in lines and lines["category"].notna().mean() >= 0.5 and lines["category"].nunique() >= 2:
-        return "category"
-    return "product_id"
+def _item_column(lines: pd.DataFrame) -> str | None:
+    """What the suggestions name: ``category`` when the order lines carry one on most lines (in two or more
+    values), else ``product_id`` when they carry that, else None (no co-purchase)."""
+    for column in ("category", "product_id"):
+        if column in lines and lines[column].notna().mean() >= 0.5 and lines[column].nunique() >= 2:
+            return column
+    return None
 
 
 def co_purchase(
@@ -139,7 +144,7 @@ def _suggestions(
     values = propensity.to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")[:, :top]
     items = propensity.columns.to_numpy()
-    share = typical.reindex(items).clip(upper=0.9).to_numpy()
+    share = typical.reindex(items).clip(upper=_MAX_TYPICAL_SHARE).to_numpy()
     uplift = share / (1 - share)
     spent = spend.reindex(propensity.index).to_numpy()
     texts, tops, top_p, why, worth = [], [], [], [], []
@@ -171,8 +176,9 @@ def growth_table(
     min_propensity: float,
     rising: float,
     falling: float,
+    low_wallet_share: float,
     actions: dict[str, str],
-) -> tuple[pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, str | None]:
     """The growth opportunities of every customer who bought in the window, ranked (see the module docstring).
 
     Parameters
@@ -192,6 +198,9 @@ def growth_table(
     falling
         The fall that puts a customer stage 04 did not score with the ones to retain first (0.5 = the later half's
         spend is half the earlier half's or less). Where stage 04 scored the customer, its band decides.
+    low_wallet_share
+        A share of wallet below this gets the share-of-wallet action. The window's spend is annualised before it
+        is compared with the yearly wallet.
     actions
         ``retain_first``, ``cross_sell``, ``wallet``, ``rising``, ``maintain``: the action per customer.
 
@@ -200,7 +209,8 @@ def growth_table(
     (table, item_column)
         ``table``: :data:`GROWTH_COLUMNS`, customers to retain first (``retain_first``: high churn risk or a
         sharp fall) last, the rest by growth value;
-        ``item_column``: ``category`` or ``product_id``, what the suggestions name.
+        ``item_column``: ``category`` or ``product_id``, what the suggestions name; None when the order lines
+        carry neither (no suggestions).
     """
     window = orders.loc[(orders["order_date"] >= start) & (orders["order_date"] < end)]
     item = _item_column(window)
@@ -216,6 +226,8 @@ def growth_table(
         .round(MONEY_DECIMALS)
         .unstack(fill_value=0.0)
         .reindex(ids, fill_value=0.0)
+        if item
+        else pd.DataFrame(index=ids)
     )
     propensity, because, typical = co_purchase(by_item, min_buyers=min_buyers, max_items=max_items)
     out = _suggestions(propensity, because, typical, net.reindex(ids), top=suggestions, min_propensity=min_propensity)
@@ -235,17 +247,18 @@ def growth_table(
         known["wallet"].astype("float64").reindex(ids).to_numpy() if "wallet" in known else np.full(len(ids), np.nan)
     )
     out["wallet"] = wallet
-    out["wallet_share"] = out["spend"] / out["wallet"].where(out["wallet"] > 0)
-    out["wallet_gap"] = (out["wallet"] - out["spend"]).clip(lower=0)
+    yearly = out["spend"] * 365 / max((end - start).days, 1)  # the wallet is a year's spend
+    out["wallet_share"] = yearly / out["wallet"].where(out["wallet"] > 0)
+    out["wallet_gap"] = (out["wallet"] - yearly).clip(lower=0)
     out["growth_value"] = (out["cross_sell_value"] + out["wallet_gap"].fillna(0.0)).round(MONEY_DECIMALS)
     risk = (
         churn.drop_duplicates("customer_id").set_index("customer_id")
         if churn is not None and len(churn)
-        else pd.DataFrame(columns=["churn_probability", "risk_band", "owner"])
-    )
-    out["churn_probability"] = risk["churn_probability"].reindex(ids).astype("float64").to_numpy()
-    out["risk_band"] = pd.array(risk["risk_band"].reindex(ids).to_numpy(), dtype="string")
-    out["owner"] = pd.array(risk["owner"].reindex(ids).to_numpy(), dtype="string") if "owner" in risk else pd.NA
+        else pd.DataFrame(index=pd.Index([], name="customer_id"))
+    ).reindex(index=ids, columns=["churn_probability", "risk_band", "owner"])
+    out["churn_probability"] = risk["churn_probability"].astype("float64").to_numpy()
+    out["risk_band"] = pd.array(risk["risk_band"].to_numpy(), dtype="string")
+    out["owner"] = pd.array(risk["owner"].to_numpy(), dtype="string")
     scored = out["risk_band"].isin(["high", "medium", "low"]).fillna(False)
     high = out["risk_band"].eq("high").fillna(False) | (~scored & out["trend"].le(-falling).fillna(False))
     out["retain_first"] = high
@@ -253,7 +266,7 @@ def growth_table(
         [
             high,
             out["top_item"].notna(),
-            out["wallet_share"].lt(0.5).fillna(False),
+            out["wallet_share"].lt(low_wallet_share).fillna(False),
             out["rising"],
         ],
         [actions["retain_first"], actions["cross_sell"], actions["wallet"], actions["rising"]],

@@ -24,6 +24,9 @@ __all__ = ["CONTEXT_COLUMNS", "HistoryCheck", "won_lost_check"]
 CONTEXT_COLUMNS = ("source", "product", "owner", "sector")
 #: A category level shared by fewer training deals than this share is pooled with the others.
 _MIN_LEVEL_SHARE = 0.03
+#: A column filled for this much more of one outcome's training deals than of the other's is recorded when a deal
+#: closes (a funnel export fills the sales rep and segment of won deals only): it would give the outcome away.
+_RECORDED_AT_CLOSING = 0.9
 
 
 @dataclass
@@ -54,6 +57,9 @@ class HistoryCheck:
     probabilities
         The calibrated win probability of each open deal (index ``lead_id``), refitted on every closed deal; empty
         when the model did not pass its test.
+    left_out
+        Column -> why the fitted model leaves it out: filled for (nearly) every deal of one outcome and (nearly)
+        none of the other, it is recorded when a deal closes and would give the outcome away.
     """
 
     status: str
@@ -68,12 +74,24 @@ class HistoryCheck:
     calibration: dict[str, float] = field(default_factory=dict)
     probability_reason: str = ""
     probabilities: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
-def _design(frame: pd.DataFrame, train: pd.Series, context: list[str]) -> pd.DataFrame:
+def _recorded_at_closing(frame: pd.DataFrame, y: np.ndarray, train: np.ndarray, columns: list[str]) -> dict[str, str]:
+    """The columns filled for far more of one outcome's training deals than of the other's, with the shares."""
+    out = {}
+    for column in columns:
+        filled = frame[column].notna().to_numpy()
+        won, lost = filled[train & y].mean(), filled[train & ~y].mean()
+        if abs(won - lost) >= _RECORDED_AT_CLOSING:
+            out[column] = f"filled for {won:.0%} of the won deals and {lost:.0%} of the lost"
+    return out
+
+
+def _design(frame: pd.DataFrame, train: pd.Series, factors: list[str], context: list[str]) -> pd.DataFrame:
     """The factors (missing: the training median, with a flag) and one-hot context levels of the training deals."""
     parts = []
-    for name in FACTORS:
+    for name in factors:
         values = frame[name].astype("float64")
         median = values[train].median()
         parts.append(values.fillna(0.0 if np.isnan(median) else median).rename(name))
@@ -175,6 +193,7 @@ def won_lost_check(
         for part, s in sizes.items()
         if min(s["wins"], s["deals"] - s["wins"]) < min_deals
     ]
+    scored = scored.loc[~scored.index.duplicated()]
     frame = scored.reindex(closed.index)
     tiers = frame["tier"].astype("string")
     rates = (
@@ -217,9 +236,23 @@ def won_lost_check(
         check.status, check.reason = "no_history", "; ".join(few) + f"; a check needs at least {min_deals} of each"
         return check
     known = frame["score"].notna().to_numpy()
-    check.expert_auc = float(roc_auc_score(y[~train & known], frame["score"].to_numpy()[~train & known]))
+    if len(set(y[~train & known])) == 2:  # without any factor a lead has no score
+        check.expert_auc = float(roc_auc_score(y[~train & known], frame["score"].to_numpy()[~train & known]))
     context = [c for c in CONTEXT_COLUMNS if c in closed and closed[c].notna().any()]
-    x = _design(pd.concat([frame, closed[context]], axis=1), pd.Series(train, index=closed.index), context)
+    rows = pd.concat([frame, closed[context]], axis=1)
+    check.left_out = _recorded_at_closing(rows, y, train, [f for f in FACTORS if rows[f].notna().any()] + context)
+    if "deal_value" in closed and "budget" not in check.left_out:
+        # budget adequacy divides by the deal value: a value written at closing (0 on lost deals) leaks through it
+        deal = closed[["deal_value"]].astype("float64")
+        leak = _recorded_at_closing(deal.where(deal > 0), y, train, ["deal_value"])
+        if leak:
+            check.left_out["budget"] = (
+                f"it compares the budget with the deal value, {leak['deal_value']}; the expert score's budget "
+                "points use it too, which flatters its check"
+            )
+    factors = [f for f in FACTORS if f not in check.left_out]
+    context = [c for c in context if c not in check.left_out]
+    x = _design(rows, pd.Series(train, index=closed.index), factors, context)
     predicted = _fit_predict(x, y, train, ~train, seed)
     check.model_auc = float(roc_auc_score(y[~train], predicted))
     base_rate = float(y[train].mean())
@@ -240,12 +273,18 @@ def won_lost_check(
             f"(Brier score {check.calibration['brier']:.3f} against {check.calibration['base_brier']:.3f})"
         )
     else:
-        check.probabilities = _open_deal_probabilities(table, scored, closed, y, context, seed)
+        check.probabilities = _open_deal_probabilities(table, scored, closed, y, factors, context, seed)
     return check
 
 
 def _open_deal_probabilities(
-    table: pd.DataFrame, scored: pd.DataFrame, closed: pd.DataFrame, y: np.ndarray, context: list[str], seed: int
+    table: pd.DataFrame,
+    scored: pd.DataFrame,
+    closed: pd.DataFrame,
+    y: np.ndarray,
+    factors: list[str],
+    context: list[str],
+    seed: int,
 ) -> pd.Series:
     """The model refitted on every closed deal: the win probability of each open deal (index ``lead_id``)."""
     open_ids = table.index[~table["outcome"].isin(["won", "lost"])]
@@ -254,6 +293,6 @@ def _open_deal_probabilities(
     ids = closed.index.append(open_ids)
     rows = pd.concat([scored.reindex(ids), table.loc[ids, context]], axis=1)
     fit = np.r_[np.ones(len(closed), bool), np.zeros(len(open_ids), bool)]
-    x = _design(rows, pd.Series(fit, index=ids), context)
+    x = _design(rows, pd.Series(fit, index=ids), factors, context)
     probability = _fit_predict(x, np.r_[y, np.zeros(len(open_ids), bool)], fit, ~fit, seed)
     return pd.Series(probability, index=pd.Index(open_ids, name="lead_id"), name="win_probability")

@@ -19,6 +19,7 @@ from helpers.reporting.display import Table, display_all, literal, note
 from helpers.shared import json_ready
 
 if TYPE_CHECKING:
+    from helpers.opportunity.history import HistoryCheck
     from helpers.opportunity.stage import OpportunityRun
 
 __all__ = [
@@ -85,11 +86,15 @@ def opportunity_metrics(run: OpportunityRun) -> dict[str, Any]:
             "win_rates": check.win_rates.to_dict(orient="index"),
             "weights": check.suggested.to_dict(orient="index"),
             "calibration": check.calibration,
-            "win_probability": "given" if len(check.probabilities) else check.probability_reason or check.reason,
+            "win_probability": (
+                "given"
+                if len(check.probabilities)
+                else check.probability_reason or check.reason or "there are no open deals"
+            ),
             "open_deals": {
                 "deals": len(open_),
-                "value": float(open_["deal_value"].astype("float64").fillna(open_["budget"]).sum()),
-                "expected_value": float(open_["expected_value"].sum()),
+                "value": _open_value(open_).sum(min_count=1),
+                "expected_value": open_["expected_value"].sum(min_count=1),
             },
             "growth": growth_summary,
             "tiers": run.score.tiers.model_dump(),
@@ -104,6 +109,12 @@ def _open(run: OpportunityRun) -> pd.DataFrame:
     return t.loc[~t["outcome"].isin(["won", "lost"])]
 
 
+def _open_value(open_: pd.DataFrame) -> pd.Series:
+    """What each open deal is worth: its deal value, or its budget standing in (as its expected value uses)."""
+    deal = open_["deal_value"].astype("float64")
+    return deal.where(deal > 0).fillna(open_["budget"].astype("float64"))
+
+
 def findings_note(run: OpportunityRun) -> None:
     """The findings, first: whom to follow, whether the score picks the winners, what the history suggests."""
     if not run.has_leads:
@@ -115,45 +126,34 @@ def findings_note(run: OpportunityRun) -> None:
     t, check = run.table, run.check
     open_ = _open(run)
     per_tier = open_["tier"].value_counts()
-    lines = [
-        f"- **{int(per_tier.get('priority', 0)):,} of the {len(open_):,} open leads are *priority follow-up* "
-        f"(优先跟进)** — a score of {run.score.tiers.priority:g} or more; {int(per_tier.get('nurture', 0)):,} are "
-        f"*nurture* and {int(per_tier.get('watch', 0)):,} *long-term watch*."
-        + (
-            f" Together the priority ones carry {open_.loc[open_['tier'].eq('priority'), 'deal_value'].sum():,.0f} "
-            f"{run.currency} of deal value."
-            if open_["deal_value"].notna().any() and per_tier.get("priority", 0)
-            else ""
-        )
-    ]
-    lines.extend(_pipeline_findings(run))
-    if check is not None and check.status == "ok":
-        rates = check.win_rates["test_win_rate"]
-        lines.append(
-            f"- **The expert score picks winners.** On the {check.sizes['test']['deals']:,} deals closed from "
-            f"{check.cutoff:%Y-%m-%d} (learned from none of them), it ranks a won deal above a lost one "
-            f"{check.expert_auc:.0%} of the time (AUC {check.expert_auc:.2f}); *priority* deals won "
-            f"{_pct(rates.get('priority'))}, *nurture* {_pct(rates.get('nurture'))}, *watch* "
-            f"{_pct(rates.get('watch'))}."
-            if check.expert_auc >= 0.6
-            else f"- **The expert score hardly picks winners here:** on the {check.sizes['test']['deals']:,} deals "
-            f"closed from {check.cutoff:%Y-%m-%d} its AUC is {check.expert_auc:.2f} (0.5 = guessing). Read the "
-            "tiers with care and look at the weights the history suggests below."
-        )
-        gap = check.model_auc - check.expert_auc
-        lines.append(
-            f"- **A model fitted on the client's own history does {'better' if gap > 0.02 else 'about as well'}**: "
-            f"AUC {check.model_auc:.2f} on the same deals, using the same factors plus the lead's source, product, "
-            "owner and sector where the data hold them."
+    if open_["score"].isna().all():
+        lines = [
+            f"- **The {len(open_):,} open leads have no expert score:** the lead table holds none of its four "
+            "factors for them (company size, industry, budget, decision-maker contact), so they have no tier. Map "
+            "those columns to score the leads; the model fitted on the history (below) ranks them meanwhile."
+        ]
+    else:
+        lines = [
+            f"- **{int(per_tier.get('priority', 0)):,} of the {len(open_):,} open leads are *priority follow-up* "
+            f"(优先跟进)** — a score of {run.score.tiers.priority:g} or more; {int(per_tier.get('nurture', 0)):,} are "
+            f"*nurture* and {int(per_tier.get('watch', 0)):,} *long-term watch*."
             + (
-                f" The history suggests more weight on {_factor(check.suggested['suggested'].idxmax())} "
-                f"({check.suggested['suggested'].max():.0f} of 100 against "
-                f"{check.suggested.loc[check.suggested['suggested'].idxmax(), 'current']:.0f} configured) — "
-                "advice for the consultant; the configured weights stay until changed."
-                if check.suggested["suggested"].notna().any()
+                f" Together the priority ones carry {open_.loc[open_['tier'].eq('priority'), 'deal_value'].sum():,.0f} "
+                f"{run.currency} of deal value."
+                if open_["deal_value"].notna().any() and per_tier.get("priority", 0)
                 else ""
             )
+        ]
+    lines.extend(_pipeline_findings(run))
+    if check is not None and check.left_out:
+        lines.append(
+            "- **Left out of the fitted model:** "
+            + "; ".join(f"{_context_name(c)} — {literal(why)}" for c, why in check.left_out.items())
+            + ". Such columns are written when a deal closes; a model using them would read the outcome, not "
+            "predict it."
         )
+    if check is not None and check.status == "ok":
+        lines.extend(_check_findings(run, check))
     elif check is not None:
         lines.append(f"- **The expert score could not be checked against won/lost history:** {literal(check.reason)}.")
     missing = t["factors_missing"].fillna("").ne("").mean()
@@ -162,7 +162,7 @@ def findings_note(run: OpportunityRun) -> None:
             f"- {_pct(missing)} of the leads miss at least one factor; their score is re-weighted over the factors "
             "they have (the table's coverage says how much of the weight that is)."
         )
-    weak = check is not None and check.status == "ok" and check.expert_auc < run.settings.check.min_auc
+    weak = check is not None and check.status == "ok" and not check.expert_auc >= run.settings.check.min_auc
     if weak and not check.probabilities.empty:
         lines.append(
             "- **What to do:** until the expert score's scales are set for this client (target industries, size "
@@ -178,8 +178,48 @@ def findings_note(run: OpportunityRun) -> None:
     note("\n".join(lines))
 
 
+def _check_findings(run: OpportunityRun, check: HistoryCheck) -> list[str]:
+    """The expert score and the fitted model on the held-out deals, in two lines (one without an expert score)."""
+    lines = []
+    deals = f"{check.sizes['test']['deals']:,} deals closed from {check.cutoff:%Y-%m-%d}"
+    if not np.isnan(check.expert_auc):
+        rates = check.win_rates["test_win_rate"]
+        lines.append(
+            f"- **The expert score picks winners.** On the {deals} (learned from none of them), it ranks a won "
+            f"deal above a lost one {check.expert_auc:.0%} of the time (AUC {check.expert_auc:.2f}); *priority* "
+            f"deals won {_pct(rates.get('priority'))}, *nurture* {_pct(rates.get('nurture'))}, *watch* "
+            f"{_pct(rates.get('watch'))}."
+            if check.expert_auc >= run.settings.check.min_auc
+            else f"- **The expert score hardly picks winners here:** on the {deals} its AUC is "
+            f"{check.expert_auc:.2f} (0.5 = guessing). Read the tiers with care and look at the weights the "
+            "history suggests below."
+        )
+    gap = check.model_auc - check.expert_auc
+    verdict = "" if np.isnan(gap) else f" does {'better' if gap > 0.02 else 'about as well'}"
+    lines.append(
+        f"- **A model fitted on the client's own history{verdict}**: AUC {check.model_auc:.2f} on the {deals}, "
+        "using the expert score's factors plus the lead's source, product, owner and sector where the data hold "
+        "them."
+        + (
+            f" The history suggests more weight on {_factor(check.suggested['suggested'].idxmax())} "
+            f"({check.suggested['suggested'].max():.0f} of 100 against "
+            f"{check.suggested.loc[check.suggested['suggested'].idxmax(), 'current']:.0f} configured) — "
+            "advice for the consultant; the configured weights stay until changed."
+            if check.suggested["suggested"].notna().any()
+            else ""
+        )
+    )
+    return lines
+
+
 def _money(run: OpportunityRun, amount: float) -> str:
     return f"{amount:,.0f} {run.currency}"
+
+
+def _context_name(column: str) -> str:
+    if LABELS.has("opportunity_factor", column):
+        return _factor(column)
+    return LABELS.text("pipeline_by", column)
 
 
 def _pipeline_findings(run: OpportunityRun) -> list[str]:
@@ -191,8 +231,15 @@ def _pipeline_findings(run: OpportunityRun) -> list[str]:
     if check.probabilities.empty:
         reason = check.probability_reason or check.reason
         return [f"- **The open deals get no win probability:** {literal(reason)}; rank them by the expert score."]
+    if open_["expected_value"].isna().all():
+        p = open_["win_probability"]
+        return [
+            f"- **The {len(open_):,} open deals have a calibrated win probability** from the model fitted on the "
+            f"client's history — {p.min():.0%} to {p.max():.0%}, {p.mean():.0%} on average — but the CRM records "
+            "no deal value or budget, so there is no expected value."
+        ]
     expected = open_["expected_value"].sum()
-    value = (open_["expected_value"] / open_["win_probability"]).sum()
+    value = _open_value(open_).where(open_["expected_value"].notna()).sum()
     budget = open_["value_basis"].eq("budget").sum()
     best = open_.sort_values("expected_value", ascending=False).iloc[0]
     return [
@@ -211,25 +258,33 @@ def _growth_findings(run: OpportunityRun) -> list[str]:
         return []
     if g.empty:
         return ["- **No existing customer bought in the window**, so there is no growth among them to show."]
-    safe = g.loc[~g["retain_first"]]
-    suggested = safe["top_item"].notna()
+    keep = g["retain_first"]
+    safe = g.loc[~keep]
     lines = [
-        f"- **Growth among existing customers:** {int(suggested.sum()):,} of the {len(g):,} customers who bought "
-        f"in the last {run.settings.growth.window_days} days do not buy yet what similar customers buy; their "
-        f"cross-sell potential comes to {_money(run, safe['cross_sell_value'].sum())}"
+        f"- **Growth among existing customers:** {int(g['top_item'].notna().sum()):,} of the {len(g):,} "
+        f"customers who bought in the last {run.settings.growth.window_days} days do not buy yet what similar "
+        f"customers buy. Leaving out the {int(keep.sum()):,} to retain first, the cross-sell potential comes to "
+        f"{_money(run, safe['cross_sell_value'].sum())}"
         + (
-            f", and the gap to their wallet to {_money(run, safe['wallet_gap'].sum())}"
+            f" and the gap to their wallet to {_money(run, safe['wallet_gap'].sum())}"
             if safe["wallet_gap"].notna().any()
             else ""
         )
-        + f". {int(safe['rising'].sum()):,} are buying more in the window's later half than in its earlier half."
+        + f"; {int(safe['rising'].sum()):,} of them are buying more in the window's later half than in its "
+        "earlier half."
     ]
-    keep = g["retain_first"]
+    high = g["risk_band"].eq("high").fillna(False)
+    fell = keep & ~high
     if keep.any():
+        parts = [f"{int(high.sum()):,} at high churn risk (stage 04)"] if high.any() else []
+        if fell.any():
+            parts.append(
+                f"{int(fell.sum()):,} stage 04 did not score whose spend in the window's later half fell "
+                f"{run.settings.growth.falling:.0%} or more"
+            )
         lines.append(
-            f"- **{int(keep.sum()):,} of them are at high churn risk** (stage 04; where it gave no score, spend in "
-            f"the window's later half down {run.settings.growth.falling:.0%} or more) and are listed apart: keep "
-            f"them first ({literal(run.settings.growth.actions['retain_first'])})."
+            f"- **{int(keep.sum()):,} to retain first** — {' and '.join(parts)} — are listed apart: "
+            f"{literal(run.settings.growth.actions['retain_first'])}."
         )
     return lines
 
@@ -271,7 +326,8 @@ def _list_frame(rows: pd.DataFrame) -> pd.DataFrame:
         "action",
     ]
     frame = rows[[c for c in columns if c in rows and rows[c].notna().any()]].copy()
-    frame["tier"] = frame["tier"].map(_tier)
+    if "tier" in frame:
+        frame["tier"] = frame["tier"].map(_tier)
     if "win_probability" in frame:
         frame["win_probability"] = frame["win_probability"] * 100
     return frame.rename(columns={c: _h(c) for c in frame.columns})
@@ -282,6 +338,8 @@ def priority_list_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     if not run.has_leads:
         return None
     open_ = _open(run)
+    if open_.empty:
+        return None
     frame = _list_frame(open_.head(limit))
     caption = LABELS.text("caption", "opportunity_list")
     if len(open_) > limit:
@@ -388,16 +446,20 @@ def open_deals_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     open_ = _open(run)
     if open_.empty or open_["win_probability"].isna().all():
         return None
-    rows = open_.sort_values("expected_value", ascending=False, na_position="last").head(limit)
+    rows = open_.sort_values(
+        ["expected_value", "win_probability"], ascending=False, na_position="last", kind="stable"
+    ).head(limit)
     columns = ["lead_id", "company_name", "owner", "stage", "product", "score", "tier", "win_probability"]
     frame = rows[[c for c in columns if rows[c].notna().any()]].copy()
-    frame["tier"] = frame["tier"].map(_tier)
+    if "tier" in frame:
+        frame["tier"] = frame["tier"].map(_tier)
     frame["win_probability"] = frame["win_probability"] * 100
     basis = rows["value_basis"].dropna().unique()
     if len(basis) > 1:  # one basis for every row is said once, in the header
         frame["value_basis"] = LABELS.relabel(rows, {"value_basis": "value_basis"})["value_basis"]
-    frame["value"] = rows["deal_value"].astype("float64").fillna(rows["budget"].astype("float64"))
-    frame["expected_value"] = rows["expected_value"]
+    if rows["expected_value"].notna().any():
+        frame["value"] = _open_value(rows)
+        frame["expected_value"] = rows["expected_value"]
     value_header = _h("budget") if list(basis) == ["budget"] else _h("deal_value")
     headers = {c: _h(c) for c in frame.columns if c != "value"} | {"value": value_header}
     caption = LABELS.text("caption", "opportunity_open_deals")
@@ -432,7 +494,9 @@ def pipeline_table(run: OpportunityRun) -> Table | None:
         ints=[_h("deals")],
         money=[_h("value"), _h("expected_value")],
         pct=[_h("mean_probability")],
-        caption=LABELS.text("caption", "opportunity_pipeline"),
+        caption=LABELS.text("caption", "opportunity_pipeline")
+        + ": "
+        + ", ".join(_by_label(b) for b in p.index.get_level_values("by").unique()),
         uid="opportunity_pipeline",
     )
 
@@ -560,7 +624,9 @@ def method_note(run: OpportunityRun) -> None:
         "**Win probability (赢单概率).** The fitted model is calibrated (Platt scaling, cross-validated). When it "
         f"ranks the test deals with an AUC of at least {run.settings.check.min_auc:.2f} and its probabilities are "
         "closer to their outcomes than the training win rate (Brier score), it is refitted on every closed deal "
-        "and gives each open deal its win probability; expected value is that probability times the deal value "
+        "and gives each open deal its win probability — the chance it is won once it closes, learned from deals "
+        "that did close, so a deal left open far longer than usual is rated as if it were moving; expected value "
+        "is that probability times the deal value "
         "(the stated budget when the CRM holds no deal value). Otherwise the open deals get none, and the report "
         "says why.\n\n"
         "**Growth among existing customers (客户增长机会).** Over the last "

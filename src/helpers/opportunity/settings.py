@@ -170,6 +170,7 @@ class GrowthSettings(Strict):
     min_propensity: float = Field(gt=0, le=1, description="the least share of similar buyers a suggestion needs")
     rising: float = Field(gt=0, description="spend growth of the window's later half over its earlier half")
     falling: float = Field(gt=0, le=1, description="spend fall of the later half that means retain first")
+    low_wallet_share: float = Field(gt=0, le=1, description="a share of wallet below this asks for more of it")
     actions: dict[Literal["retain_first", "cross_sell", "wallet", "rising", "maintain"], str]
 
     @model_validator(mode="after")

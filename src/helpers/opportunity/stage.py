@@ -85,7 +85,7 @@ class OpportunityRun(ReadsCleanedData):
         sector, product and source (:mod:`helpers.opportunity.deals`).
     growth, growth_item
         Growth among existing customers (:data:`helpers.opportunity.growth.GROWTH_COLUMNS`), and what its
-        suggestions name: ``category`` or ``product_id``.
+        suggestions name: ``category`` or ``product_id`` (None: no order lines, or neither column).
     score
         ``config/opportunity.yaml``; ``money``: how its budget amounts apply to the data's currency.
     """
@@ -96,7 +96,7 @@ class OpportunityRun(ReadsCleanedData):
     pipeline: pd.DataFrame
     performance: pd.DataFrame
     growth: pd.DataFrame
-    growth_item: str
+    growth_item: str | None
     score: OpportunityScore
     money: MoneyBasis
     settings: OpportunitySettings
@@ -116,6 +116,17 @@ class OpportunityRun(ReadsCleanedData):
         if not self.has_leads:
             return ["the data hold no lead table: there are no leads to score"]
         said = []
+        if self.scored["score"].isna().all():
+            said.append(
+                "no lead has any of the expert score's factors (company size, industry, budget, decision-maker "
+                "contact): the leads get no expert score and no tier; map those columns to score them"
+            )
+        if self.check is not None and self.check.left_out:
+            said.append(
+                "the fitted model leaves out "
+                + "; ".join(f"{c.replace('_', ' ')} ({why})" for c, why in self.check.left_out.items())
+                + ": recorded when a deal closes, each would give the outcome away"
+            )
         if self.check is not None and self.check.status != "ok":
             said.append(f"the expert score could not be checked against won/lost history: {self.check.reason}")
         elif self.check is not None and self.check.probability_reason:
@@ -167,12 +178,12 @@ def _table(
     return out.reset_index(drop=True)[OPPORTUNITY_COLUMNS]
 
 
-def _growth(inputs: Mapping[str, Any], ctx: StageContext) -> tuple[pd.DataFrame, str]:
+def _growth(inputs: Mapping[str, Any], ctx: StageContext) -> tuple[pd.DataFrame, str | None]:
     """Growth among existing customers over the window up to the as-of date (none without order lines)."""
     g = ctx.section.growth
     orders = inputs.get("orders")
     if orders is None or orders.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROWTH_COLUMNS}), "category"
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROWTH_COLUMNS}), None
     return growth_table(
         orders,
         inputs["customers"],
@@ -185,6 +196,7 @@ def _growth(inputs: Mapping[str, Any], ctx: StageContext) -> tuple[pd.DataFrame,
         min_propensity=g.min_propensity,
         rising=g.rising,
         falling=g.falling,
+        low_wallet_share=g.low_wallet_share,
         actions=g.actions,
     )
 
@@ -266,8 +278,9 @@ STAGE = Stage(
             row="customer with net spend in the look-back window (those to retain first last, then by growth value)",
             columns=column_list(GROWTH_COLUMNS)
             + ". `spend`: net spend in the window (reporting currency); `items_bought`: categories (or products "
-            "without categories) bought; `suggestions`: up to three items not bought yet with their propensity "
-            "(the share of the buyers of something the customer buys who buy it), `; `-separated; `top_item`, "
+            "without categories) bought; `suggestions`: the best items not bought yet (as many as configured) "
+            "with their propensity (the share of the buyers of something the customer buys who buy it), "
+            "`; `-separated; `top_item`, "
             "`top_propensity`, `because` (the item bought behind the best suggestion); `cross_sell_value`: per "
             "suggestion, its propensity x s / (1 − s) x the customer's spend, s the median share of the item in its "
             "buyers' spend; `spend_recent` / `spend_before`: the "
@@ -294,7 +307,9 @@ STAGE = Stage(
         Output(
             "opportunity_priority",
             "opportunity_priority_{period}.xlsx",
-            "the priority table for the sales team (销售机会优先级表): every lead's points, score, tier and action",
+            "the priority table for the sales team (销售机会优先级表): every lead's points, score, tier, action, win "
+            "probability and expected value; the history check, the weights, the pipeline, the win rates and the "
+            "growth list",
             place="reports",
         ),
     ),
