@@ -166,8 +166,8 @@ def findings_note(run: OpportunityRun) -> None:
     if weak and not check.probabilities.empty:
         lines.append(
             "- **What to do:** until the expert score's scales are set for this client (target industries, size "
-            "bands, decision-maker levels), follow the open deals by their win probability and expected value "
-            "(section 2), which the client's own history supports; the Excel priority table holds both."
+            "bands, decision-maker levels), follow the open deals by their win probability (section 2), which the "
+            "client's own history supports; the Excel priority table holds it for every lead."
         )
     else:
         lines.append(
@@ -318,6 +318,9 @@ def _list_frame(rows: pd.DataFrame) -> pd.DataFrame:
         "lead_id",
         "company_name",
         "owner",
+        "source",
+        "product",
+        "stage",
         "industry",
         *[f"{f}_points" for f in FACTORS],
         "score",
