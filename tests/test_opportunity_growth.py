@@ -145,9 +145,8 @@ def _orders() -> tuple[pd.DataFrame, pd.DataFrame]:
     return orders, customers
 
 
-def _growth(churn: pd.DataFrame | None) -> pd.DataFrame:
-    orders, customers = _orders()
-    table, item = growth_table(
+def _growth_table(orders: pd.DataFrame, customers: pd.DataFrame, churn: pd.DataFrame | None):
+    return growth_table(
         orders,
         customers,
         churn,
@@ -162,6 +161,10 @@ def _growth(churn: pd.DataFrame | None) -> pd.DataFrame:
         low_wallet_share=0.5,
         actions=ACTIONS,
     )
+
+
+def _growth(churn: pd.DataFrame | None) -> pd.DataFrame:
+    table, item = _growth_table(*_orders(), churn)
     assert item == "category" and table.columns.tolist() == GROWTH_COLUMNS
     return table.set_index("customer_id")
 
@@ -280,20 +283,7 @@ def test_a_zero_deal_value_is_not_known_yet_and_the_budget_stands_in():
 def test_growth_without_item_columns_or_churn_columns_still_ranks_the_customers():
     orders, customers = _orders()
     orders = orders.drop(columns=["category", "product_id"])
-    table, item = growth_table(
-        orders,
-        customers,
-        pd.DataFrame({"customer_id": ["C01"], "something_else": [1]}),  # a churn table without its columns
-        start=pd.Timestamp("2024-01-01"),
-        end=pd.Timestamp("2025-01-01"),
-        min_buyers=5,
-        max_items=10,
-        suggestions=3,
-        min_propensity=0.2,
-        rising=0.2,
-        falling=0.5,
-        low_wallet_share=0.5,
-        actions=ACTIONS,
-    )
+    churn = pd.DataFrame({"customer_id": ["C01"], "something_else": [1]})  # a churn table without its columns
+    table, item = _growth_table(orders, customers, churn)
     assert item is None and len(table) == 30 and table["top_item"].isna().all()
     assert table["risk_band"].isna().all() and table.loc[table["customer_id"].eq("C21"), "action"].item() == "wallet"

@@ -156,6 +156,13 @@ class HistoryCheckSettings(Strict):
     seed: int
 
 
+def _every_key(actions: dict[str, str], keys: tuple[str, ...]) -> None:
+    """An action for each of ``keys``, or the error naming the missing ones."""
+    missing = [k for k in keys if k not in actions]
+    if missing:
+        raise ValueError(f"actions: give one for each of {', '.join(keys)}; missing {', '.join(missing)}")
+
+
 #: The growth actions, in the order a customer is given the first that applies.
 GROWTH_ACTIONS = ("retain_first", "cross_sell", "wallet", "rising", "maintain")
 
@@ -175,9 +182,7 @@ class GrowthSettings(Strict):
 
     @model_validator(mode="after")
     def _every_action(self) -> GrowthSettings:
-        missing = [a for a in GROWTH_ACTIONS if a not in self.actions]
-        if missing:
-            raise ValueError(f"actions: give one for each of {', '.join(GROWTH_ACTIONS)}; missing {', '.join(missing)}")
+        _every_key(self.actions, GROWTH_ACTIONS)
         return self
 
 
@@ -190,9 +195,7 @@ class OpportunitySettings(Strict):
 
     @model_validator(mode="after")
     def _every_tier_has_an_action(self) -> OpportunitySettings:
-        missing = [t for t in TIERS if t not in self.actions]
-        if missing:
-            raise ValueError(f"actions: give one for every tier; missing {', '.join(missing)}")
+        _every_key(self.actions, TIERS)
         return self
 
 
