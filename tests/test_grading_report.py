@@ -197,3 +197,107 @@ def test_credentials_come_from_the_environment_and_their_absence_is_said(tmp_pat
     failures = send_digests(digests, server, environ={})
     assert set(failures) == {d.path for d in digests}
     assert all("GRADING_SMTP_USER" in why for why in failures.values())
+
+
+# --------------------------------------------------------------------------- the consolidated table, alerts, KPIs
+PLANS = {
+    c: {"action": f"act {c}", "contact": f"who {c}", "frequency": "monthly", "channel": "visit"} for c in [*CLASSES]
+}
+
+
+def _stage_tables():
+    grading = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "customer_name": ["甲", "乙", "丙"],
+            "scorecard_class": ["core", "small", "potential"],
+            "rfm_class": ["important_value", "general_win_back", "general_develop"],
+            "monetary": [1000.0, 10.0, 0.0],
+            "clv": [5000.0, 20.0, float("nan")],
+        }
+    )
+    customers = pd.DataFrame(
+        {"customer_id": ["A", "B", "C", "Z"], "contact_phone_masked": ["138****0001", None, "x", "y"]}
+    )
+    indicators = pd.DataFrame({"customer_id": ["A", "B", "C"], "interaction_rate": [0.5, 0.1, None]})
+    churn = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "owner": ["张伟", None],
+            "churn_probability": [0.81, 0.2],
+            "risk_band": ["high", "low"],
+            "reasons": ["订单减少", None],
+            "rule_hits": [None, "silent 2 months"],
+        }
+    )
+    growth = pd.DataFrame({"customer_id": ["B"], "growth_value": [300.0], "top_item": ["轴承"]})
+    return grading, customers, indicators, churn, growth
+
+
+def test_the_grading_table_has_one_row_per_graded_customer_with_every_stage_beside_it():
+    from helpers.grading_report.table import FINAL_COLUMNS, grading_table
+
+    grading, customers, indicators, churn, growth = _stage_tables()
+    table = grading_table(
+        grading,
+        customers=customers,
+        indicators=indicators,
+        churn=churn,
+        growth=growth,
+        clv_verdict="ranking_only",
+        plans=PLANS,
+    )
+    assert table.columns.tolist() == FINAL_COLUMNS and table["customer_id"].tolist() == ["A", "B", "C"]
+    row = table.set_index("customer_id")
+    assert row.loc["A", "final_class"] == "core" and row.loc["A", "contact"] == "who core"
+    assert row.loc["A", "owner"] == "张伟" and row.loc["A", "churn_probability"] == 0.81
+    assert row.loc["B", "top_item"] == "轴承" and pd.isna(row.loc["C", "churn_probability"])  # not listed: NA
+    assert (table["clv_verdict"] == "ranking_only").all()
+    with pytest.raises(ValueError, match="no contact plan for class"):
+        grading_table(
+            grading, customers=customers, indicators=indicators, churn=None, growth=None, clv_verdict="x", plans={}
+        )
+
+
+def test_alerts_list_each_kind_with_customer_owner_reason_and_action():
+    from helpers.grading_report.alerts import ALERT_COLUMNS, collect_alerts
+    from helpers.grading_report.table import grading_table
+
+    grading, customers, indicators, churn, growth = _stage_tables()
+    graded = grading_table(
+        grading, customers=customers, indicators=indicators, churn=churn, growth=growth, clv_verdict="x", plans=PLANS
+    ).merge(churn[["customer_id", "reasons", "rule_hits"]], on="customer_id", how="left")
+    previous = _grading(["A", "B", "D"], ["core", "core", "important"])
+    current = _grading(["A", "B"], ["core", "small"])
+    m = migration(previous, current, "final_class", ladder=LADDER)
+    counts = pd.DataFrame({"previous": [2, 1], "current": [1, 0]}, index=["core", "important"])
+    alerts = collect_alerts(
+        graded,
+        movers=m.movers,
+        class_counts=counts,
+        key_classes=["core", "important"],
+        shrink_share=0.1,
+        actions={k: f"do {k}" for k in ("churn_high", "downgraded", "early_warning", "class_shrank")},
+        class_names={"core": "核心客户", "small": "中小客户", "important": "重要客户"},
+    )
+    assert alerts.columns.tolist() == ALERT_COLUMNS
+    assert alerts["kind"].tolist() == ["churn_high", "downgraded", "early_warning", "class_shrank", "class_shrank"]
+    first = alerts.iloc[0]
+    assert (first["customer_id"], first["owner"], first["reason"]) == ("A", "张伟", "churn probability 81%; 订单减少")
+    assert (
+        alerts.iloc[1]["reason"] == "核心客户 → 中小客户 (3 rungs down)" and alerts.iloc[1]["action"] == "do downgraded"
+    )
+    assert alerts.iloc[2]["reason"] == "silent 2 months"
+    assert alerts.iloc[3]["reason"] == "核心客户: 2 → 1 customers (−50%)" and pd.isna(alerts.iloc[3]["customer_id"])
+
+
+def test_the_kpi_panel_gives_this_period_the_previous_the_change_and_the_trend():
+    from helpers.grading_report.kpis import kpi_panel
+
+    kpis = pd.DataFrame({"period": ["2025Q2", "2025Q3", "2025Q4"], "churn_rate": [0.3, None, 0.25], "nps": [5, 6, 8]})
+    panel = kpi_panel(kpis, ["churn_rate", "nps", "csat"], extra={"clv_mean": pd.Series({"2025Q4": 900.0})})
+    assert panel.index.tolist() == ["churn_rate", "nps", "clv_mean"]  # csat: not in the table, not shown
+    assert panel.loc["nps", ["current", "previous", "change"]].tolist() == [8, 6, 2]
+    assert pd.isna(panel.loc["churn_rate", "previous"]) and pd.isna(panel.loc["churn_rate", "change"])  # NA, not 0
+    assert panel.loc["clv_mean", "current"] == 900 and pd.isna(panel.loc["clv_mean", "previous"])
+    assert panel.attrs["periods"] == ["2025Q2", "2025Q3", "2025Q4"]
