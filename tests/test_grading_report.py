@@ -93,6 +93,7 @@ def _write(tmp_path, alerts=None):
         subject="客户预警 2025Q4 — {owner}（{alerts} 条）",
         intro="{owner}：本期以下客户需要关注。",
         sender="grading@consultant.example",
+        nobody="全体客户经理",
     )
 
 
@@ -301,3 +302,27 @@ def test_the_kpi_panel_gives_this_period_the_previous_the_change_and_the_trend()
     assert pd.isna(panel.loc["churn_rate", "previous"]) and pd.isna(panel.loc["churn_rate", "change"])  # NA, not 0
     assert panel.loc["clv_mean", "current"] == 900 and pd.isna(panel.loc["clv_mean", "previous"])
     assert panel.attrs["periods"] == ["2025Q2", "2025Q3", "2025Q4"]
+
+
+@pytest.mark.slow
+def test_the_stage_digests_of_the_sample_reach_a_loopback_server_without_unmasked_contacts(tmp_path, smtp_server):
+    from conftest import ROOT
+    from helpers.pipeline.memory import run_in_memory
+    from helpers.sample_data import generate
+
+    generate(tmp_path / "sample", n_customers=120, seed=7)
+    run = run_in_memory(ROOT, "2025Q4", data=tmp_path / "sample", last=6).results["06_grading_report"]
+    assert len(run.alerts) > 0
+    run.digests.mail = run.digests.mail.model_copy(update={"everyone": ["sales-lead@client.example"]})
+    run.digests.write(tmp_path / "alerts")
+    written = run.digests.written
+    assert sum(d.alerts for d in written) == len(run.alerts)  # every alert is in one digest
+    port, received = smtp_server
+    server = SmtpServer("127.0.0.1", port, starttls=False, sender=run.settings.mail.sender)
+    assert send_digests(written, server) == {}
+    assert len(received) == len(written)
+    for _, to, content in received:
+        message = message_from_binary_file(__import__("io").BytesIO(content), policy=policy.default)
+        assert to == ["sales-lead@client.example"] and "2025Q4" in message["Subject"]
+        for part in ("plain", "html"):
+            assert unmasked_contacts(message.get_body((part,)).get_content()) == []

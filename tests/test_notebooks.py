@@ -173,3 +173,29 @@ def test_stage_05_scores_every_lead_and_checks_the_score_against_history(small_p
     assert growth["customer_id"].is_unique and len(growth) > 0
     at_high_risk = set(churn.loc[churn["risk_band"].eq("high"), "customer_id"])
     assert set(growth.loc[growth["retain_first"], "customer_id"]) >= at_high_risk & set(growth["customer_id"])
+
+
+def test_stage_06_writes_the_grading_table_the_alerts_and_their_digests(small_project):
+    processed = small_project / "data/processed" / PERIOD
+    if not (processed / "growth.parquet").exists():  # run alone: the stages it reads first
+        for notebook in (
+            "01_data_cleaning",
+            "02_indicators",
+            "03_rfm_segmentation",
+            "04_churn_model",
+            "05_opportunity_scoring",
+        ):
+            nbval(prepared(f"{notebook}.ipynb", small_project))
+    done = nbval(prepared("06_grading_report.ipynb", small_project))
+    assert done.returncode == 0, done.stdout[-4000:]
+    grading = pd.read_parquet(processed / "grading.parquet")
+    final = pd.read_parquet(processed / "grading_final.parquet")
+    assert final["customer_id"].tolist() == grading["customer_id"].astype(str).tolist()  # every graded customer
+    assert (final["final_class"] == grading["scorecard_class"].astype(str)).all()
+    alerts = pd.read_parquet(processed / "alerts.parquet")
+    assert len(alerts) and pd.read_parquet(processed / "migration.parquet").empty  # no previous period here
+    reports = small_project / "reports" / PERIOD
+    assert (reports / f"customer_grading_report_{PERIOD}.xlsx").is_file()
+    assert sorted(p.suffix for p in (reports / "alerts").iterdir()) and all(
+        p.suffix == ".eml" for p in (reports / "alerts").iterdir()
+    )

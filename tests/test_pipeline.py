@@ -45,6 +45,7 @@ def test_stages_are_found_in_order_with_their_notebooks():
         "03_rfm_segmentation",
         "04_churn_model",
         "05_opportunity_scoring",
+        "06_grading_report",
     ]
     for s in stages:
         assert (ROOT / "notebooks" / s.notebook).is_file()
@@ -156,6 +157,7 @@ def test_settings_have_one_section_per_stage_plus_the_shared_ones():
         "segmentation",
         "churn",
         "opportunity",
+        "grading_report",
     ]
     assert SETTINGS.segmentation.rfm.cut == "median" and SETTINGS.indicators.trend_periods == 12
 

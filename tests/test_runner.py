@@ -392,3 +392,25 @@ def test_a_customer_snapshot_runs_every_stage_and_scores_its_blank_labels(tmp_pa
     assert churn["churn_probability"].reindex(blank).notna().all()
     page = (paths.folder("reports", "2026-10") / "04_churn_model.html").read_text(encoding="utf-8")
     assert "Retention by tenure" in page and "held out" in page and "Traceback" not in page
+
+
+def test_two_consecutive_periods_give_a_migration_and_one_period_says_there_is_nothing_to_compare(tmp_path, sample):
+    root = new_project(tmp_path)
+    code, out, err = grading("run", "--period", "2025Q3", "--data", str(sample), "--root", str(root))
+    assert code == 0, err
+    paths = ProjectPaths(root)
+    first = (paths.folder("reports", "2025Q3") / "06_grading_report.html").read_text(encoding="utf-8")
+    assert "Nothing to compare yet" in first and "Traceback" not in first
+    assert pd.read_parquet(paths.folder("processed", "2025Q3") / "migration.parquet").empty
+    code, out, err = grading("run", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    assert code == 0, err
+    moved = pd.read_parquet(paths.folder("processed", PERIOD) / "migration.parquet")
+    final = moved.loc[moved["classification"].eq("final_class")]
+    both = final.loc[~final["from_class"].eq("(new)") & ~final["to_class"].eq("(gone)")]
+    previous = pd.read_parquet(paths.folder("processed", "2025Q3") / "grading_final.parquet")
+    current = pd.read_parquet(paths.folder("processed", PERIOD) / "grading_final.parquet")
+    assert both["customers"].sum() == len(set(previous["customer_id"]) & set(current["customer_id"]))
+    assert (both["from_class"] != both["to_class"]).any()  # some customers changed class
+    page = (paths.folder("reports", PERIOD) / "06_grading_report.html").read_text(encoding="utf-8")
+    assert "Against 2025Q3" in page and "Migration of the final class" in page
+    assert any(p.suffix == ".eml" for p in (paths.folder("reports", PERIOD) / "alerts").iterdir())

@@ -27,7 +27,8 @@ _KINDS = {".parquet": "table", ".json": "json", ".xlsx": "workbook"}
 
 @dataclass(frozen=True)
 class Output:
-    """One named output of a stage: a Parquet table, a JSON record or an Excel workbook.
+    """One named output of a stage: a Parquet table, a JSON record, an Excel workbook, or a folder of files
+    (``file`` ends with ``/``; the value writes them, e.g. one e-mail per recipient).
 
     Attributes
     ----------
@@ -57,13 +58,13 @@ class Output:
     optional: bool = False
 
     def __post_init__(self) -> None:
-        if Path(self.file).suffix not in _KINDS:
-            raise ConfigError(f"output {self.name!r}: {self.file!r} is not .parquet, .json or .xlsx")
+        if not self.file.endswith("/") and Path(self.file).suffix not in _KINDS:
+            raise ConfigError(f"output {self.name!r}: {self.file!r} is not .parquet, .json, .xlsx or a folder/")
 
     @property
     def kind(self) -> str:
-        """``table``, ``json`` or ``workbook``."""
-        return _KINDS[Path(self.file).suffix]
+        """``table``, ``json``, ``workbook`` or ``folder``."""
+        return "folder" if self.file.endswith("/") else _KINDS[Path(self.file).suffix]
 
     def filename(self, period: str) -> str:
         """The file name for one period."""

@@ -28,14 +28,22 @@ import pandas as pd
 
 __all__ = ["Digest", "SmtpServer", "digest", "send_digests", "unmasked_contacts", "write_digests"]
 
-#: An e-mail address with at least two unmasked characters before the @, or a run of 7+ digits (a phone number).
+#: An e-mail address with at least two unmasked characters before the @; a run of 7+ digits (a phone number) that
+#: is not a date.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w*])\+?\d[\d -]{6,}\d(?![\w*])")
+_PHONE = re.compile(r"(?<![\w*.,])\+?\d[\d -]{5,}\d(?![\w*.,])")
+_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 
-def unmasked_contacts(text: str) -> list[str]:
-    """The e-mail addresses and phone numbers in ``text`` that are not masked."""
-    return _EMAIL.findall(text) + [m.strip() for m in _PHONE.findall(text)]
+def unmasked_contacts(text: str, *, phones: bool = True) -> list[str]:
+    """The e-mail addresses (and, with ``phones``, phone numbers) in ``text`` that are not masked."""
+    found = _EMAIL.findall(text)
+    if phones:
+        for match in _PHONE.findall(text):
+            run = match.strip()
+            if sum(ch.isdigit() for ch in run) >= 7 and not any(_DATE.fullmatch(p) for p in run.split()):
+                found.append(run)
+    return found
 
 
 @dataclass(frozen=True)
@@ -111,13 +119,15 @@ def digest(
     """
     for column in columns:
         for value in alerts[column].dropna().astype(str):
-            found = unmasked_contacts(value)
+            # every column is searched for e-mail addresses; numbers only where a phone may stand
+            found = unmasked_contacts(value, phones="phone" in column or "contact" in column)
             if found:
                 raise ValueError(f"column {column!r} carries unmasked contact data ({found[0][:3]}…): mask it first")
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    if recipients:  # without any, the file is a draft to forward
+        message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] if "@" in sender else None)
     message.set_content(_plain(alerts, columns, intro))
@@ -141,6 +151,7 @@ def write_digests(
     subject: str,
     intro: str,
     sender: str,
+    nobody: str,
 ) -> list[Digest]:
     """One ``.eml`` digest per owner (one for all alerts when the data name no owner), written into ``folder``.
 
@@ -153,6 +164,8 @@ def write_digests(
         ``everyone``.
     columns, subject, intro, sender
         As for :func:`digest`; ``subject`` and ``intro`` may hold ``{owner}`` and ``{alerts}``.
+    nobody
+        The ``{owner}`` of the digest of alerts with no owner (e.g. "all account managers").
 
     Returns
     -------
@@ -168,7 +181,7 @@ def write_digests(
     written = []
     for owner, group in alerts.groupby(owners.to_numpy(), sort=True):
         to = tuple(recipients.get(owner, ())) or tuple(everyone)
-        shown = owner or "—"
+        shown = owner or nobody
         message = digest(
             group,
             columns=columns,

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-__all__ = ["FINAL_COLUMNS", "grading_table"]
+__all__ = ["FINAL_COLUMNS", "NOT_AVAILABLE", "grading_table"]
+
+#: The class of a customer the scorecard could not grade: no plan, no action.
+NOT_AVAILABLE = "not_available"
 
 #: Columns of the consolidated table, in order, and the stage table each comes from.
 _SOURCES: dict[str, tuple[str, ...]] = {
@@ -109,7 +112,7 @@ def grading_table(
             out[column] = keyed[column].reindex(ids).to_numpy() if column in keyed else pd.NA
     out["clv_verdict"] = clv_verdict
     out["final_class"] = out["scorecard_class"].astype("string")
-    unplanned = sorted(set(out["final_class"].dropna()) - set(plans))
+    unplanned = sorted(set(out["final_class"].dropna()) - set(plans) - {NOT_AVAILABLE})
     if unplanned:
         raise ValueError(f"no contact plan for class(es) {', '.join(unplanned)}: add them to the settings")
     for part in ("action", "contact", "frequency", "channel"):

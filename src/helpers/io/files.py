@@ -33,6 +33,18 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def fingerprint(path: Path) -> str | None:
+    """sha256 of a file, or of a folder's files (their relative names and contents); None when neither exists."""
+    path = Path(path)
+    if path.is_file():
+        return sha256(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        listing = "\n".join(f"{p.relative_to(path).as_posix()} {sha256(p)}" for p in files)
+        return sha256_bytes(listing.encode("utf-8"))
+    return None
+
+
 def sha256_bytes(data: bytes) -> str:
     """Hex sha256 of bytes."""
     return hashlib.sha256(data).hexdigest()

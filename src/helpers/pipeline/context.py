@@ -18,6 +18,7 @@ they hold, without files or notebooks.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pydantic import BaseModel
 from helpers.core.catalog import Catalog, Output, ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
 from helpers.core.periods import Period, parse_period
-from helpers.io.files import read_json, sha256, write_json
+from helpers.io.files import fingerprint, read_json, sha256, write_json
 from helpers.io.manifest import read_manifest
 from helpers.io.tables import read_table, table_rows, write_table
 from helpers.pipeline import registry
@@ -156,7 +157,7 @@ class StageContext:
         prints = {}
         for output in self.spec.outputs:
             path = self.catalog.path(self.paths, output.name, self.period.label)
-            prints[output.name] = sha256(path) if path.is_file() else ABSENT
+            prints[output.name] = fingerprint(path) or ABSENT
         return prints
 
     def reads(self) -> list[str]:
@@ -249,10 +250,10 @@ class StageContext:
             if value is None:
                 if not output.optional:
                     raise ConfigError(f"stage {self.spec.key} did not produce its output {output.name!r}")
-                path.unlink(missing_ok=True)
+                _remove(path)
                 continue
             _write_output(output, value, path)
-            record = {"file": output.filename(self.period.label), "place": output.place, "sha256": sha256(path)}
+            record = {"file": output.filename(self.period.label), "place": output.place, "sha256": fingerprint(path)}
             if output.kind == "table":
                 record["rows"] = table_rows(path)
             written[output.name] = record
@@ -345,8 +346,19 @@ def stage_statuses(
     return statuses
 
 
+def _remove(path: Path) -> None:
+    """A file or a folder output, gone."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _write_output(output: Output, value: Any, path: Path) -> None:
-    if output.kind == "table":
+    if output.kind == "folder":  # written whole: no file of an earlier run stays among the new ones
+        _remove(path)
+        value.write(path)
+    elif output.kind == "table":
         write_table(path, value)
     elif output.kind == "json":
         write_json(path, value)

@@ -63,9 +63,15 @@ def carry_forward(paths: ProjectPaths, period: str, run_id: str, ran: Iterable[s
         committed, staged = paths.folder(place, period), paths.folder(place, period, run_id)
         if not committed.is_dir():
             continue
+        folders = tuple(name for name in replaced[place] if name.endswith("/"))  # folder outputs: replaced whole
         for source in committed.rglob("*"):
-            relative = source.relative_to(committed)
-            if source.is_file() and relative.as_posix() not in replaced[place] and not (staged / relative).exists():
+            relative = source.relative_to(committed).as_posix()
+            if (
+                source.is_file()
+                and relative not in replaced[place]
+                and not relative.startswith(folders)
+                and not (staged / relative).exists()
+            ):
                 _link_or_copy(source, staged / relative)
 
 

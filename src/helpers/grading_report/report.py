@@ -1,0 +1,337 @@
+"""What stage 06 shows and writes: the findings first, the classes and their plans, the KPI panel, migration, the
+alerts and whom they reached; :func:`grading_workbook` is the client team's Excel workbook. Words come from the
+label registry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from helpers.core.labels import LABELS
+from helpers.core.periods import parse_period
+from helpers.io.excel import Sheet, Workbook
+from helpers.reporting.display import Table, display_all, literal, note
+
+if TYPE_CHECKING:
+    from helpers.grading_report.mail import SmtpServer
+    from helpers.grading_report.stage import GradingReportRun
+    from helpers.pipeline.context import StageContext
+
+__all__ = [
+    "CLASS_COLOURS",
+    "alerts_table",
+    "classes_table",
+    "display_all",
+    "findings_note",
+    "grading_workbook",
+    "kpi_table",
+    "migration_tables",
+    "movers_table",
+    "send_alerts",
+]
+
+#: Background colour of each final class and churn band in the workbook.
+CLASS_COLOURS = {
+    "core": "#C6EFCE",
+    "important": "#DDEBF7",
+    "ordinary": "#FFF2CC",
+    "small": "#EDEDED",
+    "potential": "#E4DFEC",
+}
+RISK_COLOURS = {"high": "#F8CBAD", "medium": "#FFEB9C", "low": "#E2EFDA"}
+#: KPIs that are shares (shown as percentages).
+_SHARES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
+
+
+def _h(key: str) -> str:
+    return LABELS.text("grading_report_column", key)
+
+
+def _class(key: object) -> str:
+    return LABELS.text("scorecard_class", key) if isinstance(key, str) and LABELS.has("scorecard_class", key) else ""
+
+
+def _kpi_value(name: str, value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    if name in _SHARES:
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+# --------------------------------------------------------------------------- findings
+def findings_note(run: GradingReportRun) -> None:
+    """The findings, first: the classes, who slipped, what fired, how the KPIs moved."""
+    t = run.table
+    counts = t["final_class"].value_counts()
+    revenue = t.groupby("final_class")["monetary"].sum()
+    total = t["monetary"].sum()
+    top = [c for c in ("core", "important") if counts.get(c, 0)]
+    lines = [
+        f"- **{len(t):,} customers are graded**: "
+        + ", ".join(
+            f"{int(counts.get(c, 0)):,} {_class(c)}" for c in ("core", "important", "ordinary", "small", "potential")
+        )
+        + "."
+        + (
+            f" The {int(sum(counts.get(c, 0) for c in top)):,} core and important customers bring "
+            f"{revenue.reindex(top).sum() / total:.0%} of the revenue."
+            if top and total > 0
+            else ""
+        )
+    ]
+    kinds = run.alerts["kind"].value_counts()
+    if len(run.alerts):
+        lines.append(
+            f"- **{len(run.alerts):,} alerts fired:** "
+            + ", ".join(
+                f"{int(kinds[k]):,} {LABELS.text('alert_kind', k)}"
+                for k in ("churn_high", "downgraded", "early_warning", "class_shrank")
+                if k in kinds
+            )
+            + f". Each owner's list is in an e-mail digest ({len(run.digests.written) or '—'} written)."
+        )
+    if run.compared:
+        m = run.migrations["final_class"]
+        both = int(m.matrix.to_numpy().sum())
+        stayed = int(np.trace(m.matrix.to_numpy()))
+        up, down = int((m.movers["steps"] > 0).sum()), int((m.movers["steps"] < 0).sum())
+        lines.append(
+            f"- **Against {run.previous_label}:** of the {both:,} customers graded in both periods, {stayed:,} kept "
+            f"their class; {up:,} rose and {down:,} fell by more than one class. "
+            f"{int(m.entrants['customers'].sum()):,} customers entered the grading and "
+            f"{int(m.leavers['customers'].sum()):,} left it."
+        )
+    else:
+        lines.append(
+            f"- **Nothing to compare yet:** the previous period ({run.previous_label}) has not been run, so there is "
+            "no migration between periods this time."
+        )
+    k = run.kpis
+    moved = [
+        f"{LABELS.text('kpi', n)} {_kpi_value(n, k.loc[n, 'previous'])} → {_kpi_value(n, k.loc[n, 'current'])}"
+        for n in ("churn_rate", "retention_rate", "repurchase_rate", "nps")
+        if n in k.index and pd.notna(k.loc[n, "current"])
+    ]
+    if moved:
+        lines.append("- **KPIs, previous period → this one:** " + "; ".join(moved) + ".")
+    if run.clv_verdict not in ("reliable", "ranking_only"):
+        lines.append(
+            "- **Lifetime value is shown for reference only:** stage 03's model did not pass its own check, so "
+            "it does not steer the classes."
+        )
+    note("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- tables
+def classes_table(run: GradingReportRun) -> Table:
+    """Customers and revenue per final class, with the class's contact plan."""
+    t = run.table
+    rows = []
+    for cls, plan in run.settings.plans.items():
+        members = t.loc[t["final_class"].eq(cls)]
+        rows.append(
+            {
+                _h("final_class"): _class(cls),
+                _h("customers"): len(members),
+                _h("revenue"): members["monetary"].sum(),
+                _h("contact"): plan.contact,
+                _h("contact_frequency"): plan.frequency,
+                _h("contact_channel"): plan.channel,
+            }
+        )
+    return Table(
+        pd.DataFrame(rows),
+        ints=[_h("customers")],
+        money=[_h("revenue")],
+        caption=LABELS.text("caption", "grading_classes"),
+        uid="grading_classes",
+    )
+
+
+def kpi_table(run: GradingReportRun) -> Table:
+    """Each KPI: the previous period, this one, the change, and the earlier periods."""
+    k = run.kpis
+    periods = k.attrs.get("periods", [])
+    frame = pd.DataFrame(
+        {
+            _h("kpi"): [LABELS.text("kpi", n) for n in k.index],
+            _h("previous"): [_kpi_value(n, v) for n, v in k["previous"].items()],
+            _h("current"): [_kpi_value(n, v) for n, v in k["current"].items()],
+            _h("trend"): [
+                " · ".join(_kpi_value(n, v) for v in values[-len(periods) :]) for n, values in k["trend"].items()
+            ],
+        }
+    )
+    caption = LABELS.text("caption", "grading_kpis") + (f" ({periods[0]} … {periods[-1]})" if periods else "")
+    return Table(frame, right=[_h("previous"), _h("current")], caption=caption, uid="grading_kpis")
+
+
+def migration_tables(run: GradingReportRun) -> list[Table]:
+    """The transition matrix of each classification (customers in both periods), entrants and leavers beside."""
+    out = []
+    for name, m in run.migrations.items():
+        names = (lambda k: _class(k)) if name == "final_class" else (lambda k: LABELS.text("rfm_class", k))
+        frame = m.matrix.copy()
+        frame.index = [names(c) for c in frame.index]
+        frame.columns = [names(c) for c in frame.columns]
+        frame[_h("leavers")] = m.leavers["customers"].to_numpy()
+        frame.loc[_h("entrants")] = [*m.entrants["customers"].to_numpy(), np.nan]
+        frame = frame.reset_index(names=f"{run.previous_label} ↓ / {run.period_label} →")
+        out.append(
+            Table(
+                frame,
+                ints=[c for c in frame.columns[1:]],
+                caption=LABELS.text("caption", f"migration_{name}"),
+                uid=f"migration_{name}",
+            )
+        )
+    return out
+
+
+def movers_table(run: GradingReportRun, limit: int = 20) -> Table | None:
+    """Customers who moved by more than one class, the falls first, with the revenue behind them."""
+    if "final_class" not in run.migrations or run.migrations["final_class"].movers.empty:
+        return None
+    movers = run.migrations["final_class"].movers
+    names = run.table.set_index("customer_id")["customer_name"]
+    frame = pd.DataFrame(
+        {
+            _h("customer_id"): movers["customer_id"],
+            _h("customer_name"): movers["customer_id"].map(names),
+            _h("from_class"): movers["from_class"].map(_class),
+            _h("to_class"): movers["to_class"].map(_class),
+            _h("steps"): movers["steps"],
+            _h("previous_revenue"): movers["previous_revenue"],
+            _h("revenue"): movers["revenue"],
+        }
+    ).head(limit)
+    return Table(
+        frame,
+        ints=[_h("steps")],
+        money=[_h("previous_revenue"), _h("revenue")],
+        caption=LABELS.text("caption", "grading_movers"),
+        uid="grading_movers",
+    )
+
+
+def alerts_table(run: GradingReportRun, limit: int = 30) -> Table | None:
+    """The alerts, most urgent kind first."""
+    a = run.alerts
+    if a.empty:
+        return None
+    shown = LABELS.relabel(a, {"kind": "alert_kind", "final_class": "scorecard_class"})
+    columns = ["kind", "customer_name", "owner", "final_class", "reason", "action"]
+    frame = shown[[c for c in columns if shown[c].notna().any()]].head(limit)
+    caption = LABELS.text("caption", "grading_alerts")
+    if len(a) > limit:
+        caption += f" — {limit} of {len(a):,}; the alert sheet of the workbook and the digests hold every one"
+    return Table(frame.rename(columns={c: _h(c) for c in frame.columns}), caption=caption, uid="grading_alerts")
+
+
+def send_alerts(stage: StageContext, run: GradingReportRun) -> None:
+    """Send the written digests when a mail server is configured; say what reached whom, and what did not."""
+    from helpers.grading_report.mail import SmtpServer, send_digests
+
+    mail = run.settings.mail
+    written = run.digests.written
+    if not written:
+        note("No alert fired this period: no digest was written.")
+        return
+    nobody = _h("all_owners")
+    listing = "; ".join(f"{d.owner or nobody}: {d.alerts}" for d in written)
+    if mail.smtp is None:
+        note(
+            f"**{len(written)} alert digest(s) written** — {literal(listing)} — as e-mail files beside this report. "
+            "No mail server is configured, so none was sent."
+        )
+        return
+    unaddressed = [d for d in written if not d.recipients]
+    server: SmtpServer = SmtpServer(
+        mail.smtp.host,
+        mail.smtp.port,
+        mail.smtp.starttls,
+        mail.sender,
+        mail.smtp.username_env,
+        mail.smtp.password_env,
+    )
+    failures = send_digests([d for d in written if d.recipients], server)
+    sent = len(written) - len(unaddressed) - len(failures)
+    lines = [f"**{sent} of {len(written)} alert digest(s) sent** through {literal(mail.smtp.host)}."]
+    lines += [f"- not sent to {literal(d.owner or nobody)}: no address is configured" for d in unaddressed]
+    lines += [f"- not sent ({literal(p.name)}): {literal(why)}" for p, why in failures.items()]
+    lines.append("The digest files are kept either way.")
+    note("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- the workbook
+def grading_workbook(run: GradingReportRun) -> Workbook:
+    """The grading report for the client's team: about, the grading table, the KPI panel, migration, alerts."""
+    s = lambda key: LABELS.text("grading_report_sheet", key)
+    period = parse_period(run.period_label)
+    about = {
+        s("report"): s("report_name"),
+        s("period"): f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
+        s("data"): run.data_title,
+        s("customers"): f"{len(run.table):,}",
+        s("compared"): run.previous_label if run.compared else s("nothing_to_compare"),
+        s("alerts"): f"{len(run.alerts):,}",
+    }
+    table = LABELS.relabel(
+        run.table,
+        {
+            "final_class": "scorecard_class",
+            "rfm_class": "rfm_class",
+            "risk_band": "risk_band",
+            "value_tier": "value_tier",
+            "behaviour_state": "behaviour_state",
+            "needs_type": "needs_type",
+            "satisfaction_class": "satisfaction_class",
+        },
+    )
+    sheets = [
+        Sheet(
+            s("about"),
+            pd.DataFrame({"item": list(about), "value": list(about.values())}),
+            headers=LABELS.headers(["item", "value"]),
+            width={"value": 80},
+        ),
+        Sheet(
+            s("grading"),
+            table,
+            headers={c: _h(c) for c in table.columns},
+            percent=["churn_probability"],
+            fills={
+                "final_class": {_class(k): c for k, c in CLASS_COLOURS.items()},
+                "risk_band": {LABELS.text("risk_band", k): c for k, c in RISK_COLOURS.items()},
+            },
+        ),
+    ]
+    k = run.kpis
+    kpis = pd.DataFrame(
+        {
+            "kpi": [LABELS.text("kpi", n) for n in k.index],
+            "previous": k["previous"].to_numpy(),
+            "current": k["current"].to_numpy(),
+            "change": k["change"].to_numpy(),
+        }
+    )
+    sheets.append(Sheet(s("kpis"), kpis, headers={c: _h(c) for c in kpis.columns}))
+    if run.compared:
+        moved = pd.concat(
+            [m.table.assign(classification=name) for name, m in run.migrations.items()], ignore_index=True
+        )
+        sheets.append(Sheet(s("migration"), moved, headers={c: _h(c) for c in moved.columns}))
+    alerts = LABELS.relabel(run.alerts, {"kind": "alert_kind", "final_class": "scorecard_class"})
+    sheets.append(
+        Sheet(
+            s("alerts"),
+            alerts,
+            headers={c: _h(c) for c in alerts.columns},
+            fills={"final_class": {_class(k): c for k, c in CLASS_COLOURS.items()}},
+        )
+    )
+    return Workbook(sheets)
