@@ -304,6 +304,26 @@ def test_the_kpi_panel_gives_this_period_the_previous_the_change_and_the_trend()
     assert panel.attrs["periods"] == ["2025Q2", "2025Q3", "2025Q4"]
 
 
+def _the_workbook_reads_back_as_the_table(run, path) -> None:
+    """The grading sheet re-read: every customer, in order, with the same spend and the class as labelled."""
+    import openpyxl
+
+    from helpers.core.labels import LABELS
+
+    run.outputs["grading_report_workbook"].write(path)
+    book = openpyxl.load_workbook(path)
+    sheet = book[LABELS.text("grading_report_sheet", "grading")]
+    rows = list(sheet.iter_rows(values_only=True))
+    headers = rows[0]
+    read = pd.DataFrame(rows[1:], columns=headers)
+    h = lambda key: LABELS.text("grading_report_column", key)
+    assert read[h("customer_id")].astype(str).tolist() == run.table["customer_id"].tolist()
+    assert read[h("monetary")].astype(float).round(2).tolist() == run.table["monetary"].astype(float).round(2).tolist()
+    assert read[h("final_class")].tolist() == [LABELS.text("scorecard_class", k) for k in run.table["final_class"]]
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref is not None
+    assert len(sheet.conditional_formatting) > 0  # classes and risk bands coloured
+
+
 @pytest.mark.slow
 def test_the_stage_digests_of_the_sample_reach_a_loopback_server_without_unmasked_contacts(tmp_path, smtp_server):
     from conftest import ROOT
@@ -313,6 +333,7 @@ def test_the_stage_digests_of_the_sample_reach_a_loopback_server_without_unmaske
     generate(tmp_path / "sample", n_customers=120, seed=7)
     run = run_in_memory(ROOT, "2025Q4", data=tmp_path / "sample", last=6).results["06_grading_report"]
     assert len(run.alerts) > 0
+    _the_workbook_reads_back_as_the_table(run, tmp_path / "report.xlsx")
     run.digests.mail = run.digests.mail.model_copy(update={"everyone": ["sales-lead@client.example"]})
     run.digests.write(tmp_path / "alerts")
     written = run.digests.written
