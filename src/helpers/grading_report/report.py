@@ -44,6 +44,8 @@ CLASS_COLOURS = {
 RISK_COLOURS = {"high": "#F8CBAD", "medium": "#FFEB9C", "low": "#E2EFDA"}
 #: KPIs that are shares (shown as percentages).
 _SHARES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
+#: KPIs that are counts (shown as whole numbers).
+_COUNTS = {"customers_known", "active_customers", "new_customers", "orders", "nps_responses"}
 
 
 def _h(key: str) -> str:
@@ -59,7 +61,7 @@ def _kpi_value(name: str, value: float) -> str:
         return "n/a"
     if name in _SHARES:
         return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return f"{value:,.0f}" if name in _COUNTS or abs(value) >= 100 else f"{value:,.2f}"
 
 
 # --------------------------------------------------------------------------- findings

@@ -1,0 +1,40 @@
+"""Charts of stage 06: the KPI trend, one small panel per KPI. Like :mod:`helpers.reporting.charts`, a function draws
+on given Axes and returns them; words come from the label registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+from helpers.core.labels import LABELS
+
+__all__ = ["plot_kpi_trend"]
+
+#: KPIs that are shares, drawn on a percent axis.
+SHARES = ("repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate")
+
+
+def plot_kpi_trend(axes: Sequence[Axes], panel: pd.DataFrame, kpis: Sequence[str]) -> Sequence[Axes]:
+    """Each KPI of ``kpis`` over the periods of the panel (oldest first), this period marked; a KPI the panel lacks
+    leaves its panel empty with a word saying so."""
+    periods = panel.attrs.get("periods", [])
+    x = np.arange(len(periods))
+    for ax, name in zip(axes, kpis, strict=False):
+        ax.set_title(LABELS.text("kpi", name), fontsize=10)
+        values = np.asarray(panel.loc[name, "trend"], dtype=float) if name in panel.index else np.array([])
+        if not len(values) or np.isnan(values).all():
+            ax.text(0.5, 0.5, LABELS.text("common", "not_available"), ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        ax.plot(x, values, marker="o", markersize=3, linewidth=1.4)
+        ax.plot(x[-1:], values[-1:], marker="o", markersize=7, color="C3")
+        step = max(1, len(periods) // 4)
+        ax.set_xticks(x[::step], [periods[i] for i in range(0, len(periods), step)], fontsize=8)
+        if name in SHARES:
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.grid(axis="y", alpha=0.3)
+    return axes
