@@ -54,6 +54,7 @@ def test_moves_of_more_than_one_rung_are_listed_and_potential_has_no_rank():
     m = migration(previous, current, "final_class", ladder=LADDER)
     movers = m.movers.set_index("customer_id")
     assert set(movers.index) == {"A", "B"}  # C moved one rung; D came from potential (no rank)
+    assert set(m.moves["customer_id"]) == {"A", "B", "C", "D"}  # every change of class, one rung included
     assert movers.loc["A", "steps"] == 3 and movers.loc["B", "steps"] == -2
     assert movers.index[0] == "B"  # the falls first
     table = m.table.set_index(["from_class", "to_class"])
@@ -94,6 +95,7 @@ def _write(tmp_path, alerts=None):
         intro="{owner}：本期以下客户需要关注。",
         sender="grading@consultant.example",
         nobody="全体客户经理",
+        date=pd.Timestamp("2025-12-31"),
     )
 
 
@@ -268,13 +270,13 @@ def test_alerts_list_each_kind_with_customer_owner_reason_and_action():
     graded = grading_table(
         grading, customers=customers, indicators=indicators, churn=churn, growth=growth, clv_verdict="x", plans=PLANS
     ).merge(churn[["customer_id", "reasons", "rule_hits"]], on="customer_id", how="left")
-    previous = _grading(["A", "B", "D"], ["core", "core", "important"])
-    current = _grading(["A", "B"], ["core", "small"])
+    previous = _grading(["A", "B", "C", "D"], ["core", "core", "important", "important"])
+    current = _grading(["A", "B", "C"], ["core", "small", "ordinary"])  # C: one class down, still an alert
     m = migration(previous, current, "final_class", ladder=LADDER)
     counts = pd.DataFrame({"previous": [2, 1], "current": [1, 0]}, index=["core", "important"])
     alerts = collect_alerts(
         graded,
-        movers=m.movers,
+        moves=m.moves,
         class_counts=counts,
         key_classes=["core", "important"],
         shrink_share=0.1,
@@ -282,14 +284,23 @@ def test_alerts_list_each_kind_with_customer_owner_reason_and_action():
         class_names={"core": "核心客户", "small": "中小客户", "important": "重要客户"},
     )
     assert alerts.columns.tolist() == ALERT_COLUMNS
-    assert alerts["kind"].tolist() == ["churn_high", "downgraded", "early_warning", "class_shrank", "class_shrank"]
+    assert alerts["kind"].tolist() == [
+        "churn_high",
+        "downgraded",
+        "downgraded",
+        "early_warning",
+        "class_shrank",
+        "class_shrank",
+    ]
     first = alerts.iloc[0]
     assert (first["customer_id"], first["owner"], first["reason"]) == ("A", "张伟", "churn probability 81%; 订单减少")
     assert (
-        alerts.iloc[1]["reason"] == "核心客户 → 中小客户 (3 rungs down)" and alerts.iloc[1]["action"] == "do downgraded"
+        alerts.iloc[1]["reason"] == "核心客户 → 中小客户 (3 classes down)"
+        and alerts.iloc[1]["action"] == "do downgraded"
     )
-    assert alerts.iloc[2]["reason"] == "silent 2 months"
-    assert alerts.iloc[3]["reason"] == "核心客户: 2 → 1 customers (−50%)" and pd.isna(alerts.iloc[3]["customer_id"])
+    assert alerts.iloc[2]["customer_id"] == "C" and alerts.iloc[2]["reason"].endswith("(1 class down)")
+    assert alerts.iloc[3]["reason"] == "silent 2 months"
+    assert alerts.iloc[4]["reason"] == "核心客户: 2 → 1 customers (−50%)" and pd.isna(alerts.iloc[4]["customer_id"])
 
 
 def test_the_kpi_panel_gives_this_period_the_previous_the_change_and_the_trend():
@@ -347,3 +358,29 @@ def test_the_stage_digests_of_the_sample_reach_a_loopback_server_without_unmaske
         assert to == ["sales-lead@client.example"] and "2025Q4" in message["Subject"]
         for part in ("plain", "html"):
             assert unmasked_contacts(message.get_body((part,)).get_content()) == []
+
+
+def test_a_folder_output_is_replaced_whole_and_a_failed_write_keeps_the_old_one(tmp_path):
+    from helpers.core.catalog import Output
+    from helpers.pipeline.context import _write_output
+
+    class Files:
+        def __init__(self, *names: str, fail: bool = False) -> None:
+            self.names, self.fail = names, fail
+
+        def write(self, folder):
+            folder.mkdir(parents=True)
+            for name in self.names:
+                (folder / name).write_text(name, encoding="utf-8")
+            if self.fail:
+                raise ValueError("refused half way")
+
+    output = Output("alert_digests", "alerts/", "digests", place="reports")
+    assert output.kind == "folder"
+    target = tmp_path / "alerts"
+    _write_output(output, Files("a.eml", "b.eml"), target)
+    _write_output(output, Files("b.eml"), target)
+    assert sorted(p.name for p in target.iterdir()) == ["b.eml"]  # the earlier run's a.eml is gone
+    with pytest.raises(ValueError, match="half way"):
+        _write_output(output, Files("c.eml", fail=True), target)
+    assert sorted(p.name for p in target.iterdir()) == ["b.eml"]  # the good one is whole

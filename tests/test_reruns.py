@@ -51,8 +51,8 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _outputs(root: Path) -> dict[str, Path]:
     found = {}
     for folder in (root / "data" / "processed" / PERIOD, root / "reports" / PERIOD):
-        for path in sorted(folder.iterdir()):
-            if path.suffix in (".parquet", ".xlsx", ".html", ".json"):
+        for path in sorted(folder.rglob("*")):  # the alert digests are in a folder of their own
+            if path.suffix in (".parquet", ".xlsx", ".html", ".json", ".eml"):
                 found[str(path.relative_to(root))] = path
     return found
 
@@ -60,7 +60,7 @@ def _outputs(root: Path) -> dict[str, Path]:
 def test_the_same_files_are_written(two_runs):
     first, second = map(_outputs, two_runs)
     assert first.keys() == second.keys()
-    assert {Path(k).suffix for k in first} == {".parquet", ".xlsx", ".html", ".json"}
+    assert {Path(k).suffix for k in first} == {".parquet", ".xlsx", ".html", ".json", ".eml"}
 
 
 def test_every_output_is_byte_identical(two_runs):

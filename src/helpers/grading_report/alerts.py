@@ -4,8 +4,8 @@ Four kinds, each from the stage that knows it:
 
 - ``churn_high`` — stage 04 puts the customer at high churn risk (its reasons are the alert's reason);
 - ``early_warning`` — one of stage 04's early-warning rules fired for the customer (the rule and what was seen);
-- ``downgraded`` — a key customer (a class given, e.g. core or important) moved down a rung or more since the
-  previous period;
+- ``downgraded`` — a key customer (a class given, e.g. core or important) moved down one class or more since the
+  previous period, or off the ladder (to potential);
 - ``class_shrank`` — a class holds a given share fewer customers than in the previous period (no one customer: the
   owner is whoever answers for the class).
 
@@ -39,7 +39,7 @@ ALERT_COLUMNS = [
 def collect_alerts(
     graded: pd.DataFrame,
     *,
-    movers: pd.DataFrame | None,
+    moves: pd.DataFrame | None,
     class_counts: pd.DataFrame | None,
     key_classes: Sequence[str],
     shrink_share: float,
@@ -53,9 +53,9 @@ def collect_alerts(
     graded
         One row per customer: ``customer_id``, ``customer_name``, ``owner``, masked contacts, ``final_class``,
         ``risk_band``, ``churn_probability``, ``reasons`` and ``rule_hits`` (stage 04's; NA when it said nothing).
-    movers
-        Customers who moved by more than one rung (:class:`helpers.grading_report.migration.Migration`), or None
-        without a previous period. Only moves of key customers down count.
+    moves
+        Customers whose class changed (:attr:`helpers.grading_report.migration.Migration.moves`), or None without a
+        previous period. Moves of key customers down, or off the ladder, count.
     class_counts
         Customers per class: ``previous`` and ``current`` columns, index the class; None without a previous period.
     key_classes
@@ -83,18 +83,16 @@ def collect_alerts(
             for p, r in zip(high["churn_probability"], why, strict=True)
         ]
         parts.append(rows("churn_high", high.index, pd.Series(reasons, index=high.index)))
-    if movers is not None and len(movers):
-        down = movers.loc[(movers["steps"] < 0) & movers["from_class"].isin(key_classes)]
+    if moves is not None and len(moves):
+        fell = moves["steps"].lt(0).fillna(False) | moves["steps"].isna()
+        down = moves.loc[fell & moves["from_class"].isin(key_classes)]
         if len(down):
-            reasons = (
-                down["from_class"].map(class_names)
-                + " → "
-                + down["to_class"].map(class_names)
-                + " ("
-                + down["steps"].abs().astype(int).astype(str)
-                + " rungs down)"
-            )
-            parts.append(rows("downgraded", pd.Index(down["customer_id"]), reasons))
+            reasons = [
+                f"{class_names.get(a, a)} → {class_names.get(b, b)}"
+                + (f" ({int(-n)} class{'es' if n < -1 else ''} down)" if pd.notna(n) else "")
+                for a, b, n in zip(down["from_class"], down["to_class"], down["steps"], strict=True)
+            ]
+            parts.append(rows("downgraded", pd.Index(down["customer_id"]), pd.Series(reasons, index=down.index)))
     hits = by_id["rule_hits"].astype("string").fillna("") if "rule_hits" in by_id else pd.Series(dtype="string")
     fired = hits.loc[hits.ne("")]
     if len(fired):

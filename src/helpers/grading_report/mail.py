@@ -12,6 +12,7 @@ an unmasked e-mail address or phone number is refused.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -19,9 +20,10 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from email import message_from_binary_file, policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +33,7 @@ __all__ = ["Digest", "SmtpServer", "digest", "send_digests", "unmasked_contacts"
 #: An e-mail address with at least two unmasked characters before the @; a run of 7+ digits (a phone number) that
 #: is not a date.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w*.,])\+?\d[\d -]{5,}\d(?![\w*.,])")
+_PHONE = re.compile(r"(?<![\d*])\+?\d[\d .-]{5,}\d(?![\d*])")
 _DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 
@@ -98,8 +100,12 @@ def digest(
     intro: str,
     sender: str,
     recipients: Sequence[str],
+    date: pd.Timestamp,
 ) -> EmailMessage:
     """One digest: the alerts as a plain-text list and an HTML table.
+
+    The same alerts give the same bytes: the date is the one given (the period's as-of date), and the message id
+    and the part boundary are derived from the content, never from the clock or chance.
 
     Parameters
     ----------
@@ -111,6 +117,8 @@ def digest(
         The subject line and the sentence above the list (any language).
     sender, recipients
         The From and To addresses.
+    date
+        The Date header.
 
     Raises
     ------
@@ -128,16 +136,31 @@ def digest(
     message["From"] = sender
     if recipients:  # without any, the file is a draft to forward
         message["To"] = ", ".join(recipients)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] if "@" in sender else None)
-    message.set_content(_plain(alerts, columns, intro))
-    message.add_alternative(_html(alerts, columns, intro, subject), subtype="html")
+    message["Date"] = format_datetime(pd.Timestamp(date).tz_localize(None).to_pydatetime().replace(tzinfo=UTC))
+    plain, page = _plain(alerts, columns, intro), _html(alerts, columns, intro, subject)
+    key = hashlib.sha256("\x00".join([subject, ", ".join(recipients), plain]).encode("utf-8")).hexdigest()
+    domain = sender.rsplit("@", 1)[-1] if "@" in sender else "localhost"
+    message["Message-ID"] = f"<{key[:32]}@{domain}>"
+    message.set_content(plain)
+    message.add_alternative(page, subtype="html")
+    message.set_boundary(f"=_digest_{key[32:56]}")
     return message
 
 
-def _file_name(owner: str) -> str:
-    """A file name for an owner's digest: letters (any script), digits, - and _ kept, the rest as _."""
-    return re.sub(r"[^\w-]+", "_", owner).strip("_") or "owner"
+def _file_names(owners: Sequence[str]) -> dict[str, str]:
+    """A distinct file name per owner: letters (any script), digits, - and _ kept, the rest as _; ``all`` for the
+    alerts with no owner; a number added where two owners would share a name ("Li Wei" and "Li/Wei")."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for owner in owners:
+        base = (re.sub(r"[^\w-]+", "_", owner).strip("_") or "owner") if owner else "all"
+        name, n = base, 1
+        while name.casefold() in taken or (owner and name == "all"):
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name.casefold())
+        names[owner] = f"{name}.eml"
+    return names
 
 
 def write_digests(
@@ -152,6 +175,7 @@ def write_digests(
     intro: str,
     sender: str,
     nobody: str,
+    date: pd.Timestamp,
 ) -> list[Digest]:
     """One ``.eml`` digest per owner (one for all alerts when the data name no owner), written into ``folder``.
 
@@ -166,33 +190,41 @@ def write_digests(
         As for :func:`digest`; ``subject`` and ``intro`` may hold ``{owner}`` and ``{alerts}``.
     nobody
         The ``{owner}`` of the digest of alerts with no owner (e.g. "all account managers").
+    date
+        The Date of every digest (the period's as-of date: the same alerts give the same files).
 
     Returns
     -------
     list of Digest
         The files written, in owner order.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     owners = (
         alerts[owner_column].astype("string").fillna("")
         if owner_column in alerts
         else pd.Series("", index=alerts.index, dtype="string")
     )
-    written = []
+    built = []  # every digest first: an alert refused stops the writing before any file
     for owner, group in alerts.groupby(owners.to_numpy(), sort=True):
         to = tuple(recipients.get(owner, ())) or tuple(everyone)
         shown = owner or nobody
+        values = {"owner": shown, "alerts": len(group)}
         message = digest(
             group,
             columns=columns,
-            subject=subject.format(owner=shown, alerts=len(group)),
-            intro=intro.format(owner=shown, alerts=len(group)),
+            subject=subject.format(**values),
+            intro=intro.format(**values),
             sender=sender,
             recipients=to,
+            date=date,
         )
-        path = folder / f"{_file_name(owner) if owner else 'all'}.eml"
+        built.append((owner, to, len(group), message))
+    names = _file_names([owner for owner, *_ in built])
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for owner, to, count, message in built:
+        path = folder / names[owner]
         path.write_bytes(message.as_bytes())
-        written.append(Digest(path, owner, to, len(group)))
+        written.append(Digest(path, owner, to, count))
     return written
 
 
@@ -207,9 +239,9 @@ def send_digests(
     env = os.environ if environ is None else environ
     user = env.get(server.username_env) if server.username_env else None
     password = env.get(server.password_env, "") if server.password_env else ""
-    if server.username_env and not user:
-        reason = f"the environment variable {server.username_env} (the SMTP user name) is not set"
-        return {d.path: reason for d in digests}
+    for name, what in ((server.username_env, "user name"), (server.password_env, "password")):
+        if name and not env.get(name):
+            return {d.path: f"the environment variable {name} (the SMTP {what}) is not set" for d in digests}
     failures: dict[Path, str] = {}
     for item in digests:
         try:
@@ -223,6 +255,6 @@ def send_digests(
                 refused = smtp.send_message(message, from_addr=server.sender, to_addrs=list(item.recipients))
             if refused:
                 failures[item.path] = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in refused.items())
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: credentials it cannot encode
             failures[item.path] = f"{type(error).__name__}: {error}"
     return failures

@@ -36,9 +36,11 @@ class Migration:
         This period's revenue of the same customers, by the same cells.
     entrants, leavers
         Per class: ``customers`` and ``revenue`` of those graded only now / only before.
+    moves
+        Every customer whose class changed: ``customer_id``, ``from_class``, ``to_class``, ``steps`` (positive = up;
+        NA to or from a class off the ladder), ``revenue`` (this period's), ``previous_revenue``; falls first.
     movers
-        Customers who moved by more than one rung of the ladder: ``customer_id``, ``from_class``, ``to_class``,
-        ``steps`` (positive = up), ``revenue`` (this period's), ``previous_revenue``.
+        The moves of more than one rung of the ladder.
     table
         The long form written as ``migration.parquet``: ``from_class``, ``to_class``, ``customers``, ``revenue``,
         entrants with from-class :data:`ENTRANT`, leavers with to-class :data:`LEAVER`.
@@ -48,8 +50,12 @@ class Migration:
     revenue: pd.DataFrame
     entrants: pd.DataFrame
     leavers: pd.DataFrame
-    movers: pd.DataFrame
+    moves: pd.DataFrame
     table: pd.DataFrame
+
+    @property
+    def movers(self) -> pd.DataFrame:
+        return self.moves.loc[self.moves["steps"].abs() > 1].reset_index(drop=True)
 
 
 def _by_customer(frame: pd.DataFrame, column: str, revenue: str, which: str) -> pd.DataFrame:
@@ -113,8 +119,9 @@ def migration(
     rank = {c: i for i, c in enumerate(ladder)}
     ranked = {end: pd.to_numeric(pairs[end].map(rank), errors="coerce") for end in ("from_class", "to_class")}
     steps = ranked["from_class"] - ranked["to_class"]  # positive: up the ladder
-    moved = pairs.assign(steps=steps, previous_revenue=before.loc[both, "revenue"]).loc[steps.abs() > 1]
-    movers = (
+    changed = pairs["from_class"].astype(str) != pairs["to_class"].astype(str)
+    moved = pairs.assign(steps=steps, previous_revenue=before.loc[both, "revenue"]).loc[changed]
+    moves = (
         moved.rename_axis("customer_id")
         .reset_index()
         .sort_values(["steps", "revenue"], ascending=[True, False], kind="stable")
@@ -136,4 +143,4 @@ def migration(
     )[["from_class", "to_class", "customers", "revenue"]]
     table["customers"] = table["customers"].astype("int64")
     table["revenue"] = np.round(table["revenue"].astype("float64"), 6)
-    return Migration(matrix, money, entrants, leavers, movers, table)
+    return Migration(matrix, money, entrants, leavers, moves, table)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
+from helpers.grading_report.migration import ENTRANT
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, display_all, literal, note
 
@@ -29,6 +30,7 @@ __all__ = [
     "grading_workbook",
     "kpi_table",
     "migration_tables",
+    "movement_revenue_table",
     "movers_table",
     "send_alerts",
 ]
@@ -80,7 +82,7 @@ def findings_note(run: GradingReportRun) -> None:
         + "."
         + (
             f" The {int(sum(counts.get(c, 0) for c in top)):,} core and important customers bring "
-            f"{revenue.reindex(top).sum() / total:.0%} of the revenue."
+            f"{revenue.reindex(top).sum() / total:.0%} of the graded customers' net spend over the look-back year."
             if top and total > 0
             else ""
         )
@@ -100,10 +102,13 @@ def findings_note(run: GradingReportRun) -> None:
         m = run.migrations["final_class"]
         both = int(m.matrix.to_numpy().sum())
         stayed = int(np.trace(m.matrix.to_numpy()))
-        up, down = int((m.movers["steps"] > 0).sum()), int((m.movers["steps"] < 0).sum())
+        steps = m.moves["steps"]
+        far = m.movers["steps"]
         lines.append(
             f"- **Against {run.previous_label}:** of the {both:,} customers graded in both periods, {stayed:,} kept "
-            f"their class; {up:,} rose and {down:,} fell by more than one class. "
+            f"their class and {len(m.moves):,} changed it: {int((steps > 0).sum()):,} rose and "
+            f"{int((steps < 0).sum()):,} fell a class or more ({int((far > 0).sum()):,} and {int((far < 0).sum()):,} "
+            f"by more than one), {int(steps.isna().sum()):,} moved to or from *potential*. "
             f"{int(m.entrants['customers'].sum()):,} customers entered the grading and "
             f"{int(m.leavers['customers'].sum()):,} left it."
         )
@@ -155,7 +160,7 @@ def classes_table(run: GradingReportRun) -> Table:
 
 
 def kpi_table(run: GradingReportRun) -> Table:
-    """Each KPI: the previous period, this one, the change, and the earlier periods."""
+    """Each KPI: the previous period, this one, and every period of the trend (oldest first)."""
     k = run.kpis
     periods = k.attrs.get("periods", [])
     frame = pd.DataFrame(
@@ -181,7 +186,7 @@ def migration_tables(run: GradingReportRun) -> list[Table]:
         frame.index = [names(c) for c in frame.index]
         frame.columns = [names(c) for c in frame.columns]
         frame[_h("leavers")] = m.leavers["customers"].to_numpy()
-        frame.loc[_h("entrants")] = [*m.entrants["customers"].to_numpy(), np.nan]
+        frame.loc[_h("entrants")] = [*m.entrants["customers"].to_numpy(), np.nan]  # shown blank: no such cell
         frame = frame.reset_index(names=f"{run.previous_label} ↓ / {run.period_label} →")
         out.append(
             Table(
@@ -217,6 +222,33 @@ def movers_table(run: GradingReportRun, limit: int = 20) -> Table | None:
         money=[_h("previous_revenue"), _h("revenue")],
         caption=LABELS.text("caption", "grading_movers"),
         uid="grading_movers",
+    )
+
+
+def movement_revenue_table(run: GradingReportRun) -> Table | None:
+    """The revenue behind each movement of the final class: customers and their net spend per from → to, entrants
+    and leavers included, biggest first."""
+    if "final_class" not in run.migrations:
+        return None
+    long = run.migrations["final_class"].table
+    moved = long.loc[long["from_class"] != long["to_class"]].sort_values("revenue", ascending=False)
+    if moved.empty:
+        return None
+    name = lambda k: _class(k) or _h("entrants" if k == ENTRANT else "leavers")
+    frame = pd.DataFrame(
+        {
+            _h("from_class"): moved["from_class"].map(name),
+            _h("to_class"): moved["to_class"].map(name),
+            _h("customers"): moved["customers"],
+            _h("revenue"): moved["revenue"],
+        }
+    )
+    return Table(
+        frame,
+        ints=[_h("customers")],
+        money=[_h("revenue")],
+        caption=LABELS.text("caption", "grading_movement_revenue"),
+        uid="grading_movement_revenue",
     )
 
 
@@ -292,6 +324,7 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
             "behaviour_state": "behaviour_state",
             "needs_type": "needs_type",
             "satisfaction_class": "satisfaction_class",
+            "clv_verdict": "clv_verdict",
         },
     )
     sheets = [
@@ -313,19 +346,34 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
         ),
     ]
     k = run.kpis
-    kpis = pd.DataFrame(
+    kpis = pd.DataFrame(  # as the report prints them: shares as percentages, counts whole
         {
             "kpi": [LABELS.text("kpi", n) for n in k.index],
-            "previous": k["previous"].to_numpy(),
-            "current": k["current"].to_numpy(),
-            "change": k["change"].to_numpy(),
+            "previous": [_kpi_value(n, v) for n, v in k["previous"].items()],
+            "current": [_kpi_value(n, v) for n, v in k["current"].items()],
         }
     )
     sheets.append(Sheet(s("kpis"), kpis, headers={c: _h(c) for c in kpis.columns}))
     if run.compared:
+        named = {
+            "final_class": lambda k: _class(k) or _h("entrants" if k == ENTRANT else "leavers"),
+            "rfm_class": lambda k: (
+                LABELS.text("rfm_class", k)
+                if LABELS.has("rfm_class", k)
+                else _h("entrants" if k == ENTRANT else "leavers")
+            ),
+        }
         moved = pd.concat(
-            [m.table.assign(classification=name) for name, m in run.migrations.items()], ignore_index=True
-        )
+            [
+                m.table.assign(
+                    classification=_h(name),
+                    from_class=m.table["from_class"].map(named[name]),
+                    to_class=m.table["to_class"].map(named[name]),
+                )
+                for name, m in run.migrations.items()
+            ],
+            ignore_index=True,
+        )[["classification", "from_class", "to_class", "customers", "revenue"]]
         sheets.append(Sheet(s("migration"), moved, headers={c: _h(c) for c in moved.columns}))
     alerts = LABELS.relabel(run.alerts, {"kind": "alert_kind", "final_class": "scorecard_class"})
     sheets.append(

@@ -68,7 +68,11 @@ class GradingReportSettings(Strict):
 
     plans: dict[Literal["core", "important", "ordinary", "small", "potential"], ContactPlan]
     kpis: list[str] = Field(min_length=1, description="stage 02's KPIs shown in the panel, in order")
-    history_periods: int = Field(ge=1, le=24, description="earlier periods read for the KPI trend and migration")
+    history_periods: int = Field(
+        ge=1,
+        le=24,
+        description="earlier periods read from data/processed/: the previous one for migration, all for the CLV trend",
+    )
     alerts: AlertSettings
     mail: MailSettings
 

@@ -47,6 +47,7 @@ class AlertDigests:
     alerts: pd.DataFrame
     mail: MailSettings
     period_label: str
+    as_of: pd.Timestamp
     written: list[Digest] = field(default_factory=list)
 
     def write(self, folder: Path) -> None:
@@ -67,6 +68,7 @@ class AlertDigests:
             intro=self.mail.intro.replace("{period}", self.period_label),
             sender=self.mail.sender,
             nobody=LABELS.text("grading_report_column", "all_owners"),
+            date=self.as_of,
         )
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -211,7 +213,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> GradingReportRun:
     graded = table.merge(signals, on="customer_id", how="left") if signals is not None else table
     alerts = collect_alerts(
         graded,
-        movers=migrations["final_class"].movers if "final_class" in migrations else None,
+        moves=migrations["final_class"].moves if "final_class" in migrations else None,
         class_counts=_class_counts(previous, table) if previous is not None else None,
         key_classes=settings.alerts.key_classes,
         shrink_share=settings.alerts.shrink_share,
@@ -227,7 +229,7 @@ def compute(inputs: Mapping[str, Any], ctx: StageContext) -> GradingReportRun:
         previous_label=previous_label,
         migrations=migrations,
         alerts=alerts,
-        digests=AlertDigests(alerts, settings.mail, ctx.period.label),
+        digests=AlertDigests(alerts, settings.mail, ctx.period.label, ctx.period.as_of),
         clv_verdict=verdict,
         settings=settings,
         inputs=inputs,

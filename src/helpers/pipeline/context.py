@@ -355,9 +355,16 @@ def _remove(path: Path) -> None:
 
 
 def _write_output(output: Output, value: Any, path: Path) -> None:
-    if output.kind == "folder":  # written whole: no file of an earlier run stays among the new ones
-        _remove(path)
-        value.write(path)
+    if output.kind == "folder":  # written whole beside, then swapped in: no file of an earlier run stays among the
+        partial = path.with_name(path.name + ".partial")  # new ones, and a failed write leaves the old folder whole
+        _remove(partial)
+        value.write(partial)
+        old = path.with_name(path.name + ".old")
+        _remove(old)
+        if path.exists():
+            path.rename(old)
+        partial.rename(path)
+        _remove(old)
     elif output.kind == "table":
         write_table(path, value)
     elif output.kind == "json":
