@@ -14,6 +14,7 @@ from the stage declarations by :func:`helpers.pipeline.registry.settings_model`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from helpers.core.errors import ConfigError
 
 __all__ = [
+    "require_keys",
     "AnalysisSettings",
     "ReportSettings",
     "Bounds",
@@ -109,3 +111,10 @@ def load_model(model: type[M], path: Path) -> M:
 def canonical(model: BaseModel) -> dict[str, Any]:
     """A model as plain JSON-able data (for hashing and for the manifest)."""
     return model.model_dump(mode="json")
+
+
+def require_keys(given: Mapping[str, object], keys: Sequence[str], field: str) -> None:
+    """Raise the error naming the keys of ``keys`` that ``given`` (the settings field ``field``) lacks."""
+    missing = [k for k in keys if k not in given]
+    if missing:
+        raise ValueError(f"{field}: give one for each of {', '.join(keys)}; missing {', '.join(missing)}")

@@ -11,11 +11,9 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from helpers.core.labels import LABELS
+from helpers.grading_report.kpis import SHARE_KPIS
 
 __all__ = ["plot_kpi_trend"]
-
-#: KPIs that are shares, drawn on a percent axis.
-SHARES = ("repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate")
 
 
 def plot_kpi_trend(axes: Sequence[Axes], panel: pd.DataFrame, kpis: Sequence[str]) -> Sequence[Axes]:
@@ -34,7 +32,7 @@ def plot_kpi_trend(axes: Sequence[Axes], panel: pd.DataFrame, kpis: Sequence[str
         ax.plot(x[-1:], values[-1:], marker="o", markersize=7, color="C3")
         step = max(1, len(periods) // 4)
         ax.set_xticks(x[::step], [periods[i] for i in range(0, len(periods), step)], fontsize=8)
-        if name in SHARES:
+        if name in SHARE_KPIS:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.grid(axis="y", alpha=0.3)
     return axes

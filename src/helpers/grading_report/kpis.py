@@ -12,7 +12,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["kpi_panel"]
+__all__ = ["COUNT_KPIS", "SHARE_KPIS", "kpi_panel"]
+
+#: KPIs that are shares (shown as percentages) and counts (whole numbers), wherever the panel is shown.
+SHARE_KPIS = frozenset({"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"})
+COUNT_KPIS = frozenset({"customers_known", "active_customers", "new_customers", "orders", "nps_responses"})
 
 
 def kpi_panel(

@@ -5,6 +5,7 @@ label registry.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
+from helpers.grading_report.kpis import COUNT_KPIS, SHARE_KPIS
 from helpers.grading_report.migration import ENTRANT
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, display_all, literal, note
@@ -44,10 +46,6 @@ CLASS_COLOURS = {
     "potential": "#E4DFEC",
 }
 RISK_COLOURS = {"high": "#F8CBAD", "medium": "#FFEB9C", "low": "#E2EFDA"}
-#: KPIs that are shares (shown as percentages).
-_SHARES = {"repurchase_rate", "retention_rate", "churn_rate", "csat", "lead_conversion_rate"}
-#: KPIs that are counts (shown as whole numbers).
-_COUNTS = {"customers_known", "active_customers", "new_customers", "orders", "nps_responses"}
 
 
 def _h(key: str) -> str:
@@ -58,12 +56,19 @@ def _class(key: object) -> str:
     return LABELS.text("scorecard_class", key) if isinstance(key, str) and LABELS.has("scorecard_class", key) else ""
 
 
+def _end(namespace: str, key: str) -> str:
+    """One end of a movement as readers see it: the class's name, or "entered" / "left" for the grading's edges."""
+    if LABELS.has(namespace, key):
+        return LABELS.text(namespace, key)
+    return _h("entrants" if key == ENTRANT else "leavers")
+
+
 def _kpi_value(name: str, value: float) -> str:
     if pd.isna(value):
         return "n/a"
-    if name in _SHARES:
+    if name in SHARE_KPIS:
         return f"{value:.1%}"
-    return f"{value:,.0f}" if name in _COUNTS or abs(value) >= 100 else f"{value:,.2f}"
+    return f"{value:,.0f}" if name in COUNT_KPIS or abs(value) >= 100 else f"{value:,.2f}"
 
 
 # --------------------------------------------------------------------------- findings
@@ -234,7 +239,7 @@ def movement_revenue_table(run: GradingReportRun) -> Table | None:
     moved = long.loc[long["from_class"] != long["to_class"]].sort_values("revenue", ascending=False)
     if moved.empty:
         return None
-    name = lambda k: _class(k) or _h("entrants" if k == ENTRANT else "leavers")
+    name = partial(_end, "scorecard_class")
     frame = pd.DataFrame(
         {
             _h("from_class"): moved["from_class"].map(name),
@@ -355,14 +360,7 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
     )
     sheets.append(Sheet(s("kpis"), kpis, headers={c: _h(c) for c in kpis.columns}))
     if run.compared:
-        named = {
-            "final_class": lambda k: _class(k) or _h("entrants" if k == ENTRANT else "leavers"),
-            "rfm_class": lambda k: (
-                LABELS.text("rfm_class", k)
-                if LABELS.has("rfm_class", k)
-                else _h("entrants" if k == ENTRANT else "leavers")
-            ),
-        }
+        named = {"final_class": partial(_end, "scorecard_class"), "rfm_class": partial(_end, "rfm_class")}
         moved = pd.concat(
             [
                 m.table.assign(

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from helpers.core.config import Strict
+from helpers.core.config import Strict, require_keys
+from helpers.grading_report.alerts import ALERT_KINDS
 
 __all__ = ["CLASSES", "AlertSettings", "ContactPlan", "GradingReportSettings", "MailSettings", "SmtpSettings"]
 
@@ -36,9 +37,7 @@ class AlertSettings(Strict):
 
     @model_validator(mode="after")
     def _every_kind(self) -> AlertSettings:
-        missing = [k for k in ("churn_high", "downgraded", "early_warning", "class_shrank") if k not in self.actions]
-        if missing:
-            raise ValueError(f"actions: give one for each kind of alert; missing {', '.join(missing)}")
+        require_keys(self.actions, ALERT_KINDS, "actions")
         return self
 
 
@@ -80,9 +79,7 @@ class GradingReportSettings(Strict):
     def _every_class_has_a_plan(self) -> GradingReportSettings:
         from helpers.indicators.kpis import KPI_DESCRIPTIONS
 
-        missing = [c for c in CLASSES if c not in self.plans]
-        if missing:
-            raise ValueError(f"plans: give a contact plan for every class; missing {', '.join(missing)}")
+        require_keys(self.plans, CLASSES, "plans")
         unknown = [k for k in self.kpis if k not in KPI_DESCRIPTIONS]
         if unknown:
             raise ValueError(f"kpis: unknown KPI(s) {', '.join(unknown)}; known: {', '.join(KPI_DESCRIPTIONS)}")

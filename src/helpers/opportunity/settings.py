@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from helpers.core.config import Strict, load_model
+from helpers.core.config import Strict, load_model, require_keys
 
 __all__ = [
     "FACTORS",
@@ -156,13 +156,6 @@ class HistoryCheckSettings(Strict):
     seed: int
 
 
-def _every_key(actions: dict[str, str], keys: tuple[str, ...]) -> None:
-    """An action for each of ``keys``, or the error naming the missing ones."""
-    missing = [k for k in keys if k not in actions]
-    if missing:
-        raise ValueError(f"actions: give one for each of {', '.join(keys)}; missing {', '.join(missing)}")
-
-
 #: The growth actions, in the order a customer is given the first that applies.
 GROWTH_ACTIONS = ("retain_first", "cross_sell", "wallet", "rising", "maintain")
 
@@ -182,7 +175,7 @@ class GrowthSettings(Strict):
 
     @model_validator(mode="after")
     def _every_action(self) -> GrowthSettings:
-        _every_key(self.actions, GROWTH_ACTIONS)
+        require_keys(self.actions, GROWTH_ACTIONS, "actions")
         return self
 
 
@@ -195,7 +188,7 @@ class OpportunitySettings(Strict):
 
     @model_validator(mode="after")
     def _every_tier_has_an_action(self) -> OpportunitySettings:
-        _every_key(self.actions, TIERS)
+        require_keys(self.actions, TIERS, "actions")
         return self
 
 
