@@ -177,7 +177,7 @@ def test_digests_reach_a_real_smtp_server_and_a_failure_is_reported_per_recipien
     port, received = smtp_server
     digests = _write(tmp_path)
     server = SmtpServer("127.0.0.1", port, starttls=False, sender="grading@consultant.example")
-    assert send_digests(digests, server) == {}
+    assert send_digests({d.path: d.recipients for d in digests}, server) == {}
     assert sorted(to[0] for _, to, _ in received) == sorted(d.recipients[0] for d in digests)
     for _, _, content in received:
         message = message_from_binary_file(__import__("io").BytesIO(content), policy=policy.default)
@@ -185,21 +185,129 @@ def test_digests_reach_a_real_smtp_server_and_a_failure_is_reported_per_recipien
         assert message.get_body(("plain",)) is not None and message.get_body(("html",)) is not None
         assert unmasked_contacts(message.get_body(("plain",)).get_content()) == []
 
-    refused = [d.__class__(d.path, d.owner, ("ghost@nowhere.example",), d.alerts) for d in digests[:1]]
-    failures = send_digests(refused + digests[1:], server)
+    refused = {digests[0].path: ["ghost@nowhere.example"]} | {d.path: d.recipients for d in digests[1:]}
+    failures = send_digests(refused, server)
     assert list(failures) == [digests[0].path] and "ghost@nowhere.example" in failures[digests[0].path]
     assert all(d.path.is_file() for d in digests)  # a failed send never loses the digest files
 
     tls = SmtpServer("127.0.0.1", port, starttls=True, sender="grading@consultant.example")
-    assert set(send_digests(digests, tls)) == {d.path for d in digests}  # the server offers no STARTTLS
+    assert set(send_digests({d.path: d.recipients for d in digests}, tls)) == {d.path for d in digests}  # no STARTTLS
 
 
 def test_credentials_come_from_the_environment_and_their_absence_is_said(tmp_path):
     digests = _write(tmp_path)
     server = SmtpServer("127.0.0.1", 1, starttls=True, sender="x@y.example", username_env="GRADING_SMTP_USER")
-    failures = send_digests(digests, server, environ={})
+    failures = send_digests({d.path: d.recipients for d in digests}, server, environ={})
     assert set(failures) == {d.path for d in digests}
     assert all("GRADING_SMTP_USER" in why for why in failures.values())
+
+
+def test_a_long_digest_lists_each_kind_up_to_its_limit_most_urgent_first_and_counts_the_rest(tmp_path):
+    many = pd.concat([_alerts().assign(owner=None)] * 4, ignore_index=True)
+    many["kind"] = ["高流失风险"] * 3 + ["预警信号"] * 9
+    many["customer_name"] = [f"客户{i:02d}" for i in range(12)]
+    (written,) = write_digests(
+        many,
+        tmp_path / "alerts",
+        owner_column="owner",
+        recipients={},
+        everyone=["lead@client.example"],
+        columns={"kind": "类型", **COLUMNS},
+        subject="预警（{alerts} 条）",
+        intro="以下预警",
+        sender="grading@consultant.example",
+        nobody="全体",
+        date=pd.Timestamp("2025-12-31"),
+        group="kind",
+        limit=4,
+        more="……另有 {more} 条",
+    )
+    message = _read(written.path)
+    plain, page = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    assert written.alerts == 12 and message["Subject"] == "预警（12 条）"  # the count says every alert
+    assert plain.index("高流失风险 (3)") < plain.index("预警信号 (9)")  # sections in the order given: urgent first
+    assert "客户02" in plain and "客户06" in plain and "客户07" not in plain  # four of the second kind shown
+    assert "……另有 5 条" in plain and "……另有 5 条" in page and "<h3>预警信号 (9)</h3>" in page
+    assert "类型:" not in plain  # the kind heads its section instead of standing in every row
+
+
+def _committed_digests(root, period):
+    """A saved period whose stage 06 wrote the test's digests (as the runner leaves it after its commit)."""
+    from helpers.core.catalog import ProjectPaths
+    from helpers.io.files import write_json
+
+    paths = ProjectPaths(root)
+    _write(paths.folder("reports", period))  # reports/<period>/alerts/*.eml
+    write_json(paths.manifest(period), {"period": period, "stages": {"06_grading_report": {"outputs": {}}}})
+    return paths
+
+
+def _mail_settings(port):
+    from conftest import ROOT
+    from helpers.pipeline.registry import load_settings
+
+    settings = load_settings(ROOT / "config")
+    mail = settings.grading_report.mail
+    smtp = {"host": "127.0.0.1", "port": port, "starttls": False, "username_env": None, "password_env": None}
+    mail = mail.model_copy(update={"smtp": type(mail).model_fields["smtp"].annotation.__args__[0](**smtp)})
+    report = settings.grading_report.model_copy(update={"mail": mail})
+    return settings.model_copy(update={"grading_report": report})
+
+
+def test_digests_are_sent_once_after_the_commit_and_a_failed_one_is_sent_when_asked_again(tmp_path, smtp_server):
+    import io
+
+    from helpers.core.periods import parse_period
+    from helpers.io.manifest import read_manifest
+    from helpers.pipeline.delivery import deliver, delivery_records
+    from helpers.pipeline.registry import stage
+
+    port, received = smtp_server
+    paths = _committed_digests(tmp_path, "2025Q4")
+    period, stages, out = parse_period("2025Q4"), [stage("06")], io.StringIO()
+    settings = _mail_settings(port)
+    ghost = paths.folder("reports", "2025Q4") / "alerts" / "Anna_Snelling.eml"
+    ghost.write_bytes(ghost.read_bytes().replace(b"sales-lead@client.example", b"ghost@nowhere.example"))
+
+    failures = deliver(paths, period, settings, stages, {}, out=out)
+    assert len(received) == 2 and any("Anna_Snelling.eml" in f and "ghost@nowhere.example" in f for f in failures)
+    record = delivery_records(read_manifest(paths.manifest("2025Q4")))["06_grading_report"]
+    assert {k: v["status"] for k, v in record["digests"].items()} == {
+        "all.eml": "sent",
+        "Anna_Snelling.eml": "failed",
+        "张伟.eml": "sent",
+    }
+    assert "grading send --period 2025Q4" in out.getvalue()
+
+    # the address is corrected; delivering again sends that one alone: the others are unchanged since they went out
+    ghost.write_bytes(ghost.read_bytes().replace(b"ghost@nowhere.example", b"anna@client.example"))
+    assert deliver(paths, period, settings, stages, {"06_grading_report": record}, out=out) == []
+    assert len(received) == 3 and received[-1][1] == ["anna@client.example"]
+    record = delivery_records(read_manifest(paths.manifest("2025Q4")))["06_grading_report"]
+    assert deliver(paths, period, settings, stages, {"06_grading_report": record}, out=out) == []
+    assert len(received) == 3  # nothing changed: nobody is mailed twice
+    deliver(paths, period, settings, stages, {"06_grading_report": record}, force=True, out=out)
+    assert len(received) == 6
+    assert all(p.is_file() for p in (paths.folder("reports", "2025Q4") / "alerts").iterdir())
+
+
+def test_without_a_mail_server_the_digests_are_recorded_as_not_sent_and_send_says_so(tmp_path, capsys):
+    import shutil
+
+    from conftest import ROOT
+    from helpers.io.manifest import read_manifest
+    from helpers.pipeline.cli import main
+
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    assert main(["send", "--period", "2025Q4", "--root", str(tmp_path)]) == 2  # never run
+    assert "has not been run" in capsys.readouterr().err
+    paths = _committed_digests(tmp_path, "2025Q4")
+    assert main(["send", "--period", "2025Q4", "--root", str(tmp_path)]) == 0
+    assert "3 alert digest(s) in reports/2025Q4/alerts/, not sent: no mail server is configured" in (
+        capsys.readouterr().out
+    )
+    record = read_manifest(paths.manifest("2025Q4"))["stages"]["06_grading_report"]["delivery"]
+    assert record["server"] is None and {e["status"] for e in record["digests"].values()} == {"not sent"}
 
 
 # --------------------------------------------------------------------------- the consolidated table, alerts, KPIs
@@ -351,7 +459,7 @@ def test_the_stage_digests_of_the_sample_reach_a_loopback_server_without_unmaske
     assert sum(d.alerts for d in written) == len(run.alerts)  # every alert is in one digest
     port, received = smtp_server
     server = SmtpServer("127.0.0.1", port, starttls=False, sender=run.settings.mail.sender)
-    assert send_digests(written, server) == {}
+    assert send_digests({d.path: d.recipients for d in written}, server) == {}
     assert len(received) == len(written)
     for _, to, content in received:
         message = message_from_binary_file(__import__("io").BytesIO(content), policy=policy.default)

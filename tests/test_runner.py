@@ -414,3 +414,7 @@ def test_two_consecutive_periods_give_a_migration_and_one_period_says_there_is_n
     page = (paths.folder("reports", PERIOD) / "06_grading_report.html").read_text(encoding="utf-8")
     assert "Against 2025Q3" in page and "Migration of the final class" in page
     assert any(p.suffix == ".eml" for p in (paths.folder("reports", PERIOD) / "alerts").iterdir())
+    # the digests are delivered after the commit, and what became of each is in the manifest
+    assert "not sent: no mail server is configured" in out
+    delivery = json.loads(paths.manifest(PERIOD).read_text(encoding="utf-8"))["stages"]["06_grading_report"]
+    assert {e["status"] for e in delivery["delivery"]["digests"].values()} == {"not sent"}

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from email import message_from_binary_file, policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Digest", "SmtpServer", "digest", "send_digests", "unmasked_contacts", "write_digests"]
+__all__ = ["Digest", "SmtpServer", "digest", "recipients_of", "send_digests", "unmasked_contacts", "write_digests"]
 
 #: An e-mail address with at least two unmasked characters before the @; a run of 7+ digits (a phone number) that
 #: is not a date.
@@ -71,24 +71,46 @@ class SmtpServer:
     timeout: float = 30.0
 
 
-def _plain(alerts: pd.DataFrame, columns: Mapping[str, str], intro: str) -> str:
-    lines = [intro, ""]
-    for _, row in alerts.iterrows():
-        lines.append(" · ".join(f"{header}: {row[c]}" for c, header in columns.items() if pd.notna(row[c])))
+def _sections(alerts: pd.DataFrame, group: str | None, limit: int | None) -> list[tuple[str | None, pd.DataFrame, int]]:
+    """The alerts in sections: (heading, the rows shown, how many more) per value of ``group`` in order of first
+    appearance (the caller sorts most urgent first); one section without a heading when ``group`` is None."""
+    parts = [(None, alerts)] if group is None else [(str(k), g) for k, g in alerts.groupby(group, sort=False)]
+    return [(k, g.head(limit) if limit else g, len(g) - limit if limit and len(g) > limit else 0) for k, g in parts]
+
+
+def _plain(sections: list, columns: Mapping[str, str], intro: str, more: str) -> str:
+    lines = [intro]
+    for heading, rows, hidden in sections:
+        lines.append("")
+        if heading is not None:
+            lines += [f"{heading} ({len(rows) + hidden})", ""]
+        for _, row in rows.iterrows():
+            lines.append(" · ".join(f"{header}: {row[c]}" for c, header in columns.items() if pd.notna(row[c])))
+        if hidden:
+            lines.append(more.format(more=hidden))
     return "\n".join(lines) + "\n"
 
 
-def _html(alerts: pd.DataFrame, columns: Mapping[str, str], intro: str, title: str) -> str:
+def _html(sections: list, columns: Mapping[str, str], intro: str, title: str, more: str) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in columns.values())
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(r[c]) else str(r[c]))}</td>" for c in columns) + "</tr>"
-        for _, r in alerts.iterrows()
-    )
+    body = [f"<p>{html.escape(intro)}</p>"]
+    for heading, rows, hidden in sections:
+        if heading is not None:
+            body.append(f"<h3>{html.escape(heading)} ({len(rows) + hidden})</h3>")
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(r[c]) else str(r[c]))}</td>" for c in columns) + "</tr>"
+            for _, r in rows.iterrows()
+        )
+        body.append(
+            '<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+        )
+        if hidden:
+            body.append(f"<p>{html.escape(more.format(more=hidden))}</p>")
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head><body>'
-        f"<p>{html.escape(intro)}</p>"
-        '<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></body></html>"
+        + "".join(body)
+        + "</body></html>"
     )
 
 
@@ -101,8 +123,11 @@ def digest(
     sender: str,
     recipients: Sequence[str],
     date: pd.Timestamp,
+    group: str | None = None,
+    limit: int | None = None,
+    more: str = "… {more} more",
 ) -> EmailMessage:
-    """One digest: the alerts as a plain-text list and an HTML table.
+    """One digest: the alerts as a plain-text list and an HTML table, in a section per ``group`` when given.
 
     The same alerts give the same bytes: the date is the one given (the period's as-of date), and the message id
     and the part boundary are derived from the content, never from the clock or chance.
@@ -119,6 +144,10 @@ def digest(
         The From and To addresses.
     date
         The Date header.
+    group, limit, more
+        The column whose values head the sections (in order of first appearance; it is not repeated in the rows),
+        the rows shown per section, and the line saying how many more there are (``{more}``: that number). The
+        whole list stays in the workbook: a digest is what a person reads in one sitting.
 
     Raises
     ------
@@ -137,7 +166,9 @@ def digest(
     if recipients:  # without any, the file is a draft to forward
         message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(pd.Timestamp(date).tz_localize(None).to_pydatetime().replace(tzinfo=UTC))
-    plain, page = _plain(alerts, columns, intro), _html(alerts, columns, intro, subject)
+    shown = {c: h for c, h in columns.items() if c != group}
+    sections = _sections(alerts, group, limit)
+    plain, page = _plain(sections, shown, intro, more), _html(sections, shown, intro, subject, more)
     key = hashlib.sha256("\x00".join([subject, ", ".join(recipients), plain]).encode("utf-8")).hexdigest()
     domain = sender.rsplit("@", 1)[-1] if "@" in sender else "localhost"
     message["Message-ID"] = f"<{key[:32]}@{domain}>"
@@ -176,6 +207,9 @@ def write_digests(
     sender: str,
     nobody: str,
     date: pd.Timestamp,
+    group: str | None = None,
+    limit: int | None = None,
+    more: str = "… {more} more",
 ) -> list[Digest]:
     """One ``.eml`` digest per owner (one for all alerts when the data name no owner), written into ``folder``.
 
@@ -192,6 +226,8 @@ def write_digests(
         The ``{owner}`` of the digest of alerts with no owner (e.g. "all account managers").
     date
         The Date of every digest (the period's as-of date: the same alerts give the same files).
+    group, limit, more
+        As for :func:`digest`.
 
     Returns
     -------
@@ -204,20 +240,23 @@ def write_digests(
         else pd.Series("", index=alerts.index, dtype="string")
     )
     built = []  # every digest first: an alert refused stops the writing before any file
-    for owner, group in alerts.groupby(owners.to_numpy(), sort=True):
+    for owner, rows in alerts.groupby(owners.to_numpy(), sort=True):
         to = tuple(recipients.get(owner, ())) or tuple(everyone)
         shown = owner or nobody
-        values = {"owner": shown, "alerts": len(group)}
+        values = {"owner": shown, "alerts": len(rows)}
         message = digest(
-            group,
+            rows,
             columns=columns,
             subject=subject.format(**values),
             intro=intro.format(**values),
             sender=sender,
             recipients=to,
             date=date,
+            group=group,
+            limit=limit,
+            more=more,
         )
-        built.append((owner, to, len(group), message))
+        built.append((owner, to, len(rows), message))
     names = _file_names([owner for owner, *_ in built])
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -229,32 +268,48 @@ def write_digests(
 
 
 def send_digests(
-    digests: Sequence[Digest], server: SmtpServer, *, environ: Mapping[str, str] | None = None
+    digests: Mapping[Path, Sequence[str]], server: SmtpServer, *, environ: Mapping[str, str] | None = None
 ) -> dict[Path, str]:
     """Send each digest file to its recipients; returns the failures, digest file -> what went wrong.
 
     Every digest is sent in a connection of its own, so one refused recipient or a dropped connection affects
     that digest alone. Files are read, never moved or deleted.
+
+    Parameters
+    ----------
+    digests
+        Digest file -> its recipients.
+    server
+        Where to send, and the environment variables that hold the credentials.
+    environ
+        Where those variables are read (default: the process's environment).
     """
     env = os.environ if environ is None else environ
     user = env.get(server.username_env) if server.username_env else None
     password = env.get(server.password_env, "") if server.password_env else ""
     for name, what in ((server.username_env, "user name"), (server.password_env, "password")):
         if name and not env.get(name):
-            return {d.path: f"the environment variable {name} (the SMTP {what}) is not set" for d in digests}
+            return {path: f"the environment variable {name} (the SMTP {what}) is not set" for path in digests}
     failures: dict[Path, str] = {}
-    for item in digests:
+    for path, recipients in digests.items():
         try:
-            with open(item.path, "rb") as handle:
+            with open(path, "rb") as handle:
                 message = message_from_binary_file(handle, policy=policy.SMTP)
             with smtplib.SMTP(server.host, server.port, timeout=server.timeout) as smtp:
                 if server.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if user:
                     smtp.login(user, password)
-                refused = smtp.send_message(message, from_addr=server.sender, to_addrs=list(item.recipients))
+                refused = smtp.send_message(message, from_addr=server.sender, to_addrs=list(recipients))
             if refused:
-                failures[item.path] = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in refused.items())
+                failures[path] = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in refused.items())
         except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: credentials it cannot encode
-            failures[item.path] = f"{type(error).__name__}: {error}"
+            failures[path] = f"{type(error).__name__}: {error}"
     return failures
+
+
+def recipients_of(path: Path) -> tuple[str, ...]:
+    """The addresses in a digest file's To header (none for a draft)."""
+    with open(path, "rb") as handle:
+        message = message_from_binary_file(handle, policy=policy.SMTP)
+    return tuple(address for _, address in getaddresses(message.get_all("To", [])) if address)

@@ -19,7 +19,6 @@ from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, display_all, literal, note
 
 if TYPE_CHECKING:
-    from helpers.grading_report.mail import SmtpServer
     from helpers.grading_report.stage import GradingReportRun
     from helpers.pipeline.context import StageContext
 
@@ -27,6 +26,7 @@ __all__ = [
     "CLASS_COLOURS",
     "alerts_table",
     "classes_table",
+    "digests_note",
     "display_all",
     "findings_note",
     "grading_workbook",
@@ -34,7 +34,6 @@ __all__ = [
     "migration_tables",
     "movement_revenue_table",
     "movers_table",
-    "send_alerts",
 ]
 
 #: Background colour of each final class and churn band in the workbook.
@@ -191,12 +190,14 @@ def migration_tables(run: GradingReportRun) -> list[Table]:
         frame.index = [names(c) for c in frame.index]
         frame.columns = [names(c) for c in frame.columns]
         frame[_h("leavers")] = m.leavers["customers"].to_numpy()
-        frame.loc[_h("entrants")] = [*m.entrants["customers"].to_numpy(), np.nan]  # shown blank: no such cell
+        frame.loc[_h("entrants")] = [*m.entrants["customers"].to_numpy(), np.nan]
+        # a customer cannot enter and leave in one comparison: that cell is left blank, not "n/a"
+        frame = frame.map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
         frame = frame.reset_index(names=f"{run.previous_label} ↓ / {run.period_label} →")
         out.append(
             Table(
                 frame,
-                ints=[c for c in frame.columns[1:]],
+                right=list(frame.columns[1:]),
                 caption=LABELS.text("caption", f"migration_{name}"),
                 uid=f"migration_{name}",
             )
@@ -257,53 +258,56 @@ def movement_revenue_table(run: GradingReportRun) -> Table | None:
     )
 
 
-def alerts_table(run: GradingReportRun, limit: int = 30) -> Table | None:
-    """The alerts, most urgent kind first."""
+def alerts_table(run: GradingReportRun, per_kind: int = 10) -> Table | None:
+    """The alerts, most urgent kind first, at most ``per_kind`` of each kind (so a long list of one kind never
+    hides a rarer one)."""
     a = run.alerts
     if a.empty:
         return None
     shown = LABELS.relabel(a, {"kind": "alert_kind", "final_class": "scorecard_class"})
     columns = ["kind", "customer_name", "owner", "final_class", "reason", "action"]
-    frame = shown[[c for c in columns if shown[c].notna().any()]].head(limit)
+    frame = (
+        shown[[c for c in columns if shown[c].notna().any()]].groupby(a["kind"].to_numpy(), sort=False).head(per_kind)
+    )
     caption = LABELS.text("caption", "grading_alerts")
-    if len(a) > limit:
-        caption += f" — {limit} of {len(a):,}; the alert sheet of the workbook and the digests hold every one"
+    if len(frame) < len(a):
+        counts = "; ".join(
+            f"{LABELS.text('alert_kind', k)}: {n:,}" for k, n in a["kind"].value_counts(sort=False).items()
+        )
+        caption += (
+            f" — at most {per_kind} of each kind ({counts}); the alert sheet of the workbook and the digests hold "
+            "every one"
+        )
     return Table(frame.rename(columns={c: _h(c) for c in frame.columns}), caption=caption, uid="grading_alerts")
 
 
-def send_alerts(stage: StageContext, run: GradingReportRun) -> None:
-    """Send the written digests when a mail server is configured; say what reached whom, and what did not."""
-    from helpers.grading_report.mail import SmtpServer, send_digests
-
+def digests_note(stage: StageContext, run: GradingReportRun) -> None:
+    """Say which digests were written, and whether and when they are e-mailed."""
     mail = run.settings.mail
     written = run.digests.written
     if not written:
         note("No alert fired this period: no digest was written.")
         return
     nobody = _h("all_owners")
-    listing = "; ".join(f"{d.owner or nobody}: {d.alerts}" for d in written)
-    if mail.smtp is None:
-        note(
-            f"**{len(written)} alert digest(s) written** — {literal(listing)} — as e-mail files beside this report. "
-            "No mail server is configured, so none was sent."
+    listing = "; ".join(f"{d.owner or nobody}: {d.alerts:,}" for d in written)
+    said = f"**{len(written)} alert digest(s)** — {literal(listing)} — written as e-mail files beside this report"
+    if len(run.alerts) > mail.rows_per_kind:
+        said += (
+            f", each listing at most {mail.rows_per_kind} alerts of a kind, most urgent first, and counting the rest"
         )
-        return
-    unaddressed = [d for d in written if not d.recipients]
-    server: SmtpServer = SmtpServer(
-        mail.smtp.host,
-        mail.smtp.port,
-        mail.smtp.starttls,
-        mail.sender,
-        mail.smtp.username_env,
-        mail.smtp.password_env,
-    )
-    failures = send_digests([d for d in written if d.recipients], server)
-    sent = len(written) - len(unaddressed) - len(failures)
-    lines = [f"**{sent} of {len(written)} alert digest(s) sent** through {literal(mail.smtp.host)}."]
-    lines += [f"- not sent to {literal(d.owner or nobody)}: no address is configured" for d in unaddressed]
-    lines += [f"- not sent ({literal(p.name)}): {literal(why)}" for p, why in failures.items()]
-    lines.append("The digest files are kept either way.")
-    note("\n".join(lines))
+    unaddressed = [d.owner or nobody for d in written if not d.recipients]
+    if mail.smtp is None:
+        said += ". No mail server is configured, so none is e-mailed."
+    elif stage.run_id:
+        said += (
+            ". They are e-mailed once this run's outputs are saved, each to its account manager; a digest already "
+            "sent and unchanged since is not sent again."
+        )
+        if unaddressed:
+            said += f" No address is configured for {literal('; '.join(unaddressed))}: theirs stay unsent."
+    else:
+        said += ". Opened by hand, this notebook e-mails nothing: a run of the period sends them once it is saved."
+    note(said)
 
 
 # --------------------------------------------------------------------------- the workbook

@@ -59,6 +59,8 @@ class MailSettings(Strict):
     intro: str = Field(min_length=1, description="may hold {period}, {owner} and {alerts}")
     recipients: dict[str, list[str]] = Field(description="owner as the data name them -> addresses")
     everyone: list[str] = Field(description="alerts with no owner, or an owner not listed, go here")
+    rows_per_kind: int = Field(ge=1, description="alerts listed per kind in a digest; the rest are counted")
+    more: str = Field(min_length=1, description="the line under a cut list; {more}: how many are not listed")
     smtp: SmtpSettings | None = Field(description="null: the digests are written, not sent")
 
 

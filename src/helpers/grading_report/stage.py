@@ -23,6 +23,7 @@ from helpers.grading_report.kpis import kpi_panel
 from helpers.grading_report.mail import Digest, write_digests
 from helpers.grading_report.migration import Migration, migration
 from helpers.grading_report.report import grading_workbook
+from helpers.grading_report.sending import deliver_digests
 from helpers.grading_report.settings import CLASSES, GradingReportSettings, MailSettings
 from helpers.grading_report.table import FINAL_COLUMNS, grading_table
 from helpers.io.tables import read_table
@@ -69,6 +70,9 @@ class AlertDigests:
             sender=self.mail.sender,
             nobody=LABELS.text("grading_report_column", "all_owners"),
             date=self.as_of,
+            group="kind",
+            limit=self.mail.rows_per_kind,
+            more=self.mail.more,
         )
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -308,4 +312,5 @@ STAGE = Stage(
     config_section="grading_report",
     settings=GradingReportSettings,
     compute=compute,
+    deliver=deliver_digests,
 )

@@ -1,8 +1,7 @@
-"""The ``grading`` command: run stages for one or more periods, show their status, rebuild the index.
+"""The ``grading`` command: run stages for one or more periods, show their status, rebuild the index, send again.
 
-Exit codes: 0 success, 1 a stage failed, 2 bad parameters, configuration or an
-earlier stage missing (with ``--no-deps``). Expected failures print one line,
-never a traceback.
+Exit codes: 0 success, 1 a stage failed (``send``: a digest was not delivered), 2 bad parameters, configuration or
+an earlier stage missing (with ``--no-deps``). Expected failures print one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +19,13 @@ from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
 from helpers.core.mapping import load_mapping
 from helpers.core.periods import Period, parse_period, parse_periods
+from helpers.io.manifest import read_manifest
 from helpers.pipeline import registry
 from helpers.pipeline.context import stage_statuses
+from helpers.pipeline.delivery import deliver, delivery_records
 from helpers.pipeline.runner import run_period, write_index
 from helpers.pipeline.spec import Param
+from helpers.pipeline.state import period_lock
 
 __all__ = ["build_parser", "main"]
 
@@ -59,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grading",
         description="Customer grading (客户分级): run the stages for a period and render the HTML reports.",
-        epilog="Exit codes: 0 success, 1 a stage failed, 2 bad parameters, configuration or a missing earlier stage.",
+        epilog=(
+            "Exit codes: 0 success, 1 a stage failed (send: a digest not delivered), 2 bad parameters, configuration "
+            "or a missing earlier stage."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     stages = ", ".join(f"{s.key[:2]} {s.title_en.lower()}" for s in registry.stages())
@@ -106,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     index.add_argument("--root", default=".", help="project folder (default: current folder)")
     index.set_defaults(func=cmd_index)
+
+    send = sub.add_parser(
+        "send",
+        help="deliver a period's saved outputs again (the alert digests by e-mail)",
+        description=(
+            "A run e-mails the alert digests once its outputs are saved. This sends those of a saved period that "
+            "did not go out (a server that was down, an address added since); with --force, every one again."
+        ),
+    )
+    send.add_argument("--period", required=True, help="the period, e.g. 2025Q4")
+    send.add_argument("--force", action="store_true", help="send digests already sent, unchanged, again")
+    send.add_argument("--root", default=".", help="project folder (default: current folder)")
+    send.set_defaults(func=cmd_send)
     return parser
 
 
@@ -281,6 +299,22 @@ def cmd_index(args: argparse.Namespace) -> int:
     paths = ProjectPaths(Path(args.root))
     print(f"index: {paths.relative(write_index(paths))}")
     return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """``grading send``: 0 when everything is delivered, 1 when something is not."""
+    paths = ProjectPaths(Path(args.root))
+    period = parse_period(args.period)
+    settings = registry.load_settings(paths.config)
+    with period_lock(paths, period.label):
+        manifest = read_manifest(paths.manifest(period.label))
+        if not manifest.get("stages"):
+            raise GradingError(f"{period.label} has not been run: run it first (grading run --period {period.label})")
+        print(period.label, flush=True)
+        failures = deliver(
+            paths, period, settings, registry.stages(), delivery_records(manifest), force=args.force, out=sys.stdout
+        )
+    return 1 if failures else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,6 +47,13 @@ def _stage_section(stage: Stage) -> list[str]:
             "- **Parameters:** "
             + "; ".join(f"`{p.name}` ({p.option}, default `{p.default!r}`): {p.help}" for p in stage.params)
         )
+    if stage.deliver is not None:
+        summary = (stage.deliver.__doc__ or "").strip().splitlines()[0].rstrip(".")
+        lines.append(
+            f"- **After a good run:** {summary} — the runner calls `{stage.deliver.__module__}."
+            f"{stage.deliver.__name__}` once the period is committed; `grading send --period <period>` delivers "
+            "what did not go out"
+        )
     lines += ["", "| output | file | one row per | holds |", "|---|---|---|---|"]
     for o in stage.outputs:
         folder = "data/processed" if o.place == "processed" else "reports"

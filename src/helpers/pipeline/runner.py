@@ -36,6 +36,7 @@ from helpers.io.files import read_json, write_json
 from helpers.io.manifest import read_manifest
 from helpers.pipeline import registry
 from helpers.pipeline.context import StageContext, stage_context
+from helpers.pipeline.delivery import deliver, delivery_records
 from helpers.pipeline.promotion import PLACES, carry_forward, commit, recover, tidy
 from helpers.pipeline.spec import Stage
 from helpers.pipeline.state import index_lock, period_lock, project_version
@@ -130,6 +131,8 @@ class RunOutcome:
     stages: list[NotebookRun] = field(default_factory=list)
     error: str | None = None
     failed_report: Path | None = None
+    #: After a good run: what its deliveries (e.g. e-mailed digests) failed to deliver.
+    undelivered: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- planning
@@ -374,7 +377,9 @@ def run_period(
 
     Holding the period's lock throughout, it first finishes a run a dead process left
     half done (:func:`~helpers.pipeline.promotion.recover`), then plans (:func:`plan_run`),
-    so what it plans on cannot change before it runs.
+    so what it plans on cannot change before it runs. Once the outputs are committed, the stages that ran and
+    declare a delivery deliver them (:func:`~helpers.pipeline.delivery.deliver`): a delivery that fails is
+    reported in ``undelivered`` and leaves the outputs as they are.
 
     Parameters
     ----------
@@ -429,6 +434,7 @@ def run_period(
             carry_forward(paths, label, run_id, (s.key for s, _ in plan.run))
             manifest = _final_manifest(paths, period, run_id, params, outcome.stages, started_at, started)
             write_json(paths.manifest(label, run_id), manifest)
+            delivered = delivery_records(read_manifest(paths.manifest(label)))  # the last good run's deliveries
             commit(paths, label, run_id)
         except OSError as exc:  # a full disk, a file held open: the next run finishes or undoes this one first
             raise GradingError(
@@ -437,6 +443,7 @@ def run_period(
             ) from None
         shutil.rmtree(paths.failed(label), ignore_errors=True)
         outcome.ok = True
+        outcome.undelivered = deliver(paths, period, settings, [s for s, _ in plan.run], delivered, out=out)
     return outcome
 
 

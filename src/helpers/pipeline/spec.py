@@ -16,6 +16,11 @@ a dict, or an object with ``write(path)`` for a workbook); ``result.warnings``,
 when present, holds plain sentences on what the data lack or contradict: the
 manifest records them, the console prints them, the report shows them first.
 The notebook, the tests and the benchmark all call the same function.
+
+A stage whose outputs must reach people (stage 06 e-mails its alert digests) declares ``deliver``: the runner
+calls it only once the run's outputs are committed, never from the notebook, so a failed run sends nothing, and
+keeps what it returns (:class:`Delivered`) in the period's manifest, where the next delivery reads it (what was
+already sent is not sent again).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from helpers.core.errors import ConfigError
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
 
-__all__ = ["COMMON_PARAMETERS", "External", "Located", "Output", "Param", "Stage", "StageResult"]
+__all__ = ["COMMON_PARAMETERS", "Delivered", "External", "Located", "Output", "Param", "Stage", "StageResult"]
 
 #: Parameters every stage notebook takes (in its ``parameters`` cell), besides its own.
 COMMON_PARAMETERS: tuple[str, ...] = ("period", "data", "mapping", "project_root", "run_id")
@@ -44,6 +49,25 @@ class StageResult(Protocol):
 
     @property
     def outputs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What a stage's ``deliver`` did with its committed outputs.
+
+    Attributes
+    ----------
+    record
+        Kept in the manifest under the stage's ``delivery`` (JSON-ready); the next delivery receives it.
+    lines
+        Plain sentences for the console: what reached whom.
+    failures
+        Lines of ``lines`` that say something did not arrive (printed as warnings).
+    """
+
+    record: dict[str, Any]
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -132,6 +156,10 @@ class Stage:
         Other files of ``config/`` it reads (e.g. ``scorecard.yaml``).
     params
         Its own notebook parameters.
+    deliver
+        What it does once its outputs are committed: ``deliver(ctx, previous, force) -> Delivered``, ``ctx`` on the
+        period's folders, ``previous`` the record of the last delivery (``{}`` when none), ``force`` to redo what
+        was done (see the module docstring).
     """
 
     number: int
@@ -147,6 +175,7 @@ class Stage:
     shared_sections: tuple[str, ...] = ("analysis",)
     config_files: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default=())
+    deliver: Callable[[StageContext, Mapping[str, Any], bool], Delivered] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.number <= 99:
