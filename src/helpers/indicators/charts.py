@@ -106,7 +106,7 @@ def plot_indicator_distributions(axes: Sequence[Axes], indicators: pd.DataFrame,
     )
     plot_distribution(
         axes[2],
-        active["monetary"].where(active["monetary"] > 0),
+        active["monetary"],  # the chart leaves out net spend <= 0 and says how many; its median keeps them
         title=text("chart", "monetary"),
         xlabel=f"{text('chart', 'monetary_axis')}, {currency}",
         log=True,

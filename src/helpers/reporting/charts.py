@@ -25,6 +25,10 @@ def plot_distribution(
 ) -> Axes:
     """Histogram of one indicator across customers, with the median marked.
 
+    The median is of every value given, before the log axis leaves out zero and
+    negative values or the linear axis gathers the tail: it is the median the
+    reports' tables print for the same customers.
+
     Parameters
     ----------
     ax
@@ -47,6 +51,7 @@ def plot_distribution(
     Axes
     """
     v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    median = float(np.median(v)) if v.size else np.nan
     if log:
         dropped = int((v <= 0).sum())
         v = v[v > 0]
@@ -69,11 +74,12 @@ def plot_distribution(
         else:
             bins = 40
         ax.hist(v, bins=bins, color=sns.color_palette()[0], edgecolor="white", linewidth=0.5)
-        median = float(np.median(v))
         shown = f"{median:,.0f}" if abs(median) >= 100 else f"{median:,.2f}"
-        ax.axvline(
-            median, color="0.25", linestyle="--", linewidth=1, label=LABELS.format("chart_note", "median", value=shown)
-        )
+        label = LABELS.format("chart_note", "median", value=shown)
+        if log and median <= 0:  # off a log axis: named in the legend, not drawn
+            ax.plot([], [], color="0.25", linestyle="--", linewidth=1, label=label)
+        else:
+            ax.axvline(median, color="0.25", linestyle="--", linewidth=1, label=label)
         ax.legend(loc="upper right", frameon=False)
     if log:
         ax.set_xscale("log")

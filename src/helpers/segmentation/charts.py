@@ -329,7 +329,7 @@ def plot_clv_distributions(axes: Sequence[Axes], predictions: pd.DataFrame, curr
     )
     plot_distribution(
         axes[1],
-        predictions["clv"].where(predictions["clv"] > 0),
+        predictions["clv"],  # the chart leaves out CLV <= 0 and says how many; its median keeps them
         log=True,
         title=text("chart", "clv"),
         xlabel=f"{text('chart', 'clv_log_axis')}, {currency}",

@@ -22,7 +22,7 @@ from helpers.segmentation.clv import CLV_COLUMNS, MODEL_NAMES, ClvUse, ClvValida
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
 from helpers.segmentation.gradings import GRADING_CLASSES
 from helpers.segmentation.money import MoneyBasis
-from helpers.segmentation.rfm import RFM_CLASS_BY_HIGH
+from helpers.segmentation.rfm import override_effect
 from helpers.segmentation.scorecard import factor_label
 from helpers.segmentation.settings import (
     SCORECARD_CLASSES,
@@ -52,6 +52,7 @@ __all__ = [
     "gradings_notes",
     "gradings_table",
     "manual_input_note",
+    "override_sentences",
     "params_frame",
     "pyramid_advice",
     "pyramid_table",
@@ -76,6 +77,21 @@ def _h(key: str, currency: str | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- RFM
+def override_sentences(segments: pd.DataFrame, settings: RfmSettings) -> list[str]:
+    """One plain sentence per override rule: customers it matched and whose class it changed.
+
+    "Matched" and "changed" differ whenever the cut already gives the rule's
+    class; the report and the workbook both print these sentences, so a reader
+    sees the same two numbers, named, in both.
+    """
+    effect = override_effect(segments, [o.name for o in settings.overrides])
+    return [
+        f"{name}: {row.matched:,} customers match it; it changed the class of {row.changed:,} of them "
+        "(for the others the R/F/M cut gives the same class)."
+        for name, row in effect.iterrows()
+    ]
+
+
 def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str) -> None:
     """How high and low were cut, which rules overrode the cut, who is not graded.
 
@@ -115,18 +131,8 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
     excluded = segments.attrs.get("excluded", {})
     if excluded and excluded.get("count"):
         lines.append(f"{excluded['count']:,} known customers are not graded: {excluded.get('reason', '')}.")
-    matched = segments["rfm_class_source"].ne("cut")
-    by_cut = pd.Series(
-        [RFM_CLASS_BY_HIGH[k] for k in zip(segments["r_high"], segments["f_high"], segments["m_high"])],
-        index=segments.index,
-    )
-    changed = matched & by_cut.ne(segments["rfm_class"])
     if settings.overrides:
-        rules = "; ".join(f"*{o.name}*" for o in settings.overrides)
-        lines.append(
-            f"Override rules: {rules} — **{int(matched.sum()):,}** customers match; "
-            f"for {int(changed.sum()):,} of them the rule changed the class the cut gives."
-        )
+        lines.append("Override rules (first match wins): " + " ".join(override_sentences(segments, settings)))
     money = MoneyBasis(**segments.attrs["money"]) if segments.attrs.get("money") else None
     if money is not None and money.config_currency != money.data_currency:
         lines.append(money.describe())
@@ -634,11 +640,18 @@ def scorecard_classes_table(classes: pd.DataFrame, scores: pd.DataFrame) -> Tabl
 
 
 def _pyramid_frame(pyramid: pd.DataFrame) -> pd.DataFrame:
-    """The pyramid check as people read it: tier names and a verdict per tier, shares as fractions."""
+    """The pyramid check as people read it: tier names and a verdict per tier, shares as fractions.
+
+    Its counts are by *score tier*, potential customers included, and the
+    classes table's are by *class*: the columns say so and show the potential
+    customers apart, so the two tables add up instead of seeming to disagree.
+    """
     return pd.DataFrame(
         {
-            "tier": [LABELS.text("scorecard_class", k) for k in pyramid.index],
-            **{c: pyramid[c].to_numpy() for c in ("customers", "share", "target", "deviation")},
+            "score_tier": [LABELS.text("scorecard_class", k) for k in pyramid.index],
+            "tier_customers": pyramid["customers"].to_numpy(),
+            "tier_potential": pyramid["potential"].to_numpy(),
+            **{c: pyramid[c].to_numpy() for c in ("share", "target", "deviation")},
             "check": [LABELS.text("pyramid_check", "ok" if ok else "off_target") for ok in pyramid["within_tolerance"]],
         }
     )
@@ -652,7 +665,7 @@ def pyramid_table(pyramid: pd.DataFrame) -> Table:
     caption = f"{LABELS.text('caption', 'pyramid')}: {pyramid.attrs.get('summary', '')}"
     return Table(
         frame.rename(columns=h),
-        ints=[h["customers"]],
+        ints=[h["tier_customers"], h["tier_potential"]],
         pct=[h["share"], h["target"], h["deviation"]],
         caption=caption,
         uid="pyramid",
@@ -772,8 +785,11 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         w("currency"): run.currency,
         w("customers_graded"): f"{len(run.grades):,}",
         w("settings"): "config/settings.yaml (segmentation), config/scorecard.yaml",
-        w("notes"): w("notes_text"),
     }
+    rfm = RfmSettings.model_validate(run.segments.attrs["settings"])  # as applied: amounts in the data's currency
+    if rfm.overrides:
+        about[w("overrides")] = " ".join(override_sentences(run.segments, rfm))
+    about[w("notes")] = w("notes_text")
     summary = _summary_frame(run.summary)
     pyramid = _pyramid_frame(run.pyramid)
     params = params_frame(run.clv)

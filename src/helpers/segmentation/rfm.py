@@ -45,6 +45,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "mid_rank_percentile",
     "mid_rank_position",
+    "override_effect",
     "rf_matrix",
     "rfm_cuts",
     "rfm_high_low",
@@ -406,6 +407,41 @@ def rfm_segments(indicators: pd.DataFrame, settings: RfmSettings, money: MoneyBa
         money=None if money is None else asdict(money),
         settings=settings.model_dump(mode="json"),
     )
+    return out
+
+
+def override_effect(segments: pd.DataFrame, rules: list[str]) -> pd.DataFrame:
+    """Per override rule: the customers it matched, and those whose class it changed.
+
+    A rule that matches a customer sets the class, but the class is often the
+    one the R/F/M cut gives anyway; only the customers it *changed* moved class.
+    Both counts come from here, so the report and the workbook print the same.
+
+    Parameters
+    ----------
+    segments
+        Result of :func:`rfm_segments` (``rfm_class_source``, ``rfm_class`` and the high/low flags).
+    rules
+        The override rules' names, in the settings' order.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index ``rule`` (the names given); ``matched`` (customers whose
+        ``rfm_class_source`` is the rule) and ``changed`` (of those, the ones whose
+        class differs from the cut's), both int64.
+    """
+    require_columns(segments, ["rfm_class", "rfm_class_source", *_HIGH_COLUMNS.values()], "RFM segments")
+    by_cut = pd.Series(
+        [RFM_CLASS_BY_HIGH[k] for k in zip(segments["r_high"], segments["f_high"], segments["m_high"])],
+        index=segments.index,
+        dtype="object",
+    )
+    moved = segments["rfm_class"].astype("object").ne(by_cut)
+    source = segments["rfm_class_source"].astype("object")
+    rows = {name: (int(source.eq(name).sum()), int((source.eq(name) & moved).sum())) for name in rules}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["matched", "changed"], dtype="int64")
+    out.index.name = "rule"
     return out
 
 

@@ -482,6 +482,9 @@ def pyramid_check(classes: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:
     singled out afterwards, so they are counted in their score tier to compare
     like with like. Shares are of the customers with a score (those graded
     ``not_available`` are left out and counted in ``attrs["not_graded"]``).
+    ``potential`` says how many of a tier's customers are graded potential, so
+    the tier's count reconciles with the customers per scorecard class
+    (ordinary tier = ordinary class + its potential customers).
 
     Parameters
     ----------
@@ -493,16 +496,19 @@ def pyramid_check(classes: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:
     Returns
     -------
     pd.DataFrame
-        Index ``score_tier`` (core, important, ordinary, small); ``customers``,
-        ``share``, ``target``, ``deviation`` (share - target), ``within_tolerance``
+        Index ``score_tier`` (core, important, ordinary, small); ``customers``
+        (in the tier), ``potential`` (of them, graded potential), ``share``,
+        ``target``, ``deviation`` (share - target), ``within_tolerance``
         (``|deviation| <= pyramid_tolerance``). ``attrs``: ``within_tolerance``
         (bool, every tier within), ``graded``, ``not_graded``, ``summary`` (one
         plain-language sentence for the report).
     """
-    require_columns(classes, ["score_tier"], "scorecard classes")
+    require_columns(classes, ["score_tier", "scorecard_class"], "scorecard classes")
     rules = scorecard.classes
     graded = classes["score_tier"][classes["score_tier"] != "not_available"]
     counts = graded.value_counts().reindex(list(SCORE_TIERS), fill_value=0).astype("int64")
+    singled_out = graded[classes["scorecard_class"].reindex(graded.index) == "potential"]
+    potential = singled_out.value_counts().reindex(list(SCORE_TIERS), fill_value=0).astype("int64")
     n = int(counts.sum())
     share = counts / n if n else pd.Series(np.nan, index=counts.index)
     target = pd.Series(rules.targets).reindex(list(SCORE_TIERS))
@@ -510,6 +516,7 @@ def pyramid_check(classes: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "customers": counts,
+            "potential": potential,
             "share": share,
             "target": target,
             "deviation": deviation,
