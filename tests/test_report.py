@@ -96,30 +96,41 @@ def test_opens_offline(rendered):
     assert "<script src" not in html
 
 
-def test_error_output_is_cut_to_its_message(tmp_path):
+def _failed_notebook(path, ename, evalue):
     nb = new_notebook(
         cells=[
+            new_markdown_cell("# 01 · Data cleaning", metadata={}),
+            new_markdown_cell(
+                '<span style="color:red">An Exception was encountered at <a href="#err">In [4]</a>.</span>',
+                metadata={"tags": ["papermill-error-cell-tag"]},
+            ),
             new_code_cell(
                 "raise ...",
                 outputs=[
                     new_output(
                         "error",
-                        ename="DataValidationError",
-                        evalue="bad date (file a.csv, row 7)",
-                        traceback=[
-                            "\x1b[0;31m---------\x1b[0m",
-                            "Traceback frame in SECRET_FRAME",
-                            "DataValidationError: bad date",
-                        ],
+                        ename=ename,
+                        evalue=evalue,
+                        traceback=["\x1b[0;31m---------\x1b[0m", "Traceback frame in SECRET_FRAME", f"{ename}: x"],
                     )
                 ],
-            )
+            ),
         ]
     )
-    nbformat.write(nb, tmp_path / "failed.ipynb")
-    html = export_html(tmp_path / "failed.ipynb", tmp_path / "failed.html", "t").read_text(encoding="utf-8")
-    assert "DataValidationError: bad date (file a.csv, row 7)" in html
-    assert "SECRET_FRAME" not in html
+    nbformat.write(nb, path)
+    return export_html(path, path.with_suffix(".html"), "t").read_text(encoding="utf-8")
+
+
+def test_a_failed_report_opens_with_one_plain_sentence_on_what_failed_and_what_to_do(tmp_path):
+    html = _failed_notebook(tmp_path / "failed.ipynb", "DataValidationError", "bad date (file a.csv, row 7)")
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "This report is incomplete" in text and "bad date (file a.csv, row 7)" in text
+    assert "run the period again" in text and "last good" in text
+    assert text.index("01 · Data cleaning") < text.index("This report is incomplete")  # under the title
+    for jargon in ("SECRET_FRAME", "An Exception was encountered", "In [4]", "DataValidationError", "Traceback"):
+        assert jargon not in text, jargon
+    other = _failed_notebook(tmp_path / "bug.ipynb", "KeyError", "'monetary'")
+    assert "KeyError: 'monetary'" in other and "whoever maintains the toolkit" in other  # a defect keeps its type
 
 
 def _period(paths: ProjectPaths, label: str, stages: dict, cleaning: dict | None = None, **extra) -> None:
@@ -196,6 +207,34 @@ def test_index_mentions_a_later_failed_attempt_and_outdated_stages(tmp_path):
     assert "a later attempt on 2026-01-06 08:00 failed: stage 01_data_cleaning failed: &lt;b&gt;bad&lt;/b&gt;" in html
     assert 'href="failed-runs/2025Q4/01_data_cleaning.html"' in html
     assert "older than its inputs (orders); run this stage again" in html
+
+
+def test_the_index_opens_each_period_with_its_grading_report_and_links_what_goes_to_people(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    stages = {
+        key: _entry(title, key, "2025Q4")
+        for key, title in [("01_data_cleaning", "Data cleaning"), ("06_grading_report", "Customer grading report")]
+    }
+    stages["06_grading_report"]["delivery"] = {
+        "digests": {
+            "Anna.eml": {"status": "sent", "sent_at": "2026-01-05T10:02:00+08:00"},
+            "all.eml": {"status": "not sent", "detail": "no mail server is configured"},
+        }
+    }
+    _period(paths, "2025Q4", stages, run={"finished_at": "2026-01-05T10:00:00+08:00"})
+    folder = paths.folder("reports", "2025Q4")
+    for name in ("opportunity_priority_2025Q4.xlsx", "customer_grading_report_2025Q4.xlsx"):
+        (folder / name).write_bytes(b"x")
+    (folder / "alerts").mkdir()
+    for name in ("Anna.eml", "all.eml"):
+        (folder / "alerts" / name).write_bytes(b"x")
+    html = write_index(paths).read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert text.index("Start here") < text.index("06 Customer grading report") < text.index("01 Data cleaning")
+    assert "Which raw rows are usable" in text  # what each stage answers, from its declaration
+    assert text.index("customer_grading_report_2025Q4.xlsx") < text.index("opportunity_priority_2025Q4.xlsx")
+    assert "sent 2026-01-05 10:02: Anna" in text and 'href="2025Q4/alerts/Anna.eml"' in html
+    assert "not sent: no mail server is configured: alerts with no account manager" in text
 
 
 def test_index_without_reports(tmp_path):

@@ -142,7 +142,8 @@ def test_a_failed_run_leaves_the_good_period_byte_identical(good, sample):
     assert "its last good outputs are unchanged" in line
     assert f"reports/failed-runs/{PERIOD}/01_data_cleaning.html" in line
     failed = paths.failed(PERIOD)
-    assert (failed / "01_data_cleaning.html").is_file()
+    page = (failed / "01_data_cleaning.html").read_text(encoding="utf-8")
+    assert "This report is incomplete" in page and "An Exception was encountered" not in page
     assert json.loads((failed / "attempt.json").read_text(encoding="utf-8"))["stage"] == "01_data_cleaning"
     index = paths.index.read_text(encoding="utf-8")
     assert "last good run" in index and "a later attempt on" in index and "failed-runs/2025Q4" in index

@@ -11,7 +11,7 @@ from typing import Any
 
 from helpers.core.privacy import mask_personal_data
 
-__all__ = ["ConfigError", "DataValidationError", "GradingError", "PeriodError"]
+__all__ = ["ConfigError", "DataValidationError", "GradingError", "PeriodError", "is_user_error"]
 
 
 class GradingError(Exception):
@@ -63,3 +63,17 @@ class DataValidationError(GradingError):
         if value is not None:  # masked: the bad value may be a phone number typed into the wrong column
             where.append(f"value {mask_personal_data(repr(value))}")
         super().__init__(message + (f" ({', '.join(where)})" if where else ""))
+
+
+def is_user_error(name: str) -> bool:
+    """Whether an exception class name (as a notebook's error output records it) is one of ours.
+
+    Our errors are written for the user: their message alone is the sentence to show. Any other is a defect, and
+    its type helps whoever fixes it. Subclasses are looked up when asked, so those defined in any stage's module
+    that is loaded count.
+    """
+
+    def names(cls: type) -> set[str]:
+        return {cls.__name__}.union(*(names(sub) for sub in cls.__subclasses__()))
+
+    return name in names(GradingError)

@@ -34,6 +34,7 @@ __all__ = [
     "migration_tables",
     "movement_revenue_table",
     "movers_table",
+    "show_kpi_trend",
 ]
 
 #: Background colour of each final class and churn band in the workbook.
@@ -179,6 +180,34 @@ def kpi_table(run: GradingReportRun) -> Table:
     )
     caption = LABELS.text("caption", "grading_kpis") + (f" ({periods[0]} … {periods[-1]})" if periods else "")
     return Table(frame, right=[_h("previous"), _h("current")], caption=caption, uid="grading_kpis")
+
+
+#: The KPIs drawn as a trend under the KPI table, when the panel has them.
+TREND_KPIS = ("churn_rate", "retention_rate", "repurchase_rate", "nps")
+
+
+def show_kpi_trend(run: GradingReportRun) -> None:
+    """A small chart per KPI of :data:`TREND_KPIS` with at least two periods of values; those without are named in
+    a sentence instead of an empty chart."""
+    import matplotlib.pyplot as plt
+
+    from helpers.grading_report.charts import plot_kpi_trend
+
+    k = run.kpis
+    drawn, absent = [], []
+    for name in TREND_KPIS:
+        if name not in k.index:
+            continue
+        values = pd.to_numeric(pd.Series(k.loc[name, "trend"]), errors="coerce")
+        (drawn if values.notna().sum() >= 2 else absent).append(name)
+    if drawn:
+        fig, axes = plt.subplots(1, len(drawn), figsize=(3.3 * len(drawn), 2.8), squeeze=False)
+        plot_kpi_trend(list(axes[0]), k, drawn)
+        fig.tight_layout()
+        plt.show()
+    if absent:
+        names = ", ".join(LABELS.text("kpi", n) for n in absent)
+        note(f"No trend is drawn for {names}: the data give it for fewer than two periods.")
 
 
 def migration_tables(run: GradingReportRun) -> list[Table]:

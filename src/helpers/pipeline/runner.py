@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from helpers.core.catalog import ProjectPaths
-from helpers.core.errors import GradingError
+from helpers.core.errors import GradingError, is_user_error
 from helpers.core.periods import Period
 from helpers.io.files import read_json, write_json
 from helpers.io.manifest import read_manifest
@@ -195,14 +195,6 @@ def plan_run(
 
 
 # --------------------------------------------------------------------------- executing
-def _subclasses(cls: type) -> set[str]:
-    return {cls.__name__}.union(*(_subclasses(sub) for sub in cls.__subclasses__()))
-
-
-#: The errors whose message is meant for the user (the input, the settings or the period is wrong).
-_USER_ERRORS = frozenset(_subclasses(GradingError))
-
-
 def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path) -> str | None:
     """Execute one notebook; return what went wrong in one line (``ename: evalue`` of the failing cell), or ``None``.
 
@@ -224,8 +216,7 @@ def _execute(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd:
             kernel_manager_class=_quiet_kernel_manager(),
         )
     except PapermillExecutionError as exc:
-        # Our own errors are written for the user; any other is a defect, and its type helps whoever fixes it.
-        return exc.evalue if exc.ename in _USER_ERRORS else f"{exc.ename}: {exc.evalue}"
+        return exc.evalue if is_user_error(exc.ename) else f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # a dead or hung kernel is a failed stage, not a traceback
         return f"the notebook could not be executed ({type(exc).__name__}: {exc})".replace("\n", " ")
     return None

@@ -8,48 +8,80 @@ from a CDN). The template lives in ``helpers/reporting/templates/grading``.
 from __future__ import annotations
 
 import copy
+import html
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
+from helpers.core.errors import is_user_error
 from helpers.io.files import write_text
 
-__all__ = ["export_html"]
+__all__ = ["export_html", "failure_sentence"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "grading"
 
 
-def _reviewer_outputs(outputs: list[NotebookNode]) -> list[NotebookNode]:
-    """Drop stderr streams and cut error tracebacks to their last line.
+#: The tag of the cells Papermill adds to a failed notebook ("An Exception was encountered at In [4]").
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 
-    Warnings go to stderr and mean nothing to a reviewer; a failed cell keeps
-    ``ename: evalue`` (our errors name file, column, row and value), while the
-    full traceback stays in the executed ``.ipynb`` for the analyst.
-    """
-    kept = []
-    for out in outputs:
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            continue
-        if out.get("output_type") == "error":
-            out = copy.deepcopy(out)
-            out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
-        kept.append(out)
-    return kept
+
+def _reviewer_outputs(outputs: list[NotebookNode]) -> list[NotebookNode]:
+    """Drop stderr streams (warnings mean nothing to a reviewer) and errors (said once, at the top of the page:
+    see :func:`_failure_cell`); the full traceback stays in the executed ``.ipynb`` for the analyst."""
+    return [
+        out
+        for out in outputs
+        if out.get("output_type") != "error"
+        and not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+    ]
+
+
+def _first_error(nb: NotebookNode) -> tuple[str, str] | None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error":
+                return str(out.get("ename", "Error")), str(out.get("evalue", ""))
+    return None
+
+
+def failure_sentence(ename: str, evalue: str) -> str:
+    """What failed and what to do, in plain words, for the top of a failed report."""
+    if is_user_error(ename):
+        what, todo = evalue.rstrip("."), "correct what it names (a file, a column, a setting) and run the period again"
+    else:
+        what = f"the toolkit met an error it does not explain ({ename}: {evalue})".rstrip(".")
+        todo = "send the executed notebook saved beside this page to whoever maintains the toolkit"
+    return (
+        f"**This report is incomplete: the stage stopped.** {what}. What to do: {todo}. The period's last good "
+        "reports and tables are unchanged."
+    )
+
+
+def _failure_cell(ename: str, evalue: str) -> NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(html.escape(failure_sentence(ename, evalue), quote=False))
+    cell["id"] = "failure"
+    return cell
 
 
 def _for_reviewers(nb: NotebookNode, title: str) -> NotebookNode:
-    """A copy of ``nb`` with reviewer-ready outputs and the report title."""
+    """A copy of ``nb`` with reviewer-ready outputs and the report title; a failed run opens with one sentence
+    saying what failed and what to do, in place of Papermill's notice."""
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title  # the lab template puts this in <title>
+    failed = _first_error(nb)
+    nb.cells = [c for c in nb.cells if _PAPERMILL_ERROR_TAG not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _reviewer_outputs(cell.outputs)
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             # Papermill gives the cell it adds a random id, which the HTML carries: two runs would differ.
             cell["id"] = "injected-parameters"
+    if failed:
+        heading = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
+        nb.cells.insert(heading + 1, _failure_cell(*failed))  # under the title, before anything else
     return nb
 
 

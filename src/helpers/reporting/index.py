@@ -1,11 +1,12 @@
-"""``reports/index.html``: the last good run of every period, newest first.
+"""``reports/index.html``: the front page — the last good run of every period, newest first.
 
-Each period that has had a good run gets a row: its data, the stage reports
-(with a warning on a stage older than the tables it read), the workbooks, when
-it ran and the order lines kept. A later failed attempt is mentioned in the
-row with a link to its report; a period that never ran well gets no row (its
-failed attempt stays in ``reports/failed-runs/`` for diagnosis). Every text
-from data is HTML-escaped; the page loads nothing from the network.
+Each period that has had a good run gets a section: its dates and data, when it last ran well (and the order lines
+kept), its grading report first (the reviewer's page), then the stage reports with one line each on what they
+answer (with a warning on a stage older than the tables it read), the Excel workbooks for the client's team, and
+the alert digests with what became of each. A later failed attempt is mentioned with a link to its report; a
+period that never ran well gets no section (its failed attempt stays in ``reports/failed-runs/`` for diagnosis).
+What each file is comes from the stage declarations. Every text from data is HTML-escaped; the page loads nothing
+from the network.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
        "Microsoft YaHei", sans-serif; color: #1f2328; margin: 0; line-height: 1.5; }
 main { max-width: 68rem; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.6rem; margin: 0 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 0.3rem; }
+h2 { font-size: 1.3rem; margin: 0 0 0.2rem; }
+h3 { font-size: 1rem; margin: 1rem 0 0.3rem; }
+section.period { border-top: 2px solid #d0d7de; padding: 1rem 0 1.2rem; }
+.start { background: #f6f8fa; border-left: 4px solid #0969da; padding: 0.6rem 0.9rem; margin: 0.8rem 0; }
+.start a { font-size: 1.1rem; font-weight: 600; }
+li { margin: 0.15rem 0; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 0.45rem 0.7rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
 th { background: #f6f8fa; }
@@ -42,7 +49,8 @@ a { color: #0969da; }
 .warn { color: #9a6700; }
 .ok { color: #1a7f37; }
 .muted { color: #656d76; }
-@media print { a { color: inherit; text-decoration: none; } h1 { break-after: avoid; } }
+@media print { a { color: inherit; text-decoration: none; } h1, h2, h3 { break-after: avoid; }
+  section.period { break-inside: avoid; } }
 """
 
 
@@ -88,66 +96,129 @@ def _link(folder: str, name: str, text: str) -> str:
     return f'<a href="{quote(folder)}/{quote(name)}">{html.escape(text)}</a>'
 
 
-def _reports_cell(period: str, manifest: dict[str, Any], folder: Path) -> str:
-    outdated = outdated_stages(manifest)
-    items = []
-    for key, entry in manifest.get("stages", {}).items():
-        title = f"{key[:2]} {entry.get('title', key)}"
-        report = entry.get("report")
-        line = (
-            _link(period, Path(report).name, title)
-            if report and (folder / Path(report).name).is_file()
-            else f'{html.escape(title)} <span class="muted">(no report: written by hand in a notebook)</span>'
+#: The stage whose report is the period's front page, shown first.
+_FRONT_STAGE = "06_grading_report"
+
+
+def _stage_line(period: str, key: str, entry: dict[str, Any], folder: Path, outdated: dict[str, list[str]]) -> str:
+    """A stage's report linked, with what it answers (from its declaration) and a warning when it is outdated."""
+    from helpers.pipeline import registry
+
+    questions = {s.key: s.question for s in registry.stages()}
+    title = f"{key[:2]} {entry.get('title', key)}"
+    report = entry.get("report")
+    line = (
+        _link(period, Path(report).name, title)
+        if report and (folder / Path(report).name).is_file()
+        else f'{html.escape(title)} <span class="muted">(no report: written by hand in a notebook)</span>'
+    )
+    if key in questions:
+        line += f' <span class="muted">— {html.escape(questions[key])}</span>'
+    if key in outdated:
+        line += (
+            f' <span class="warn">— older than its inputs ({html.escape(", ".join(outdated[key]))}); '
+            "run this stage again</span>"
         )
-        if key in outdated:
-            line += (
-                f' <span class="warn">— older than its inputs ({html.escape(", ".join(outdated[key]))}); '
-                "run this stage again</span>"
-            )
-        items.append(f"<li>{line}</li>")
-    books = [f"<li>{_link(period, p.name, p.name)}</li>" for p in sorted(folder.glob("*.xlsx"))]
-    if books:
-        items.append(f'<li><span class="muted">Workbooks (Excel):</span><ul>{"".join(books)}</ul></li>')
-    return f"<ul>{''.join(items)}</ul>" if items else '<span class="muted">no report</span>'
+    return line
 
 
-def _run_cell(manifest: dict[str, Any], attempt: dict[str, Any], paths: ProjectPaths, period: str) -> str:
+def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
+    """The workbooks (the grading report's first; what each holds, from the declarations) and the digests, grouped
+    by what became of them."""
+    from helpers.pipeline import registry
+
+    declared = sorted(
+        (s.key != _FRONT_STAGE, s.number, o.filename(period), o.description)
+        for s in registry.stages()
+        for o in s.outputs
+        if o.place == "reports" and o.kind == "workbook"
+    )
+    described = {name: text for *_, name, text in declared}
+    order = {name: i for i, (*_, name, _) in enumerate(declared)}
+    books = [
+        f"<li>{_link(period, p.name, p.name)}"
+        + (f' <span class="muted">— {html.escape(described[p.name])}</span>' if p.name in described else "")
+        + "</li>"
+        for p in sorted(folder.glob("*.xlsx"), key=lambda p: (order.get(p.name, len(order)), p.name))
+    ]
+    out = f"<h3>Workbooks for the client's team (Excel 工作簿)</h3><ul>{''.join(books)}</ul>" if books else ""
+    delivered: dict[str, Any] = {}
+    for entry in manifest.get("stages", {}).values():
+        delivered |= (entry.get("delivery") or {}).get("digests", {})
+    groups: dict[str, list[str]] = {}
+    for p in sorted(folder.glob("*/*.eml")):
+        record = delivered.get(p.name, {})
+        status = record.get("status")
+        said = (
+            f'<span class="ok">sent {html.escape(str(record.get("sent_at") or "")[:16].replace("T", " "))}</span>'
+            if status == "sent"
+            else f'<span class="warn">{html.escape(status)}: {html.escape(str(record.get("detail", "")))}</span>'
+            if status
+            else '<span class="muted">written</span>'
+        )
+        name = "alerts with no account manager" if p.stem == "all" else p.stem.replace("_", " ")
+        groups.setdefault(said, []).append(_link(period, p.relative_to(folder).as_posix(), name))
+    mails = [f"<li>{said}: {', '.join(links)}</li>" for said, links in groups.items()]
+    if mails:
+        out += f"<h3>Alert digests (预警邮件, one per account manager)</h3><ul>{''.join(mails)}</ul>"
+    return out
+
+
+def _reports(period: str, manifest: dict[str, Any], folder: Path) -> str:
+    outdated = outdated_stages(manifest)
+    stages = manifest.get("stages", {})
+    front = ""
+    if _FRONT_STAGE in stages:
+        front = (
+            '<div class="start">Start here (从这里开始): '
+            f"{_stage_line(period, _FRONT_STAGE, stages[_FRONT_STAGE], folder, outdated)}</div>"
+        )
+    items = [f"<li>{_stage_line(period, k, e, folder, outdated)}</li>" for k, e in stages.items() if k != _FRONT_STAGE]
+    listed = f"<h3>Stage reports (分阶段报告)</h3><ul>{''.join(items)}</ul>" if items else ""
+    body = front + listed + _deliverables(period, manifest, folder)
+    return body or '<p class="muted">no report</p>'
+
+
+def _run_line(manifest: dict[str, Any], attempt: dict[str, Any], period: str, cleaning: dict[str, Any]) -> str:
     run = manifest.get("run", {})
     when = str(run.get("finished_at", ""))[:16].replace("T", " ")
     seconds = run.get("seconds")
     took = f" · {seconds:.0f} s" if isinstance(seconds, (int, float)) else ""
-    cell = f'<span class="ok">last good run</span><br><span class="muted">{html.escape(when)}{took}</span>'
+    line = f'<span class="ok">last good run</span> <span class="muted">{html.escape(when)}{took}</span>'
+    rows = _rows(cleaning)
+    if rows:
+        line += f' · <span class="muted">order lines kept / raw: {rows}</span>'
     if attempt and str(attempt.get("finished_at", "")) > str(run.get("finished_at", "")):
         tried = str(attempt.get("finished_at", ""))[:16].replace("T", " ")
         report = attempt.get("report")
         link = (" " + _link(f"failed-runs/{period}", str(report), "its report")) if report else ""
-        cell += (
+        line += (
             f'<br><span class="failed">a later attempt on {html.escape(tried)} failed: '
             f"{html.escape(str(attempt.get('error', '')))}</span>{link}"
         )
-    return cell
+    return f"<p>{line}</p>"
 
 
-def _rows_cell(cleaning: dict[str, Any]) -> str:
+def _rows(cleaning: dict[str, Any]) -> str:
     orders = cleaning.get("tables", {}).get("orders", {})
     kept, total = orders.get("kept_rows"), orders.get("input_rows")
     if not isinstance(kept, int) or not isinstance(total, int):
-        return '<span class="muted">–</span>'
+        return ""
     return f"{kept:,} / {total:,}"
 
 
-def _row(period: Period, paths: ProjectPaths) -> str:
+def _section(period: Period, paths: ProjectPaths) -> str:
     manifest = read_manifest(paths.manifest(period.label))
     attempt = read_record(paths.failed(period.label) / "attempt.json")
     folder = paths.folder("reports", period.label)
     # The data's title and row accounting come from stage 01's own record: its one source.
     cleaning = read_record(paths.folder("processed", period.label) / CLEANING_RECORD)
+    data = cleaning.get("mapping_title")
+    dates = f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
     return (
-        f"<tr><td>{html.escape(period.label)}</td>"
-        f"<td>{html.escape(str(cleaning.get('mapping_title', '–')))}</td>"
-        f"<td>{_reports_cell(period.label, manifest, folder)}</td>"
-        f"<td>{_run_cell(manifest, attempt, paths, period.label)}</td>"
-        f'<td class="num">{_rows_cell(cleaning)}</td></tr>'
+        f'<section class="period"><h2>{html.escape(period.label)} '
+        f'<span class="muted">{dates}{" · " + html.escape(str(data)) if data else ""}</span></h2>'
+        f"{_run_line(manifest, attempt, period.label, cleaning)}{_reports(period.label, manifest, folder)}</section>"
     )
 
 
@@ -159,12 +230,11 @@ def write_index(paths: ProjectPaths) -> Path:
     Path
         The index file.
     """
-    rows = "\n".join(_row(p, paths) for p in _periods(paths))
+    sections = "\n".join(_section(p, paths) for p in _periods(paths))
     body = (
-        "<table><thead><tr><th>Period (期间)</th><th>Data (数据)</th><th>Reports (报告)</th><th>Run (运行)</th>"
-        '<th class="num">Order lines kept / raw</th></tr></thead>'
-        f"<tbody>\n{rows}\n</tbody></table>"
-        if rows
+        '<p class="muted">Periods newest first. In each, the grading report is the page to read; the stage reports '
+        "behind it answer one question each.</p>\n" + sections
+        if sections
         else '<p class="muted">No reports yet: run <code>grading run --period … --data …</code>.</p>'
     )
     page = f"""<!DOCTYPE html>
