@@ -212,7 +212,8 @@ def test_the_sample_reports_print_each_figure_alike(sample_run, notes):
 
     run: SegmentationRun = sample_run.results["03_rfm_segmentation"]
     _classes_agree(run.classes, run.scores, run.pyramid)
-    book = {sheet.name: sheet.frame for sheet in sr.grading_workbook(run).sheets}
+    workbook = sr.grading_workbook(run)
+    book = {sheet.name: sheet.frame for sheet in workbook.sheets}
     w = lambda key: LABELS.text("workbook", key)
     pd.testing.assert_frame_equal(
         book[w("pyramid")][["tier_customers", "tier_potential"]].reset_index(drop=True),
@@ -220,7 +221,7 @@ def test_the_sample_reports_print_each_figure_alike(sample_run, notes):
         .set_axis(["tier_customers", "tier_potential"], axis=1)
         .reset_index(drop=True),
     )
-    about = book[w("about")].set_index("item")["value"]
+    about = workbook.about
     settings = RfmSettings.model_validate(run.segments.attrs["settings"])
     assert settings.overrides, "the shipped settings have an override rule"
     _overrides_agree(run.segments, settings, about[w("overrides")], notes)
@@ -237,3 +238,33 @@ def test_the_sample_reports_print_each_figure_alike(sample_run, notes):
     median = _row(table, "figure", LABELS.text("column", "clv"))[LABELS.headers(["median"])["median"]]
     assert _median_line(axes[1]) == pytest.approx(median)
     plt.close("all")
+
+
+@pytest.mark.slow
+def test_each_report_opens_with_findings_whose_figures_its_tables_print(sample_run):
+    from helpers.cleaning.findings import findings as cleaning_findings
+    from helpers.indicators.findings import findings as indicator_findings
+    from helpers.segmentation.findings import findings as segmentation_findings
+
+    said = {
+        "01_data_cleaning": cleaning_findings(sample_run.results["01_data_cleaning"]),
+        "02_indicators": indicator_findings(sample_run.results["02_indicators"]),
+        "03_rfm_segmentation": segmentation_findings(sample_run.results["03_rfm_segmentation"]),
+    }
+    for key, lines in said.items():
+        assert 3 <= len(lines) <= 6, key
+        assert lines[-1].startswith("**What to do:**"), key
+
+    cleaning = sample_run.results["01_data_cleaning"]
+    orders = cleaning.record["tables"]["orders"]
+    assert f"{orders['kept_rows']:,} of {orders['input_rows']:,} kept" in said["01_data_cleaning"][1]
+
+    indicators = sample_run.results["02_indicators"]
+    kpis = ir.period_kpi_table(indicators.trend, indicators.currency).frame
+    revenue = kpis.loc[kpis.iloc[:, 0].str.startswith(LABELS.text("kpi", "revenue")), kpis.columns[1]].iloc[0]
+    assert f"{revenue} {indicators.currency}" in said["02_indicators"][0]  # the KPI table's figure, as printed
+
+    run: SegmentationRun = sample_run.results["03_rfm_segmentation"]
+    table = sr.scorecard_classes_table(run.classes, run.scores).frame
+    for name, customers in zip(table.iloc[:, 0], table.iloc[:, 1], strict=True):
+        assert f"{int(customers):,} {name}" in said["03_rfm_segmentation"][0]

@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
+from helpers.grading_report.alerts import collect_alerts
 from helpers.grading_report.mail import SmtpServer, send_digests, unmasked_contacts, write_digests
 from helpers.grading_report.migration import ENTRANT, LEAVER, migration
 
@@ -187,7 +189,8 @@ def test_digests_reach_a_real_smtp_server_and_a_failure_is_reported_per_recipien
 
     refused = {digests[0].path: ["ghost@nowhere.example"]} | {d.path: d.recipients for d in digests[1:]}
     failures = send_digests(refused, server)
-    assert list(failures) == [digests[0].path] and "ghost@nowhere.example" in failures[digests[0].path]
+    assert list(failures) == [digests[0].path] and "ghost@nowhere.example" in failures[digests[0].path].reason
+    assert failures[digests[0].path].refused == ("ghost@nowhere.example",)
     assert all(d.path.is_file() for d in digests)  # a failed send never loses the digest files
 
     tls = SmtpServer("127.0.0.1", port, starttls=True, sender="grading@consultant.example")
@@ -199,7 +202,7 @@ def test_credentials_come_from_the_environment_and_their_absence_is_said(tmp_pat
     server = SmtpServer("127.0.0.1", 1, starttls=True, sender="x@y.example", username_env="GRADING_SMTP_USER")
     failures = send_digests({d.path: d.recipients for d in digests}, server, environ={})
     assert set(failures) == {d.path for d in digests}
-    assert all("GRADING_SMTP_USER" in why for why in failures.values())
+    assert all("GRADING_SMTP_USER" in f.reason for f in failures.values())
 
 
 def test_a_long_digest_lists_each_kind_up_to_its_limit_most_urgent_first_and_counts_the_rest(tmp_path):
@@ -291,6 +294,65 @@ def test_digests_are_sent_once_after_the_commit_and_a_failed_one_is_sent_when_as
     assert all(p.is_file() for p in (paths.folder("reports", "2025Q4") / "alerts").iterdir())
 
 
+def test_what_was_sent_stays_known_through_a_run_without_a_server_a_partial_refusal_and_a_broken_delivery(
+    tmp_path, smtp_server
+):
+    import io
+
+    from helpers.core.periods import parse_period
+    from helpers.io.manifest import read_manifest
+    from helpers.pipeline.delivery import deliver, delivery_records
+    from helpers.pipeline.registry import load_settings, stage
+
+    port, received = smtp_server
+    paths = _committed_digests(tmp_path, "2025Q4")
+    period, stages, out = parse_period("2025Q4"), [stage("06")], io.StringIO()
+    record = lambda: delivery_records(read_manifest(paths.manifest("2025Q4")))
+    zhang = paths.folder("reports", "2025Q4") / "alerts" / "张伟.eml"
+    # one digest to two people, one of whom the server refuses: the other gets it, and only once
+    zhang.write_bytes(
+        zhang.read_bytes().replace(b"zhang.wei@client.example", b"zhang.wei@client.example, x@nowhere.example")
+    )
+    deliver(paths, period, _mail_settings(port), stages, {}, out=out)
+    entry = record()["06_grading_report"]["digests"]["张伟.eml"]
+    assert entry["status"] == "failed" and entry["sent_to"] == ["zhang.wei@client.example"] and len(received) == 3
+    # a run on a machine with no server keeps what went out
+    deliver(paths, period, load_settings(ROOT / "config"), stages, record(), out=out)
+    kept = record()["06_grading_report"]["digests"]
+    assert kept["all.eml"]["status"] == "sent" and kept["张伟.eml"]["sent_to"] == ["zhang.wei@client.example"]
+    # a delivery that breaks keeps the record too, and says why
+    (paths.folder("reports", "2025Q4") / "alerts").rename(tmp_path / "moved")
+    failures = deliver(paths, period, _mail_settings(port), stages, record(), out=out)
+    assert failures and "missing" in failures[0] and record()["06_grading_report"]["digests"] == kept
+    (tmp_path / "moved").rename(paths.folder("reports", "2025Q4") / "alerts")
+    # back with the server: only the refused address is tried again; nobody else is mailed twice
+    deliver(paths, period, _mail_settings(port), stages, record(), out=out)
+    assert len(received) == 3  # x@nowhere.example is refused again; the others were reached before
+
+
+def test_alerts_of_a_kind_come_most_urgent_first():
+    graded = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "risk_band": ["high", "high", "low", "low"],
+            "churn_probability": [0.71, 0.93, 0.1, 0.2],
+            "monetary": [10.0, 20.0, 5.0, 900.0],
+            "rule_hits": [None, None, "silent", "silent"],
+            "final_class": ["small"] * 4,
+        }
+    )
+    alerts = collect_alerts(
+        graded,
+        moves=None,
+        class_counts=None,
+        key_classes=["core"],
+        shrink_share=0.1,
+        actions={k: k for k in ("churn_high", "downgraded", "early_warning", "class_shrank")},
+        class_names={},
+    )
+    assert alerts["customer_id"].tolist() == ["B", "A", "D", "C"]  # higher churn probability, bigger spender first
+
+
 def test_without_a_mail_server_the_digests_are_recorded_as_not_sent_and_send_says_so(tmp_path, capsys):
     import shutil
 
@@ -302,10 +364,11 @@ def test_without_a_mail_server_the_digests_are_recorded_as_not_sent_and_send_say
     assert main(["send", "--period", "2025Q4", "--root", str(tmp_path)]) == 2  # never run
     assert "has not been run" in capsys.readouterr().err
     paths = _committed_digests(tmp_path, "2025Q4")
-    assert main(["send", "--period", "2025Q4", "--root", str(tmp_path)]) == 0
+    assert main(["send", "--period", "2025Q4", "--root", str(tmp_path)]) == 1  # nothing reached anyone
     assert "3 alert digest(s) in reports/2025Q4/alerts/, not sent: no mail server is configured" in (
         capsys.readouterr().out
     )
+    assert "not sent: no mail server is configured" in paths.index.read_text(encoding="utf-8")  # the front page
     record = read_manifest(paths.manifest("2025Q4"))["stages"]["06_grading_report"]["delivery"]
     assert record["server"] is None and {e["status"] for e in record["digests"].values()} == {"not sent"}
 
@@ -408,7 +471,9 @@ def test_alerts_list_each_kind_with_customer_owner_reason_and_action():
     )
     assert alerts.iloc[2]["customer_id"] == "C" and alerts.iloc[2]["reason"].endswith("(1 class down)")
     assert alerts.iloc[3]["reason"] == "silent 2 months"
-    assert alerts.iloc[4]["reason"] == "核心客户: 2 → 1 customers (−50%)" and pd.isna(alerts.iloc[4]["customer_id"])
+    # the class that shrank most first: 重要客户 lost all of its one customer, 核心客户 half of two
+    assert alerts.iloc[4]["reason"] == "重要客户: 1 → 0 customers (−100%)" and pd.isna(alerts.iloc[4]["customer_id"])
+    assert alerts.iloc[5]["reason"] == "核心客户: 2 → 1 customers (−50%)"
 
 
 def test_the_kpi_panel_gives_this_period_the_previous_the_change_and_the_trend():

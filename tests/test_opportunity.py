@@ -178,10 +178,9 @@ def test_the_priority_table_colours_each_tier(tmp_path):
     from helpers.io.excel import Sheet, Workbook
     from helpers.opportunity.report import TIER_COLOURS
 
-    frame = pd.DataFrame({"lead_id": ["L1", "L2"], "tier": ['priority "A"', "watch"]})
-    Workbook([Sheet("t", frame, fills={"tier": {'priority "A"': TIER_COLOURS["priority"], "watch": "#EDEDED"}})]).write(
-        tmp_path / "t.xlsx"
-    )
+    frame = pd.DataFrame({"Lead": ["L1", "L2"], "tier": ['priority "A"', "watch"]})
+    fills = {"tier": {'priority "A"': TIER_COLOURS["priority"], "watch": "#EDEDED"}}
+    Workbook([Sheet("t", frame, headers={"tier": "Tier"}, fills=fills)]).write(tmp_path / "t.xlsx")
     rules = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"].conditional_formatting
     formulas = sorted(f for r in rules for rule in r.rules for f in rule.formula)
     assert formulas == ['"priority ""A"""', '"watch"'] and all(str(r.sqref) == "B2:B3" for r in rules)

@@ -232,7 +232,7 @@ def test_on_a_crm_pipeline_the_stage_runs_end_to_end(crm):
     assert set(run.growth["customer_id"]) == set(year.groupby("customer_id")["amount"].sum().loc[lambda s: s > 0].index)
     metrics = run.outputs["opportunity_metrics"]
     assert metrics["win_probability"] == "given" and metrics["growth"]["items"] == "product_id"
-    sheets = [sheet.name for sheet in run.outputs["opportunity_priority"].sheets]
+    sheets = [sheet.name for sheet in run.outputs["opportunity_priority"].all_sheets()]
     assert len(sheets) == 7  # about, priority, check, weights, pipeline, performance, growth
 
 

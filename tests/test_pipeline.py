@@ -343,17 +343,16 @@ def test_the_excel_writer_round_trips_a_table_and_keeps_text_as_text(tmp_path):
             "when": pd.to_datetime(["2025-01-02", None]),
         }
     )
-    path = Workbook([Sheet("表 Table", frame, headers={"name": "名称 Name"}, percent=["share"])]).write(
-        tmp_path / "book.xlsx"
-    )
+    headers = {"name": "名称 Name", "share": "Share", "amount": "Amount", "when": "When"}
+    path = Workbook([Sheet("表 Table", frame, headers=headers, percent=["share"])]).write(tmp_path / "book.xlsx")
     back = pd.read_excel(path, sheet_name="表 Table", engine="openpyxl")
-    assert list(back.columns) == ["名称 Name", "share", "amount", "when"]
+    assert list(back.columns) == ["名称 Name", "Share", "Amount", "When"]
     assert back["名称 Name"].tolist() == ["=1+1", "Acme"]  # a formula-looking text stays text
-    assert back["share"].tolist() == [0.25, 0.5] and back["amount"].tolist() == [1234.5, 0.0]
+    assert back["Share"].tolist() == [0.25, 0.5] and back["Amount"].tolist() == [1234.5, 0.0]
     ws = openpyxl.load_workbook(path)["表 Table"]
     assert ws["A2"].data_type == "s" and ws["B2"].number_format == "0.0%" and ws.freeze_panes == "B2"
     first = path.read_bytes()
-    Workbook([Sheet("表 Table", frame, headers={"name": "名称 Name"}, percent=["share"])]).write(path)
+    Workbook([Sheet("表 Table", frame, headers=headers, percent=["share"])]).write(path)
     assert path.read_bytes() == first  # the same data give the same file
     assert not list(tmp_path.glob(".*tmp"))  # written through a temporary file, renamed
 

@@ -129,6 +129,8 @@ def test_a_failed_report_opens_with_one_plain_sentence_on_what_failed_and_what_t
     assert text.index("01 · Data cleaning") < text.index("This report is incomplete")  # under the title
     for jargon in ("SECRET_FRAME", "An Exception was encountered", "In [4]", "DataValidationError", "Traceback"):
         assert jargon not in text, jargon
+    link = _failed_notebook(tmp_path / "link.ipynb", "DataValidationError", "bad [x](javascript:alert(1)) *here*")
+    assert "javascript:alert" in link and 'href="javascript' not in link and "<em>" not in link  # text, not markup
     other = _failed_notebook(tmp_path / "bug.ipynb", "KeyError", "'monetary'")
     assert "KeyError: 'monetary'" in other and "whoever maintains the toolkit" in other  # a defect keeps its type
 

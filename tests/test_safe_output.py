@@ -151,7 +151,7 @@ def test_cells_keep_their_types(written):
 
 def test_workbooks_are_byte_identical_and_guarded(tmp_path):
     frame = pd.DataFrame({"name": ["=1+1", "ok"], "when": pd.to_datetime(["2025-01-02", None]), "x": [1.0, None]})
-    book = Workbook([Sheet("t", frame, headers={"name": "=Name"})])
+    book = Workbook([Sheet("t", frame, headers={"name": "=Name", "when": "When", "x": "X"})])
     first, second = book.write(tmp_path / "a.xlsx"), book.write(tmp_path / "b.xlsx")
     assert first.read_bytes() == second.read_bytes()
     ws = load_workbook(first)["t"]

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from helpers.core.labels import LABELS
-from helpers.reporting.charts import plot_distribution
+from helpers.reporting.charts import place_legend, plot_distribution
 
 __all__ = ["plot_calibration", "plot_purchase_gaps", "plot_retention", "plot_risk_distribution"]
 
@@ -25,6 +25,8 @@ def _c(key: str) -> str:
 def plot_purchase_gaps(ax: Axes, gaps: pd.Series, horizon_days: int) -> Axes:
     """Histogram of the days between a customer's purchases, with the churn horizon marked."""
     plot_distribution(ax, gaps, title=_c("purchase_gaps"), xlabel=_c("purchase_gaps_axis"), counted="gaps")
+    if not ax.get_visible():  # no gaps to show
+        return ax
     ax.axvline(horizon_days, color="#C00000", linewidth=1.5)
     ax.annotate(
         LABELS.format("chart", "churn_horizon", days=horizon_days),
@@ -35,6 +37,7 @@ def plot_purchase_gaps(ax: Axes, gaps: pd.Series, horizon_days: int) -> Axes:
         color="#C00000",
         va="top",
     )
+    place_legend(ax, frameon=False)  # again: the horizon's label now takes a corner too
     return ax
 
 
@@ -60,7 +63,9 @@ def plot_calibration(ax: Axes, before: pd.DataFrame, after: pd.DataFrame) -> Axe
 def plot_risk_distribution(ax: Axes, probability: pd.Series, thresholds: dict[str, float]) -> Axes:
     """Histogram of today's churn probabilities, with the band thresholds marked."""
     values = pd.to_numeric(probability, errors="coerce").dropna().to_numpy(dtype=float)
-    ax.hist(values, bins=np.linspace(0, 1, 21), color="#4472C4", edgecolor="white")
+    counts, _, _ = ax.hist(values, bins=np.linspace(0, 1, 21), color="#4472C4", edgecolor="white")
+    if counts.size and counts.max() > 0:  # headroom: the band names at the top stay clear of the bars
+        ax.set_ylim(0, counts.max() * 1.3)
     for band, threshold in thresholds.items():
         ax.axvline(threshold, color="#C00000" if band == "high" else "#ED7D31", linewidth=1.2)
         ax.annotate(

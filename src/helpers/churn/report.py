@@ -736,6 +736,7 @@ def meaning_note(run: ChurnRun) -> None:
 def risk_workbook(run: ChurnRun) -> Workbook:
     """The account managers' risk list (流失预警名单): about, every customer by risk, the rule hits, the check."""
     s = lambda key: LABELS.text("churn_sheet", key)
+    says = lambda key: LABELS.text("sheet_note", key)
     period = parse_period(run.period_label)
     t = run.table
     about = {
@@ -765,19 +766,14 @@ def risk_workbook(run: ChurnRun) -> Workbook:
     hits = run.hits.assign(rule=run.hits["rule"].map(lambda r: LABELS.text("churn_rule", r)))
     sheets = [
         Sheet(
-            s("about"),
-            pd.DataFrame({"item": list(about), "value": list(about.values())}),
-            headers=LABELS.headers(["item", "value"]),
-            width={"value": 100},
-        ),
-        Sheet(
             s("risk_list"),
             risk,
             headers=LABELS.headers(list(risk.columns)),
             percent=["churn_probability", "p_alive"],
             formats={"recency_days": "0"},
+            description=says("risk_list"),
         ),
-        Sheet(s("rules"), hits, headers=LABELS.headers(["customer_id", "rule", "seen"])),
+        Sheet(s("rules"), hits, headers=LABELS.headers(["customer_id", "rule", "seen"]), description=says("rules")),
     ]
     if not run.fit.comparison.empty:
         c = run.fit.comparison
@@ -787,10 +783,13 @@ def risk_workbook(run: ChurnRun) -> Workbook:
         check[_m("chosen")] = ["✓" if n == run.fit.chosen else "" for n in c.index]
         sheets.append(
             Sheet(
-                s("models"), check, percent=[_m("churn_rate"), _m("capture_top_decile"), _m("precision"), _m("recall")]
+                s("models"),
+                check,
+                percent=[_m("churn_rate"), _m("capture_top_decile"), _m("precision"), _m("recall")],
+                description=says("models"),
             )
         )
-    return Workbook(sheets)
+    return Workbook(sheets, about=about)
 
 
 def retention_note(run: ChurnRun) -> None:

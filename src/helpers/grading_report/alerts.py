@@ -46,7 +46,9 @@ def collect_alerts(
     actions: Mapping[str, str],
     class_names: Mapping[str, str],
 ) -> pd.DataFrame:
-    """The period's alerts, most urgent kind first, then by customer.
+    """The period's alerts, most urgent kind first and, within a kind, most urgent first: the highest churn
+    probability, the deepest fall, the biggest net spend behind an early-warning sign, the class that shrank most
+    (ties by customer).
 
     Parameters
     ----------
@@ -70,10 +72,13 @@ def collect_alerts(
     by_id = graded.drop_duplicates("customer_id").set_index("customer_id")
     parts = []
 
-    def rows(kind: str, ids: pd.Index, reasons: pd.Series) -> pd.DataFrame:
+    def rows(kind: str, ids: pd.Index, reasons: pd.Series, urgency: object) -> pd.DataFrame:
         part = by_id.reindex(ids).reset_index()
         part["kind"], part["reason"], part["action"] = kind, reasons.to_numpy(), actions[kind]
+        part["_urgency"] = pd.to_numeric(pd.Series(urgency, index=part.index), errors="coerce").fillna(-1.0)
         return part
+
+    spend = by_id["monetary"] if "monetary" in by_id else pd.Series(0.0, index=by_id.index)
 
     high = by_id.loc[by_id["risk_band"].eq("high").fillna(False)]
     if len(high):
@@ -82,7 +87,9 @@ def collect_alerts(
             ("high churn risk" if pd.isna(p) else f"churn probability {p:.0%}") + (f"; {r}" if r else "")
             for p, r in zip(high["churn_probability"], why, strict=True)
         ]
-        parts.append(rows("churn_high", high.index, pd.Series(reasons, index=high.index)))
+        parts.append(
+            rows("churn_high", high.index, pd.Series(reasons, index=high.index), high["churn_probability"].to_numpy())
+        )
     if moves is not None and len(moves):
         fell = moves["steps"].lt(0).fillna(False) | moves["steps"].isna()
         down = moves.loc[fell & moves["from_class"].isin(key_classes)]
@@ -92,11 +99,13 @@ def collect_alerts(
                 + (f" ({int(-n)} class{'es' if n < -1 else ''} down)" if pd.notna(n) else "")
                 for a, b, n in zip(down["from_class"], down["to_class"], down["steps"], strict=True)
             ]
-            parts.append(rows("downgraded", pd.Index(down["customer_id"]), pd.Series(reasons, index=down.index)))
+            # the deepest fall first; a fall to potential (no rung count) as one class
+            depth = (-down["steps"].astype("float64")).fillna(1.0).to_numpy()
+            parts.append(rows("downgraded", pd.Index(down["customer_id"]), pd.Series(reasons, index=down.index), depth))
     hits = by_id["rule_hits"].astype("string").fillna("") if "rule_hits" in by_id else pd.Series(dtype="string")
     fired = hits.loc[hits.ne("")]
     if len(fired):
-        parts.append(rows("early_warning", fired.index, fired))
+        parts.append(rows("early_warning", fired.index, fired, spend.reindex(fired.index).to_numpy()))
     if class_counts is not None and len(class_counts):
         before, now = class_counts["previous"], class_counts["current"]
         shrank = class_counts.loc[(before > 0) & (now <= before * (1 - shrink_share))]
@@ -112,12 +121,17 @@ def collect_alerts(
                             f"customers (−{fall:.0%})"
                         ],
                         "action": [actions["class_shrank"]],
+                        "_urgency": [fall],
                     }
                 )
             )
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in ALERT_COLUMNS})
-    out = pd.concat(parts, ignore_index=True).reindex(columns=ALERT_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
     order = {k: i for i, k in enumerate(ALERT_KINDS)}
-    out = out.assign(_kind=out["kind"].map(order)).sort_values(["_kind", "customer_id"], kind="stable")
-    return out.drop(columns="_kind").reset_index(drop=True)
+    # Most urgent first, within each kind too (a digest lists the first of each kind): the highest churn
+    # probability, the deepest fall, the biggest spender behind a warning sign, the class that shrank most.
+    out = out.assign(_kind=out["kind"].map(order)).sort_values(
+        ["_kind", "_urgency", "customer_id"], ascending=[True, False, True], kind="stable"
+    )
+    return out.reindex(columns=ALERT_COLUMNS).reset_index(drop=True)

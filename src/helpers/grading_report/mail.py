@@ -25,10 +25,20 @@ from email import message_from_binary_file, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
-__all__ = ["Digest", "SmtpServer", "digest", "recipients_of", "send_digests", "unmasked_contacts", "write_digests"]
+__all__ = [
+    "Digest",
+    "SendFailure",
+    "SmtpServer",
+    "digest",
+    "recipients_of",
+    "send_digests",
+    "unmasked_contacts",
+    "write_digests",
+]
 
 #: An e-mail address with at least two unmasked characters before the @; a run of 7+ digits (a phone number) that
 #: is not a date.
@@ -267,13 +277,21 @@ def write_digests(
     return written
 
 
+class SendFailure(NamedTuple):
+    """Why a digest did not reach everyone, and who it did not reach (every recipient unless the server refused
+    some and took the others)."""
+
+    reason: str
+    refused: tuple[str, ...]
+
+
 def send_digests(
     digests: Mapping[Path, Sequence[str]], server: SmtpServer, *, environ: Mapping[str, str] | None = None
-) -> dict[Path, str]:
-    """Send each digest file to its recipients; returns the failures, digest file -> what went wrong.
+) -> dict[Path, SendFailure]:
+    """Send each digest file to its recipients; returns the failures, digest file -> what went wrong and to whom.
 
     Every digest is sent in a connection of its own, so one refused recipient or a dropped connection affects
-    that digest alone. Files are read, never moved or deleted.
+    that digest alone. Files are read, never moved or deleted. No message names a character of the credentials.
 
     Parameters
     ----------
@@ -289,8 +307,9 @@ def send_digests(
     password = env.get(server.password_env, "") if server.password_env else ""
     for name, what in ((server.username_env, "user name"), (server.password_env, "password")):
         if name and not env.get(name):
-            return {path: f"the environment variable {name} (the SMTP {what}) is not set" for path in digests}
-    failures: dict[Path, str] = {}
+            why = f"the environment variable {name} (the SMTP {what}) is not set"
+            return {path: SendFailure(why, tuple(to)) for path, to in digests.items()}
+    failures: dict[Path, SendFailure] = {}
     for path, recipients in digests.items():
         try:
             with open(path, "rb") as handle:
@@ -301,10 +320,17 @@ def send_digests(
                 if user:
                     smtp.login(user, password)
                 refused = smtp.send_message(message, from_addr=server.sender, to_addrs=list(recipients))
-            if refused:
-                failures[path] = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in refused.items())
-        except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: credentials it cannot encode
-            failures[path] = f"{type(error).__name__}: {error}"
+            if refused:  # the others were accepted
+                why = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in refused.items())
+                failures[path] = SendFailure(why, tuple(refused))
+        except smtplib.SMTPRecipientsRefused as error:
+            why = "refused: " + ", ".join(f"{r} ({code})" for r, (code, _) in error.recipients.items())
+            failures[path] = SendFailure(why, tuple(recipients))
+        except UnicodeError:  # its message would quote a character of the user name or password
+            why = "the SMTP user name or password holds characters the login cannot encode"
+            failures[path] = SendFailure(why, tuple(recipients))
+        except (OSError, smtplib.SMTPException, ValueError) as error:
+            failures[path] = SendFailure(f"{type(error).__name__}: {error}", tuple(recipients))
     return failures
 
 

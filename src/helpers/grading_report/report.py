@@ -303,10 +303,7 @@ def alerts_table(run: GradingReportRun, per_kind: int = 10) -> Table | None:
         counts = "; ".join(
             f"{LABELS.text('alert_kind', k)}: {n:,}" for k, n in a["kind"].value_counts(sort=False).items()
         )
-        caption += (
-            f" — at most {per_kind} of each kind ({counts}); the alert sheet of the workbook and the digests hold "
-            "every one"
-        )
+        caption += f" — at most {per_kind} of each kind ({counts}); the alert sheet of the workbook holds every one"
     return Table(frame.rename(columns={c: _h(c) for c in frame.columns}), caption=caption, uid="grading_alerts")
 
 
@@ -365,13 +362,8 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
             "clv_verdict": "clv_verdict",
         },
     )
+    d = lambda key: LABELS.text("grading_report_sheet_note", key)
     sheets = [
-        Sheet(
-            s("about"),
-            pd.DataFrame({"item": list(about), "value": list(about.values())}),
-            headers=LABELS.headers(["item", "value"]),
-            width={"value": 80},
-        ),
         Sheet(
             s("grading"),
             table,
@@ -381,6 +373,7 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
                 "final_class": {_class(k): c for k, c in CLASS_COLOURS.items()},
                 "risk_band": {LABELS.text("risk_band", k): c for k, c in RISK_COLOURS.items()},
             },
+            description=d("grading"),
         ),
     ]
     k = run.kpis
@@ -391,7 +384,7 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
             "current": [_kpi_value(n, v) for n, v in k["current"].items()],
         }
     )
-    sheets.append(Sheet(s("kpis"), kpis, headers={c: _h(c) for c in kpis.columns}))
+    sheets.append(Sheet(s("kpis"), kpis, headers={c: _h(c) for c in kpis.columns}, description=d("kpis")))
     if run.compared:
         named = {"final_class": partial(_end, "scorecard_class"), "rfm_class": partial(_end, "rfm_class")}
         moved = pd.concat(
@@ -405,7 +398,9 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
             ],
             ignore_index=True,
         )[["classification", "from_class", "to_class", "customers", "revenue"]]
-        sheets.append(Sheet(s("migration"), moved, headers={c: _h(c) for c in moved.columns}))
+        sheets.append(
+            Sheet(s("migration"), moved, headers={c: _h(c) for c in moved.columns}, description=d("migration"))
+        )
     alerts = LABELS.relabel(run.alerts, {"kind": "alert_kind", "final_class": "scorecard_class"})
     sheets.append(
         Sheet(
@@ -413,6 +408,7 @@ def grading_workbook(run: GradingReportRun) -> Workbook:
             alerts,
             headers={c: _h(c) for c in alerts.columns},
             fills={"final_class": {_class(k): c for k, c in CLASS_COLOURS.items()}},
+            description=d("alerts"),
         )
     )
-    return Workbook(sheets)
+    return Workbook(sheets, about=about)

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from helpers.core.labels import LABELS
-from helpers.reporting.charts import plot_distribution
+from helpers.reporting.charts import fit_panels, hide_panel, plot_distribution
 from helpers.reporting.style import chart_text, thousands
 
 __all__ = ["plot_indicator_distributions", "plot_kpi_overview", "plot_kpi_trend", "plot_top_customers"]
@@ -55,7 +55,8 @@ def plot_kpi_trend(ax: Axes, trend: pd.DataFrame, columns: Sequence[str]) -> Axe
     """Lines of KPIs over the periods of a trend table.
 
     Plot KPIs of one scale together (rates with rates, counts with counts):
-    the lines share one y axis. Rates between 0 and 1 get a percent axis.
+    the lines share one y axis. Rates between 0 and 1 get a percent axis. When
+    none of the KPIs has a value the panel is hidden.
 
     Parameters
     ----------
@@ -77,6 +78,8 @@ def plot_kpi_trend(ax: Axes, trend: pd.DataFrame, columns: Sequence[str]) -> Axe
         if np.isnan(values).all():  # a KPI the data cannot give gets no empty legend entry
             continue
         ax.plot(positions, values, marker="o", linewidth=2, label=LABELS.text("kpi", column))
+    if not ax.lines:  # no KPI the data can give: no empty axis, the report says why
+        return hide_panel(ax)
     # From zero, so a 5% swing does not look like a collapse.
     ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
     ax.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
@@ -95,7 +98,11 @@ def plot_kpi_overview(axes: Sequence[Axes], trend: pd.DataFrame, currency: str) 
 
 
 def plot_indicator_distributions(axes: Sequence[Axes], indicators: pd.DataFrame, currency: str) -> Sequence[Axes]:
-    """Recency, frequency and net spend (log scale) of the customers active in the look-back window."""
+    """Recency, frequency and net spend (log scale) of the customers active in the look-back window.
+
+    The panels wrap into rows of readable size (:func:`helpers.reporting.charts.fit_panels`); a panel
+    without values is left out.
+    """
     active = indicators[indicators["active_in_window"].fillna(False).astype(bool)]
     text = LABELS.text
     plot_distribution(
@@ -111,4 +118,5 @@ def plot_indicator_distributions(axes: Sequence[Axes], indicators: pd.DataFrame,
         xlabel=f"{text('chart', 'monetary_axis')}, {currency}",
         log=True,
     )
+    fit_panels(axes)
     return axes

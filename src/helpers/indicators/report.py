@@ -13,6 +13,7 @@ __all__ = [
     "availability_table",
     "concentration_note",
     "coverage_note",
+    "format_kpi",
     "indicator_summary",
     "kpi_definitions",
     "kpi_table",
@@ -53,7 +54,8 @@ _TOP_COLUMNS = (
 )
 
 
-def _fmt(kpi: str, value: float, *, change: bool = False) -> str:
+def format_kpi(kpi: str, value: float, *, change: bool = False) -> str:
+    """A KPI value (or, with ``change``, a change) as every table and sentence of the reports prints it."""
     if pd.isna(value):
         return "n/a"
     if kpi in _RATES:
@@ -73,7 +75,13 @@ def kpi_table(comparison: pd.DataFrame, currency: str) -> Table:
         label = LABELS.text("kpi", kpi) + (f", {currency}" if kpi in _MONEY else "")
         pct = "n/a" if pd.isna(r["pct_change"]) or kpi in _RATES | _SCORES else f"{r['pct_change'] * 100:+.1f}%"
         rows.append(
-            (label, _fmt(kpi, r["current"]), _fmt(kpi, r["previous"]), _fmt(kpi, r["change"], change=True), pct)
+            (
+                label,
+                format_kpi(kpi, r["current"]),
+                format_kpi(kpi, r["previous"]),
+                format_kpi(kpi, r["change"], change=True),
+                pct,
+            )
         )
     kpi, change, pct_change = (LABELS.text("column", k) for k in ("kpi", "change", "pct_change"))
     frame = pd.DataFrame(rows, columns=[kpi, current, previous, change, pct_change])

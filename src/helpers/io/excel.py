@@ -11,7 +11,10 @@ Two layers, both used by every workbook the project writes:
   cell shows the text exactly as it is and stays text when edited.
 - A :class:`Workbook` is data (sheets of tables, with headers and number
   formats); :meth:`Workbook.write` lays it out: bold wrapped headers, frozen
-  header row and first column, filters, column widths from the content.
+  header row and first column, filters, column widths from the content. Its
+  first sheet is the notes sheet, "About (说明)": what the workbook is (report,
+  period, data …) and what each of the other sheets holds, from their
+  descriptions, so every workbook explains itself the same way.
 
 Workbooks have fixed document properties (the same inputs give a
 byte-identical file) and are written atomically (a killed run never leaves a
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,27 +36,32 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from helpers.core.labels import LABELS
 from helpers.io.files import atomic_path
 
 __all__ = [
     "Cells",
     "FORMULA_STARTS",
+    "LEVEL",
     "MONEY",
     "PERCENT",
     "Sheet",
     "Workbook",
     "WORKBOOK_OPTIONS",
+    "notes_sheet",
     "open_workbook",
 ]
 
-#: Number formats.
-PERCENT, MONEY, INTEGER = "0.0%", "#,##0.00", "#,##0"
+#: Number formats. A scorecard level (1-4) is a whole number, never a share: LEVEL, not PERCENT.
+PERCENT, MONEY, INTEGER, LEVEL = "0.0%", "#,##0.00", "#,##0", "0"
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 #: xlsxwriter options: text stays text (no formulas, URLs or numbers made of strings).
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CREATED = dt.datetime(2000, 1, 1)
+#: A column name as code writes it (``rfm_class``, ``score``): never a header a reader sees.
+RAW_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 _MAX_WIDTH, _MIN_WIDTH = 48, 12
 
 
@@ -142,7 +151,8 @@ class Sheet:
     frame
         The data; its index is not written (put keys in columns).
     headers
-        Column -> header; columns not listed keep their name.
+        Column -> header. A column not listed keeps its name, which must then be words already
+        (a column named like code, ``rfm_class``, without a header is an error).
     percent
         Columns shown as percentages (values are shares, 0.25 = 25%).
     formats
@@ -152,6 +162,8 @@ class Sheet:
     fills
         Column -> {cell text: background colour}: a class or tier coloured as the report colours it (kept by
         sorting and filtering, as a conditional format).
+    description
+        What the sheet holds, in a sentence: listed on the workbook's notes sheet.
     """
 
     name: str
@@ -161,6 +173,16 @@ class Sheet:
     formats: Mapping[str, str] = field(default_factory=dict)
     width: Mapping[str, int] = field(default_factory=dict)
     fills: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        raw = [str(c) for c in self.frame.columns if c not in self.headers and RAW_NAME.fullmatch(str(c))]
+        if raw:
+            raise ValueError(f"sheet {self.name}: no header for the columns {raw} (add labels for them)")
+
+    def header(self, column: str) -> str:
+        """The header people read above ``column``."""
+        return str(self.headers.get(column, column))
 
     def number_format(self, column: str) -> str | None:
         if column in self.percent:
@@ -172,19 +194,51 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Workbook:
-    """A workbook of :class:`Sheet` s, written by :meth:`write`."""
+    """A workbook of :class:`Sheet` s, written by :meth:`write`.
+
+    Attributes
+    ----------
+    sheets
+        The tables, in order.
+    about
+        Item -> value saying what the workbook is (report, period, data …): the top of the notes sheet.
+        With neither ``about`` nor any sheet description, no notes sheet is written.
+    """
 
     sheets: Sequence[Sheet]
+    about: Mapping[str, object] = field(default_factory=dict)
+
+    def all_sheets(self) -> list[Sheet]:
+        """The sheets as written: the notes sheet first (when there is something to say), then the tables."""
+        if not self.about and not any(sheet.description for sheet in self.sheets):
+            return list(self.sheets)
+        return [notes_sheet(self.about, self.sheets), *self.sheets]
 
     def write(self, path: Path) -> Path:
         """Write the workbook to ``path`` (atomically; the folder is created)."""
         with atomic_path(path) as tmp:
             book = open_workbook(tmp)
             cells = Cells(book)
-            for sheet in self.sheets:
+            for sheet in self.all_sheets():
                 _write_sheet(cells, sheet)
             book.close()
         return Path(path)
+
+
+def notes_sheet(about: Mapping[str, object], sheets: Sequence[Sheet]) -> Sheet:
+    """The notes sheet, "About (说明)": the workbook's ``about`` items, then each sheet's name and description.
+
+    Parameters
+    ----------
+    about
+        Item -> value: what the workbook is.
+    sheets
+        The other sheets of the workbook, in order.
+    """
+    n = lambda key: LABELS.text("workbook_notes", key)
+    rows = [*about.items(), (n("sheets"), n("sheets_text")), *((s.name, s.description) for s in sheets)]
+    frame = pd.DataFrame(rows, columns=["item", "value"])
+    return Sheet(n("sheet"), frame, headers=LABELS.headers(["item", "value"]), width={"value": 100})
 
 
 _HEADER = {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
@@ -193,7 +247,7 @@ _HEADER = {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF
 def _write_sheet(cells: Cells, sheet: Sheet) -> None:
     frame = sheet.frame.reset_index(drop=True)
     ws = cells.book.add_worksheet(sheet.name)
-    headers = [str(sheet.headers.get(c, c)) for c in frame.columns]
+    headers = [sheet.header(c) for c in frame.columns]
     cells.write_row(ws, 0, 0, headers, _HEADER)
     for i, column in enumerate(frame.columns):
         fmt = sheet.number_format(column)

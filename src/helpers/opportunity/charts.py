@@ -9,6 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from helpers.core.labels import LABELS
+from helpers.reporting.charts import place_legend
 
 __all__ = ["plot_win_rates"]
 
@@ -38,5 +39,5 @@ def plot_win_rates(ax: Axes, win_rates: pd.DataFrame) -> Axes:
     ax.set(title=LABELS.text("caption", "opportunity_win_rates"), ylabel=LABELS.text("opportunity_column", "win_rate"))
     ax.set_ylim(0, min(1.0, max(0.1, float(win_rates[["test_win_rate", "win_rate"]].max().max()) * 1.25)))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper right", frameon=False)
+    place_legend(ax, frameon=False)  # a corner free of bars and counts, else beside the chart
     return ax

@@ -482,13 +482,20 @@ def _by_label(key: str) -> str:
     return LABELS.text("pipeline_by", key)
 
 
+def _breakdown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table indexed by (by, level) flat, as people read it: the breakdown named, the overall row's level blank."""
+    flat = frame.reset_index()
+    flat["by"] = flat["by"].map(_by_label)
+    flat["level"] = flat["level"].where(flat["level"].ne("all"), "")  # "all" is a key: its "by" says it
+    return flat
+
+
 def pipeline_table(run: OpportunityRun) -> Table | None:
     """The open deals by stage, owner, product and source: deals, value, expected value, mean win probability."""
     p = run.pipeline
     if p.empty:
         return None
-    frame = p.reset_index()
-    frame["by"] = frame["by"].map(_by_label)
+    frame = _breakdown(p)
     frame["win_probability"] = frame["win_probability"] * 100
     frame = frame.rename(columns={"win_probability": "mean_probability"})
     frame = frame[[c for c in frame.columns if frame[c].notna().any()]]
@@ -509,9 +516,7 @@ def performance_table(run: OpportunityRun) -> Table | None:
     p = run.performance
     if p.empty:
         return None
-    frame = p.reset_index()
-    frame["by"] = frame["by"].map(_by_label)
-    frame["level"] = frame["level"].where(frame["level"].ne("all"), "")
+    frame = _breakdown(p)
     frame["win_rate"] = frame["win_rate"] * 100
     frame = frame[[c for c in frame.columns if frame[c].notna().any()]]
     return Table(
@@ -646,6 +651,7 @@ def method_note(run: OpportunityRun) -> None:
 def priority_workbook(run: OpportunityRun) -> Workbook:
     """The sales team's priority table (销售机会优先级表): about, every lead with its points, the check, the weights."""
     s = lambda key: LABELS.text("opportunity_sheet", key)
+    says = lambda key: LABELS.text("sheet_note", key)
     period = parse_period(run.period_label)
     t = run.table
     tiers = run.score.tiers
@@ -675,24 +681,25 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
     leads = LABELS.relabel(leads, {"outcome": "lead_outcome", "value_basis": "value_basis"})
     sheets = [
         Sheet(
-            s("about"),
-            pd.DataFrame({"item": list(about), "value": list(about.values())}),
-            headers=LABELS.headers(["item", "value"]),
-            width={"value": 100},
-        ),
-        Sheet(
             s("priority"),
             leads,
             headers={c: _h(c) for c in leads.columns},
             percent=["coverage", "win_probability"],
             formats={"score": "0.0", **{f"{f}_points": "0.0" for f in FACTORS}},
             fills={"tier": {_tier(k): colour for k, colour in TIER_COLOURS.items()}},
+            description=says("priority"),
         ),
     ]
     if run.check is not None and not run.check.win_rates.empty:
         w = run.check.win_rates.rename(index=_tier).reset_index(names="tier")
         sheets.append(
-            Sheet(s("check"), w, headers={c: _h(c) for c in w.columns}, percent=["test_win_rate", "win_rate"])
+            Sheet(
+                s("check"),
+                w,
+                headers={c: _h(c) for c in w.columns},
+                percent=["test_win_rate", "win_rate"],
+                description=says("check"),
+            )
         )
         weights = run.check.suggested.rename(index=_factor).reset_index(names="factor")
         sheets.append(
@@ -700,12 +707,12 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
                 s("weights"),
                 weights.rename(columns={"log_odds_per_full_points": "log_odds"}),
                 headers={c: _h(c) for c in ["factor", "current", "suggested", "log_odds"]},
+                description=says("weights"),
             )
         )
     for key, frame in (("pipeline", run.pipeline), ("performance", run.performance)):
         if not frame.empty:
-            flat = frame.reset_index()
-            flat["by"] = flat["by"].map(_by_label)
+            flat = _breakdown(frame)
             flat = flat[[c for c in flat.columns if flat[c].notna().any()]]
             sheets.append(
                 Sheet(
@@ -714,6 +721,7 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
                     headers={c: _h("mean_probability" if c == "win_probability" else c) for c in flat.columns},
                     percent=["win_rate", "win_probability"],
                     formats={c: "0" for c in ("days_to_win", "days_to_close")},
+                    description=says(key),
                 )
             )
     if not run.growth.empty:
@@ -725,6 +733,7 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
                 growth,
                 headers={c: _g(c) for c in growth.columns},
                 percent=["top_propensity", "trend", "wallet_share", "churn_probability"],
+                description=says("growth"),
             )
         )
-    return Workbook(sheets)
+    return Workbook(sheets, about=about)

@@ -23,6 +23,7 @@ from helpers.io.manifest import read_manifest
 from helpers.pipeline import registry
 from helpers.pipeline.context import stage_statuses
 from helpers.pipeline.delivery import deliver, delivery_records
+from helpers.pipeline.promotion import recover
 from helpers.pipeline.runner import run_period, write_index
 from helpers.pipeline.spec import Param
 from helpers.pipeline.state import period_lock
@@ -215,6 +216,12 @@ def _run_one(paths: ProjectPaths, period: Period, args: argparse.Namespace, para
         f"reports: {paths.relative(index)} · {period.label}: {paths.relative(paths.folder('reports', period.label))}/",
         flush=True,
     )
+    if outcome.undelivered:  # the outputs are good: said once more at the end, where a long run's reader looks
+        print(
+            f"warning: {period.label}: the outputs are saved, but not everything was delivered (see the warnings "
+            f"above); once fixed: grading send --period {period.label}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -302,19 +309,28 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    """``grading send``: 0 when everything is delivered, 1 when something is not."""
+    """``grading send``: 0 when every digest has reached its recipients, 1 when one has not."""
     paths = ProjectPaths(Path(args.root))
     period = parse_period(args.period)
     settings = registry.load_settings(paths.config)
     with period_lock(paths, period.label):
+        recover(paths, period.label)  # a swap a dead run left half done is finished first
         manifest = read_manifest(paths.manifest(period.label))
         if not manifest.get("stages"):
             raise GradingError(f"{period.label} has not been run: run it first (grading run --period {period.label})")
         print(period.label, flush=True)
-        failures = deliver(
+        deliver(
             paths, period, settings, registry.stages(), delivery_records(manifest), force=args.force, out=sys.stdout
         )
-    return 1 if failures else 0
+        records = delivery_records(read_manifest(paths.manifest(period.label)))
+    write_index(paths)  # the front page says what was sent
+    missing = [
+        name
+        for record in records.values()
+        for name, entry in record.get("digests", {}).items()
+        if entry.get("status") != "sent"
+    ]
+    return 1 if missing or any(r.get("error") for r in records.values()) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,8 +40,8 @@ def deliver(
     """Deliver the committed outputs of ``stages`` that declare ``deliver``; returns what did not arrive.
 
     Call it holding the period's lock, after the commit. Each stage's record replaces its ``delivery`` in the
-    period's manifest; a stage that has run but whose delivery raised is recorded and reported, never re-raised:
-    the outputs are good and kept.
+    period's manifest; a delivery that raises is recorded (over the previous record, which stays) and reported,
+    never re-raised, and so is a manifest that cannot be written: the outputs are good and kept.
 
     Parameters
     ----------
@@ -58,12 +58,12 @@ def deliver(
     delivering = [s for s in stages if s.deliver is not None and s.key in manifest.get("stages", {})]
     for stage in delivering:
         assert stage.deliver is not None
-        ctx = stage_context(stage, paths, period, settings, {})
+        before = previous.get(stage.key, {})
         try:
-            done = stage.deliver(ctx, previous.get(stage.key, {}), force)
+            done = stage.deliver(stage_context(stage, paths, period, settings, {}), before, force)
         except Exception as exc:  # the outputs are committed: a delivery that breaks is reported, not raised
             why = f"{stage.key}: nothing was delivered ({type(exc).__name__}: {exc})"
-            done = Delivered(record={"error": why}, lines=[], failures=[why])
+            done = Delivered(record={**before, "error": why}, lines=[], failures=[why])  # what was sent stays known
         for line in done.lines:
             print(f"      {line}", file=out, flush=True)
         for line in done.failures:
@@ -71,5 +71,10 @@ def deliver(
         failures += done.failures
         manifest["stages"][stage.key]["delivery"] = done.record
     if delivering:
-        write_json(manifest_path, manifest)
+        try:
+            write_json(manifest_path, manifest)
+        except OSError as exc:  # a full disk: the outputs stand, the record of this delivery is lost
+            why = f"what was delivered could not be recorded in {paths.relative(manifest_path)} ({exc})"
+            print(f"      warning: {why}", file=out, flush=True)
+            failures.append(why)
     return failures

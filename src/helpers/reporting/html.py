@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from pathlib import Path
 
 import nbformat
@@ -60,8 +61,14 @@ def failure_sentence(ename: str, evalue: str) -> str:
     )
 
 
+#: Characters that would make Markdown of an error's text (a link, emphasis, code) — backslash-escaped.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+
+
 def _failure_cell(ename: str, evalue: str) -> NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(html.escape(failure_sentence(ename, evalue), quote=False))
+    # The error's text may carry data (a file name, a cell's value): shown as text, never as markup or a link.
+    what = _MARKDOWN.sub(r"\\\1", html.escape(evalue, quote=False))
+    cell = nbformat.v4.new_markdown_cell(failure_sentence(ename, what))
     cell["id"] = "failure"
     return cell
 

@@ -143,8 +143,11 @@ def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
     ]
     out = f"<h3>Workbooks for the client's team (Excel 工作簿)</h3><ul>{''.join(books)}</ul>" if books else ""
     delivered: dict[str, Any] = {}
+    errors = []
     for entry in manifest.get("stages", {}).values():
         delivered |= (entry.get("delivery") or {}).get("digests", {})
+        if (entry.get("delivery") or {}).get("error"):
+            errors.append(f'<li><span class="failed">{html.escape(str(entry["delivery"]["error"]))}</span></li>')
     groups: dict[str, list[str]] = {}
     for p in sorted(folder.glob("*/*.eml")):
         record = delivered.get(p.name, {})
@@ -158,7 +161,7 @@ def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
         )
         name = "alerts with no account manager" if p.stem == "all" else p.stem.replace("_", " ")
         groups.setdefault(said, []).append(_link(period, p.relative_to(folder).as_posix(), name))
-    mails = [f"<li>{said}: {', '.join(links)}</li>" for said, links in groups.items()]
+    mails = [*errors, *(f"<li>{said}: {', '.join(links)}</li>" for said, links in groups.items())]
     if mails:
         out += f"<h3>Alert digests (预警邮件, one per account manager)</h3><ul>{''.join(mails)}</ul>"
     return out

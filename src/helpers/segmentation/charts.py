@@ -17,15 +17,17 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from helpers.core.labels import LABELS
-from helpers.reporting.charts import plot_distribution, plot_lorenz
+from helpers.reporting.charts import fit_panels, hide_panel, place_legend, plot_distribution, plot_lorenz
 from helpers.reporting.style import compact, thousands
 from helpers.segmentation.gradings import NOT_AVAILABLE
 
 __all__ = [
+    "has_classes",
     "plot_class_revenue",
     "plot_class_share",
     "plot_clv_distributions",
     "plot_concentrations",
+    "plot_gradings",
     "plot_holdout_by_frequency",
     "plot_rf_heatmap",
     "plot_scores",
@@ -59,7 +61,8 @@ def plot_class_share(ax: Axes, summary: pd.DataFrame) -> Axes:
     ax
         Axes to draw on.
     summary
-        Result of :func:`helpers.segmentation.rfm.segment_summary`.
+        Result of :func:`helpers.segmentation.rfm.segment_summary`; without a customer in a
+        class the panel is hidden (:func:`helpers.reporting.charts.hide_panel`).
 
     Returns
     -------
@@ -67,6 +70,8 @@ def plot_class_share(ax: Axes, summary: pd.DataFrame) -> Axes:
     """
     classes, labels = _class_labels(summary)
     share = classes["share"].to_numpy(dtype=float)
+    if not np.nansum(share):  # no customer graded: no empty axis, the report says why
+        return hide_panel(ax)
     texts = [f"{s:.1%} ({int(n):,})" if np.isfinite(s) else "–" for s, n in zip(share, classes["customers"])]
     _hbars(ax, labels, np.nan_to_num(share), texts, sns.color_palette()[0])
     ax.set(title=LABELS.text("chart", "class_share"), xlabel=LABELS.text("chart", "class_share_axis"))
@@ -150,8 +155,10 @@ def plot_value_matrix(
     """Scatter of CLV against profit contribution, coloured by value-matrix class, with the cut lines.
 
     Both axes are symlog, so zero and negative values stay visible beside the
-    long positive tail. Customers ``not_available`` are left out (the legend
-    says how many).
+    long positive tail; each axis spans the customers shown and its cut line,
+    with a small margin, not decades where nobody is. Customers
+    ``not_available`` are left out (the legend says how many); with none
+    classified the panel is hidden.
 
     Parameters
     ----------
@@ -170,6 +177,8 @@ def plot_value_matrix(
     Axes
     """
     data = pd.DataFrame({"clv": clv, "gross_profit": gross_profit}).reindex(classes.index)
+    if not has_classes(classes):  # nobody on the matrix: no empty axis, the report says why
+        return hide_panel(ax)
     keys = [k for k in LABELS.keys("value_matrix") if k != NOT_AVAILABLE]
     palette = dict(zip(keys, sns.color_palette(n_colors=4)))
     for key, colour in palette.items():
@@ -196,16 +205,39 @@ def plot_value_matrix(
     # at +-linthresh would crowd the one at 0, so only 0 and the decades beyond are labelled.
     linthresh = 10.0 ** np.floor(np.log10(max(scale / 10, 1.0)))
     label = FuncFormatter(lambda v, _pos: compact(v) if v == 0 or abs(v) > linthresh * 1.5 else "")
-    for axis, set_scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
+    shown = data.loc[(classes != NOT_AVAILABLE).to_numpy(dtype=bool)]
+    for column, axis, set_scale, set_lim in (
+        ("clv", ax.xaxis, ax.set_xscale, ax.set_xlim),
+        ("gross_profit", ax.yaxis, ax.set_yscale, ax.set_ylim),
+    ):
         set_scale("symlog", linthresh=linthresh)
         axis.set_major_formatter(label)
+        limits = _data_limits(shown[column].to_numpy(dtype=float), cuts.get(column), axis.get_transform())
+        if limits is not None:
+            set_lim(*limits)
     ax.set(
         title=LABELS.text("chart", "value_matrix"),
         xlabel=LABELS.text("chart", "fallback_axis" if clv.name == "fallback_value" else "clv_axis"),
         ylabel=LABELS.text("chart", "profit_axis"),
     )
-    ax.legend(loc="best", fontsize="small")
+    place_legend(ax, fontsize="small")
     return ax
+
+
+def _data_limits(values: np.ndarray, cut: float | None, transform, margin: float = 0.05) -> tuple[float, float] | None:
+    """Axis limits spanning the values and the cut, plus ``margin`` of that span on each side, in axis scale.
+
+    The margin is taken after the axis transform (symlog), so it looks the same at both ends.
+    """
+    span = values[np.isfinite(values)]
+    if cut is not None and np.isfinite(cut):
+        span = np.append(span, cut)
+    if not span.size:
+        return None
+    low, high = np.ravel(transform.transform(np.array([span.min(), span.max()])))
+    pad = (high - low) * margin if high > low else 1.0
+    lo, hi = np.ravel(transform.inverted().transform(np.array([low - pad, high + pad])))
+    return float(lo), float(hi)
 
 
 def plot_tier_counts(ax: Axes, series: pd.Series, namespace: str | None = None) -> Axes:
@@ -220,12 +252,15 @@ def plot_tier_counts(ax: Axes, series: pd.Series, namespace: str | None = None) 
         picks the title (label namespace ``grading``).
     namespace
         The label namespace of its classes (default: the series' name); ``not_available``
-        is drawn only when some customer has it.
+        is drawn only when some customer has it. When no customer has another class the
+        panel is hidden (:func:`helpers.reporting.charts.hide_panel`).
 
     Returns
     -------
     Axes
     """
+    if not has_classes(series):  # all "not available": no empty axis, the report says why
+        return hide_panel(ax)
     name = str(series.name)
     namespace = namespace or name
     counts = series.value_counts()
@@ -239,6 +274,38 @@ def plot_tier_counts(ax: Axes, series: pd.Series, namespace: str | None = None) 
     ax.set(title=title, xlabel=LABELS.text("chart", "customers_axis"))
     ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     return ax
+
+
+def has_classes(series: pd.Series) -> bool:
+    """Whether some customer of a grading has a class other than ``not_available`` (it has a chart)."""
+    return bool((series.notna() & (series != NOT_AVAILABLE)).any())
+
+
+def plot_gradings(axes: Sequence[Axes], gradings: Mapping[str, pd.Series]) -> list[Axes]:
+    """One bar panel per grading (value, behaviour, needs, satisfaction), in rows of readable panels.
+
+    A grading no customer has a class of gets no panel (the report says why);
+    the others wrap into rows of at least
+    :data:`helpers.reporting.charts.MIN_PANEL_INCHES` each.
+
+    Parameters
+    ----------
+    axes
+        At least one Axes per grading, of one figure; those left over are removed.
+    gradings
+        Grading name to the class of each customer (``run.gradings``).
+
+    Returns
+    -------
+    list of Axes
+        The panels drawn.
+    """
+    panels = list(np.ravel(axes))
+    for ax in panels[len(gradings) :]:
+        hide_panel(ax)
+    for ax, values in zip(panels, gradings.values()):
+        plot_tier_counts(ax, values)
+    return fit_panels(panels)
 
 
 def plot_holdout_by_frequency(ax: Axes, by_frequency: pd.DataFrame) -> Axes:
@@ -334,6 +401,7 @@ def plot_clv_distributions(axes: Sequence[Axes], predictions: pd.DataFrame, curr
         title=text("chart", "clv"),
         xlabel=f"{text('chart', 'clv_log_axis')}, {currency}",
     )
+    fit_panels(axes)
     return axes
 
 
@@ -345,9 +413,11 @@ def plot_concentrations(axes: Sequence[Axes], revenue: pd.Series, clv: pd.Series
 
 
 def plot_scores(axes: Sequence[Axes], scores: pd.DataFrame, classes: pd.DataFrame) -> Sequence[Axes]:
-    """The scorecard score's distribution and the customers per scorecard class."""
+    """The scorecard score's distribution and the customers per scorecard class; without scores (no plan)
+    neither panel is drawn."""
     plot_distribution(
         axes[0], scores["score"], title=LABELS.text("chart", "score"), xlabel=LABELS.text("chart", "score_axis")
     )
     plot_tier_counts(axes[1], classes["scorecard_class"])
+    fit_panels(axes)
     return axes

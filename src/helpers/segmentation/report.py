@@ -16,8 +16,9 @@ import pandas as pd
 
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
-from helpers.io.excel import Sheet, Workbook
+from helpers.io.excel import LEVEL, Sheet, Workbook
 from helpers.reporting.display import Table, note
+from helpers.segmentation.charts import has_classes
 from helpers.segmentation.clv import CLV_COLUMNS, MODEL_NAMES, ClvUse, ClvValidation, PeriodClv, horizon_units
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
 from helpers.segmentation.gradings import GRADING_CLASSES
@@ -230,6 +231,8 @@ def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) ->
         for name, reason in values.attrs.get("unavailable", {}).items():
             what = LABELS.text("signal", name) if LABELS.has("signal", name) else name
             lines.append(f"*{LABELS.text('grading', column)} — {what} not available:* {reason}.")
+        if not has_classes(values):  # its chart is left out: say so instead of an empty panel
+            lines.append(f"*{LABELS.text('grading', column)}: no customer could be graded, so it has no chart.*")
     note("\n\n".join(lines))
 
 
@@ -769,12 +772,19 @@ def _grading_sheet(run: SegmentationRun, names: Mapping[str, str]) -> Sheet:
     frame["factors_missing"] = frame["factors_missing"].map(lambda v: _factor_names(v, names))
     money = {"monetary", "gross_profit", "expected_spend", "projected_sales", "clv"}
     headers = {c: _h(c, run.currency if c in money else None) for c in GRADING_COLUMNS}
-    return Sheet(LABELS.text("workbook", "grading"), frame, headers=headers, percent=["p_alive", "coverage"])
+    return Sheet(
+        LABELS.text("workbook", "grading"),
+        frame,
+        headers=headers,
+        percent=["p_alive", "coverage"],
+        description=LABELS.text("sheet_note", "grading"),
+    )
 
 
 def grading_workbook(run: SegmentationRun) -> Workbook:
     """The consultant's Excel workbook (客户分级管理分析表): every header and class name from the label registry."""
     w = lambda key: LABELS.text("workbook", key)
+    says = lambda key: LABELS.text("sheet_note", key)
     names = {f.key: factor_label(f) for f in run.scorecard.factors}
     period = parse_period(run.period_label)
     about = {
@@ -789,7 +799,6 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
     rfm = RfmSettings.model_validate(run.segments.attrs["settings"])  # as applied: amounts in the data's currency
     if rfm.overrides:
         about[w("overrides")] = " ".join(override_sentences(run.segments, rfm))
-    about[w("notes")] = w("notes_text")
     summary = _summary_frame(run.summary)
     pyramid = _pyramid_frame(run.pyramid)
     params = params_frame(run.clv)
@@ -798,26 +807,34 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         meaning=[LABELS.text("clv_parameter", p) for p in params["parameter"]],
     )
     sheets = [
-        Sheet(
-            w("about"),
-            pd.DataFrame({"item": list(about), "value": list(about.values())}),
-            headers=LABELS.headers(["item", "value"]),
-            width={"value": 100},
-        ),
         _grading_sheet(run, names),
         Sheet(
             w("segments"),
             summary,
             headers={c: _h(c, run.currency if c in _SUMMARY_MONEY else None) for c in summary},
             percent=["customer_share", "revenue_share"],
+            description=says("segments"),
         ),
         Sheet(
             w("factor_levels"),
             run.levels.rename_axis("customer_id").reset_index(),
             headers={"customer_id": _h("customer_id"), **names},
+            formats=dict.fromkeys(run.levels.columns, LEVEL),
+            description=says("factor_levels"),
         ),
-        Sheet(w("pyramid"), pyramid, headers=LABELS.headers(pyramid.columns), percent=["share", "target", "deviation"]),
-        Sheet(w("clv_model"), params, headers={**LABELS.headers(params.columns), "value": _h("estimate")}),
+        Sheet(
+            w("pyramid"),
+            pyramid,
+            headers=LABELS.headers(pyramid.columns),
+            percent=["share", "target", "deviation"],
+            description=says("pyramid"),
+        ),
+        Sheet(
+            w("clv_model"),
+            params,
+            headers={**LABELS.headers(params.columns), "value": _h("estimate")},
+            description=says("clv_model"),
+        ),
     ]
     comparison = run.clv.comparison
     if not comparison.empty:
@@ -833,9 +850,12 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
                 shown,
                 headers=LABELS.headers(shown.columns),
                 percent=["total_error_pct", "alive_share"],
+                description=says("clv_comparison"),
             )
         )
     if run.clv.validation is not None:
         holdout = run.clv.validation.by_frequency
-        sheets.append(Sheet(w("holdout"), holdout, headers=LABELS.headers(holdout.columns)))
-    return Workbook(sheets)
+        sheets.append(
+            Sheet(w("holdout"), holdout, headers=LABELS.headers(holdout.columns), description=says("holdout"))
+        )
+    return Workbook(sheets, about=about)
