@@ -242,3 +242,70 @@ def test_the_index_opens_each_period_with_its_grading_report_and_links_what_goes
 def test_index_without_reports(tmp_path):
     html = write_index(ProjectPaths(tmp_path)).read_text(encoding="utf-8")
     assert "No reports yet" in html
+
+
+# --------------------------------------------------------------------------- the period's PDF
+def _executed(folder, key, text):
+    nb = new_notebook(
+        cells=[
+            new_code_cell("period = 'x'", metadata={"tags": ["injected-parameters"]}),
+            new_markdown_cell(f"# {text}"),
+            new_code_cell("1", outputs=[new_output("execute_result", data={"text/plain": text}, execution_count=1)]),
+        ]
+    )
+    nb.cells[1]["id"], nb.cells[2]["id"] = "t-01", "t-02"  # the same ids in every stage, as the notebooks have
+    nbformat.write(nb, folder / f"{key}.ipynb")
+
+
+def test_the_period_pdf_opens_with_the_grading_report_and_starts_each_stage_on_a_new_page(tmp_path):
+    from helpers.reporting.pdf import period_notebook
+
+    for key in ("01_data_cleaning", "06_grading_report", "03_rfm_segmentation"):
+        _executed(tmp_path, key, f"report {key[:2]}")
+    joined = period_notebook(
+        [tmp_path / f"{k}.ipynb" for k in ("01_data_cleaning", "03_rfm_segmentation", "06_grading_report")]
+    )
+    titles = [c.source for c in joined.cells if c.cell_type == "markdown" and c.source.startswith("#")]
+    assert titles == ["# report 06", "# report 01", "# report 03"]
+    assert sum("break-before: page" in c.source for c in joined.cells) == 2
+    ids = [c["id"] for c in joined.cells]
+    assert len(ids) == len(set(ids)) and not any("period = " in c.source for c in joined.cells)
+
+
+def test_without_chromium_the_pdf_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    from helpers.core.errors import GradingError
+    from helpers.reporting import pdf
+
+    monkeypatch.setattr(pdf, "find_browser", lambda: None)
+    with pytest.raises(GradingError, match="headless Chromium is not installed"):
+        pdf.write_period_pdf(tmp_path, "2025Q4", ["06_grading_report"])
+
+
+def test_the_period_pdf_is_printed_when_chromium_is_installed(tmp_path):
+    from helpers.reporting.pdf import find_browser, write_period_pdf
+
+    if find_browser() is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt install chromium)")
+    for key in ("01_data_cleaning", "06_grading_report"):
+        _executed(tmp_path, key, f"report {key[:2]}")
+    made = write_period_pdf(tmp_path, "2025Q4", ["01_data_cleaning", "06_grading_report"])
+    assert made.name == "grading_reports_2025Q4.pdf" and made.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "01_data_cleaning.ipynb",
+        "06_grading_report.ipynb",
+        "grading_reports_2025Q4.pdf",
+    ]  # nothing of the printing is left beside it
+
+
+def test_a_run_never_carries_an_older_pdf_forward(tmp_path):
+    from helpers.pipeline.promotion import carry_forward
+
+    paths = ProjectPaths(tmp_path)
+    committed = paths.folder("reports", "2025Q4")
+    committed.mkdir(parents=True)
+    (committed / "grading_reports_2025Q4.pdf").write_bytes(b"%PDF old")
+    (committed / "notes.txt").write_text("a user's file", encoding="utf-8")
+    paths.folder("reports", "2025Q4", "r1").mkdir(parents=True)
+    paths.folder("processed", "2025Q4", "r1").mkdir(parents=True)
+    carry_forward(paths, "2025Q4", "r1", ["06_grading_report"])
+    assert sorted(p.name for p in paths.folder("reports", "2025Q4", "r1").iterdir()) == ["notes.txt"]

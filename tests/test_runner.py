@@ -403,8 +403,15 @@ def test_two_consecutive_periods_give_a_migration_and_one_period_says_there_is_n
     first = (paths.folder("reports", "2025Q3") / "06_grading_report.html").read_text(encoding="utf-8")
     assert "Nothing to compare yet" in first and "Traceback" not in first
     assert pd.read_parquet(paths.folder("processed", "2025Q3") / "migration.parquet").empty
-    code, out, err = grading("run", "--period", PERIOD, "--data", str(sample), "--root", str(root))
+    code, out, err = grading("run", "--period", PERIOD, "--data", str(sample), "--root", str(root), "--pdf")
     assert code == 0, err
+    from helpers.reporting.pdf import find_browser
+
+    printed = paths.folder("reports", PERIOD) / f"grading_reports_{PERIOD}.pdf"
+    if find_browser():  # every report in one PDF, linked from the front page
+        assert printed.read_bytes().startswith(b"%PDF") and printed.name in paths.index.read_text(encoding="utf-8")
+    else:
+        assert "headless Chromium is not installed" in out and not printed.exists()
     moved = pd.read_parquet(paths.folder("processed", PERIOD) / "migration.parquet")
     final = moved.loc[moved["classification"].eq("final_class")]
     both = final.loc[~final["from_class"].eq("(new)") & ~final["to_class"].eq("(gone)")]

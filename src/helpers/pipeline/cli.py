@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only the stages named; stop (exit 2) if an earlier one is not run yet or out of date",
     )
     run.add_argument("--jobs", type=int, default=1, help="periods run at the same time (default 1)")
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every report of the period into one PDF, grading report first (needs headless Chromium)",
+    )
     _stage_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -201,7 +206,7 @@ def _requested(text: str | None) -> list[Any] | None:
 # --------------------------------------------------------------------------- commands
 def _run_one(paths: ProjectPaths, period: Period, args: argparse.Namespace, params: dict[str, Any]) -> int:
     settings = registry.load_settings(paths.config)
-    outcome = run_period(paths, period, settings, params, _requested(args.stages), no_deps=args.no_deps)
+    outcome = run_period(paths, period, settings, params, _requested(args.stages), no_deps=args.no_deps, pdf=args.pdf)
     index = write_index(paths)
     if not outcome.ok:
         kept = (
@@ -233,6 +238,8 @@ def _child_command(args: argparse.Namespace, period: str) -> list[str]:
         argv += ["--stages", args.stages]
     if args.no_deps:
         argv.append("--no-deps")
+    if args.pdf:
+        argv.append("--pdf")
     for s in registry.stages():
         for p in s.params:
             if getattr(args, p.name, None) is not None:

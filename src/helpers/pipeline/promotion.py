@@ -50,10 +50,14 @@ def carry_forward(paths: ProjectPaths, period: str, run_id: str, ran: Iterable[s
 
     Outputs and reports of the stages that ran are left behind (their new versions
     are staged, and an optional output they no longer write must disappear); the
-    manifest is rewritten by the run; everything else is hard-linked forward unchanged.
+    manifest is rewritten by the run, and so is the period's PDF (or it is gone);
+    everything else is hard-linked forward unchanged.
     """
+    from helpers.reporting.pdf import pdf_name
+
     ran = set(ran)
-    replaced: dict[Place, set[str]] = {"processed": {"manifest.json"}, "reports": set()}
+    # the period's PDF is of the reports as they were: a run makes it again (--pdf) or leaves none
+    replaced: dict[Place, set[str]] = {"processed": {"manifest.json"}, "reports": {pdf_name(period)}}
     for s in registry.stages():
         if s.key in ran:
             for output in s.outputs:

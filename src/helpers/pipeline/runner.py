@@ -354,6 +354,18 @@ def _keep_failed_attempt(paths: ProjectPaths, period: str, run_id: str, outcome:
         outcome.failed_report = failed / failing.html.name
 
 
+def _print_pdf(paths: ProjectPaths, label: str, run_id: str, out: TextIO) -> None:
+    """The period's reports in one PDF, into the run's staging folder; a warning when it cannot be made."""
+    from helpers.reporting.pdf import write_period_pdf
+
+    try:
+        made = write_period_pdf(paths.folder("reports", label, run_id), label, [s.key for s in registry.stages()])
+    except GradingError as exc:
+        print(f"      warning: {exc}", file=out, flush=True)
+        return
+    print(f"pdf: {paths.relative(paths.folder('reports', label) / made.name)}", file=out, flush=True)
+
+
 def run_period(
     paths: ProjectPaths,
     period: Period,
@@ -362,6 +374,7 @@ def run_period(
     requested: Sequence[Stage] | None = None,
     *,
     no_deps: bool = False,
+    pdf: bool = False,
     out: TextIO | None = None,
 ) -> RunOutcome:
     """Plan and run stages for one period; replace the period's outputs only if every stage succeeds.
@@ -380,6 +393,9 @@ def run_period(
         ``data`` (absolute), ``mapping`` and the stages' own parameters.
     requested, no_deps
         As in :func:`plan_run`.
+    pdf
+        Also print every report of the period into one PDF (:mod:`helpers.reporting.pdf`), when headless Chromium
+        is installed; without it, a warning says so and the run succeeds.
     out
         Where progress lines go (default: standard output).
 
@@ -423,6 +439,8 @@ def run_period(
                 return outcome
         try:
             carry_forward(paths, label, run_id, (s.key for s, _ in plan.run))
+            if pdf:
+                _print_pdf(paths, label, run_id, out)
             manifest = _final_manifest(paths, period, run_id, params, outcome.stages, started_at, started)
             write_json(paths.manifest(label, run_id), manifest)
             delivered = delivery_records(read_manifest(paths.manifest(label)))  # the last good run's deliveries

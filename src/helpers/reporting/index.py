@@ -21,6 +21,7 @@ from helpers.core.errors import PeriodError
 from helpers.core.periods import Period, parse_period
 from helpers.io.files import read_record, write_text
 from helpers.io.manifest import read_manifest
+from helpers.reporting.pdf import pdf_name
 
 __all__ = ["CLEANING_RECORD", "outdated_stages", "write_index"]
 
@@ -142,6 +143,12 @@ def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
         for p in sorted(folder.glob("*.xlsx"), key=lambda p: (order.get(p.name, len(order)), p.name))
     ]
     out = f"<h3>Workbooks for the client's team (Excel 工作簿)</h3><ul>{''.join(books)}</ul>" if books else ""
+    pdf = folder / pdf_name(period)
+    if pdf.is_file():
+        out += (
+            f"<h3>To print (打印版)</h3><ul><li>{_link(period, pdf.name, pdf.name)} "
+            '<span class="muted">— every report of the period in one PDF, the grading report first</span></li></ul>'
+        )
     delivered: dict[str, Any] = {}
     errors = []
     for entry in manifest.get("stages", {}).values():
