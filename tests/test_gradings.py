@@ -180,7 +180,7 @@ def test_needs_signals_say_what_the_data_lack():
 
     plain = needs_signals(ORDERS.drop(columns="is_custom"), PRODUCTS.drop(columns="category"), PERIOD, LOOKBACK)
     assert plain["custom_share"].isna().all() and plain["premium_share"].isna().all()
-    assert "is_custom" in plain.attrs["unavailable"]["custom_share"]
+    assert "which are custom" in plain.attrs["unavailable"]["custom_share"]
     assert "categories" in plain.attrs["unavailable"]["premium_share"]
     assert plain["discount_rate"].notna().any()
 

@@ -87,11 +87,14 @@ def spend_bands(indicators: pd.DataFrame, edges: list[float], name: str) -> pd.D
     return pd.DataFrame({name: [str(b) for b in counts.index], "customers": counts.to_numpy()})
 '''
 
-PARAMETERS = 'period = "2025Q4"\ndata = ""\nmapping = ""\nproject_root = ".."\nrun_id = ""\nband_name = "band"'
+PARAMETERS = (
+    'period = "2025Q4"\ndata = ""\nmapping = ""\nproject_root = ".."\nrun_id = ""\nlang = ""\naudience = ""\n'
+    'band_name = "band"'
+)
 CALL = (
     "from helpers.pipeline import open_stage\n"
     'stage = open_stage("09", period=period, data=data, mapping=mapping, project_root=project_root, '
-    "run_id=run_id, band_name=band_name)\n"
+    "run_id=run_id, lang=lang, audience=audience, band_name=band_name)\n"
     "run = stage.run()\n"
     "run.bands"
 )

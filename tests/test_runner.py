@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -395,11 +397,32 @@ def test_a_customer_snapshot_runs_every_stage_and_scores_its_blank_labels(tmp_pa
     assert "Retention by tenure" in page and "held out" in page and "Traceback" not in page
 
 
+#: What a client's page must not show: settings keys and files, paths, fingerprints, names written like code.
+_CLIENT_LEAKS = re.compile(
+    r"config/|data/|reports/|\.ya?ml\b|\.parquet\b|\.json\b|\.ipynb\b|\b[0-9a-f]{12,}\b"
+    r"|\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z_]{3,}\.[a-z_]{3,}\b"
+)
+
+
+def client_leaks(page: str, raw_files: set[str]) -> list[str]:
+    """The settings keys, paths, hashes and code-like names in a report's visible text (the client's own export
+    files may be named: they are what the client sent)."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", page)))
+    for name in raw_files:
+        text = text.replace(name, " ")
+    return sorted(set(_CLIENT_LEAKS.findall(text)))
+
+
 def test_two_consecutive_periods_give_a_migration_and_one_period_says_there_is_nothing_to_compare(tmp_path, sample):
     root = new_project(tmp_path)
     code, out, err = grading("run", "--period", "2025Q3", "--data", str(sample), "--root", str(root))
     assert code == 0, err
     paths = ProjectPaths(root)
+    # The shipped settings make client reports: no settings key, path, fingerprint or column name in any of them.
+    raw_files = {p.name for p in sample.iterdir()}
+    for report in sorted(paths.folder("reports", "2025Q3").glob("*.html")):
+        assert client_leaks(report.read_text(encoding="utf-8"), raw_files) == [], report.name
     first = (paths.folder("reports", "2025Q3") / "06_grading_report.html").read_text(encoding="utf-8")
     assert "Nothing to compare yet" in first and "Traceback" not in first
     assert pd.read_parquet(paths.folder("processed", "2025Q3") / "migration.parquet").empty
@@ -426,3 +449,32 @@ def test_two_consecutive_periods_give_a_migration_and_one_period_says_there_is_n
     assert "not sent: no mail server is configured" in out
     delivery = json.loads(paths.manifest(PERIOD).read_text(encoding="utf-8"))["stages"]["06_grading_report"]
     assert {e["status"] for e in delivery["delivery"]["digests"].values()} == {"not sent"}
+
+
+def test_a_run_in_chinese_for_the_team_switches_every_page_and_workbook(tmp_path, sample):
+    import openpyxl
+
+    root = new_project(tmp_path)
+    code, out, err = grading(
+        "run", "--period", PERIOD, "--data", str(sample), "--root", str(root), "--lang", "zh", "--audience", "internal"
+    )
+    assert code == 0, err
+    paths = ProjectPaths(root)
+    reports = paths.folder("reports", PERIOD)
+    index = paths.index.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in index and "从这里开始" in index and "Start here" not in index
+    segmentation = (reports / "03_rfm_segmentation.html").read_text(encoding="utf-8")
+    assert f"<title>03 RFM客户分层与价值分级 — {PERIOD}</title>" in segmentation
+    assert "方法说明" in segmentation and "How this report works" not in segmentation
+    # the team's page names the settings and the tables written for later stages; a client's would not
+    assert "config/scorecard.yaml" in segmentation and f"data/processed/{PERIOD}/grading.parquet" in segmentation
+    assert "文件指纹" in (reports / "01_data_cleaning.html").read_text(encoding="utf-8")
+    grading_report = (reports / "06_grading_report.html").read_text(encoding="utf-8")
+    assert "1. 客户等级" in grading_report and "The customers by class" not in grading_report
+    book = openpyxl.load_workbook(reports / f"customer_grading_{PERIOD}.xlsx", read_only=True)
+    assert book.sheetnames[1] == "客户分级"
+    header = next(book["客户分级"].iter_rows(min_row=1, max_row=1, values_only=True))
+    assert header[0] == "客户编号" and all(re.search(r"[\u4e00-\u9fff]", str(h)) for h in header if h)
+    # choosing the language again is a different report: every stage runs again in it
+    code, out, err = grading("status", "--period", PERIOD, "--data", str(sample), "--root", str(root), "--lang", "en")
+    assert code == 0 and "out of date" in out

@@ -124,95 +124,156 @@ def findings_note(run: ChurnRun) -> None:
     fit, table = run.fit, run.table
     high = table.loc[table["risk_band"].eq("high")]
     medium = table.loc[table["risk_band"].eq("medium")]
+    bands = run.settings.risk_bands
     lines = []
     if fit.ok:
         c = fit.comparison.loc[fit.chosen]
         a = fit.after_metrics
+        spent = _spend_of(high, table, run)
         if run.recorded:
-            within = "" if run.held_out else f" in the next {run.horizon_days} days"
-            lines.append(
-                f"- **{len(high):,} of {len(table):,} current customers are at high risk** — a probability of "
-                f"{run.settings.risk_bands.high:.0%} or more of leaving{within}, judged against the "
-                f"{run.recorded_counts['churned']:,} customers the data record as gone." + _spend_of(high, table, run)
-            )
-            checked = (
-                f"on {fit.sizes['test']['rows']:,} customers whose churn is recorded and who were held out of its "
-                "training"
+            within = (
+                ""
                 if run.held_out
-                else f"on the customers of {run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known"
+                else LABELS.say(f" in the next {run.horizon_days} days", f"未来 {run.horizon_days} 天内")
+            )
+            churned = run.recorded_counts["churned"]
+            lines.append(
+                LABELS.say(
+                    f"- **{len(high):,} of {len(table):,} current customers are at high risk** — a probability of "
+                    f"{bands.high:.0%} or more of leaving{within}, judged against the "
+                    f"{churned:,} customers the data record as gone.",
+                    f"- **{len(table):,} 位现有客户中，{len(high):,} 位流失风险高**：{within}流失概率达到 "
+                    f"{bands.high:.0%} 及以上，以数据中已记录流失的 {churned:,} 位客户为依据。",
+                )
+                + spent
             )
         else:
             lines.append(
-                f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
-                f"{run.settings.risk_bands.high:.0%} or more of placing no order in the next {run.horizon_days} "
-                "days." + _spend_of(high, table, run)
+                LABELS.say(
+                    f"- **{len(high):,} of {len(table):,} customers are at high risk** — a probability of "
+                    f"{bands.high:.0%} or more of placing no order in the next {run.horizon_days} days.",
+                    f"- **{len(table):,} 位客户中，{len(high):,} 位流失风险高**：未来 {run.horizon_days} 天内不再下单的"
+                    f"概率达到 {bands.high:.0%} 及以上。",
+                )
+                + spent
             )
-            checked = f"on the customers of {run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known"
+        if run.recorded and run.held_out:
+            rows = fit.sizes["test"]["rows"]
+            checked = LABELS.say(
+                f"on {rows:,} customers whose churn is recorded and who were held out of its training",
+                f"在 {rows:,} 位已记录流失情况、且未参与训练的客户上",
+            )
+        else:
+            checked = LABELS.say(
+                f"on the customers of {run.windows.test:%Y-%m-%d}, whose next {run.horizon_days} days are known",
+                f"在 {run.windows.test:%Y-%m-%d} 时点的客户上（其后 {run.horizon_days} 天的情况已知）",
+            )
+        model, capture = _model(fit.chosen), _pct(c["capture_top_decile"])
         lines.append(
-            f"- **The model can be used.** {_model(fit.chosen).capitalize()} was checked {checked}: it ranks a "
-            f"customer who left above one who stayed {c['auc']:.0%} of the time (AUC {c['auc']:.2f}), and its top "
-            f"10 % held {_pct(c['capture_top_decile'])} of those who left ({c['lift_top_decile']:.1f} times the "
-            "average)." + _recency_compare(fit)
+            LABELS.say(
+                f"- **The model can be used.** {model.capitalize()} was checked {checked}: it ranks a "
+                f"customer who left above one who stayed {c['auc']:.0%} of the time (AUC {c['auc']:.2f}), and its top "
+                f"10 % held {capture} of those who left ({c['lift_top_decile']:.1f} times the average).",
+                f"- **模型可以使用。**{model}{checked}接受了检验：任取一位已流失客户和一位留存客户，它有 "
+                f"{c['auc']:.0%} 的概率把已流失的客户排在前面（AUC {c['auc']:.2f}）；其评分最高的前 10 % 客户覆盖了 "
+                f"{capture} 的流失客户（为平均水平的 {c['lift_top_decile']:.1f} 倍）。",
+            )
+            + _recency_compare(fit)
         )
         if a.get("flagged"):
-            threshold = run.settings.risk_bands.high
+            threshold = bands.high
             close = a["precision"] >= threshold - _CALIBRATION_TOLERANCE
+            precision, recall = _pct(a["precision"]), _pct(a["recall"])
             lines.append(
-                (
-                    "- **Its probabilities mean what they say:** "
-                    if close
-                    else "- **Read its probabilities as a ranking, not a forecast:** "
+                LABELS.say(
+                    (
+                        "- **Its probabilities mean what they say:** "
+                        if close
+                        else "- **Read its probabilities as a ranking, not a forecast:** "
+                    )
+                    + f"of the test customers it put at {threshold:.0%} or more after calibration, "
+                    f"{precision} did leave ({a['flagged']:,} customers; they were {recall} of all who left).",
+                    ("- **模型给出的概率可信：**" if close else "- **其概率宜作排序参考，不宜作预测：**")
+                    + f"校准后流失概率被判定为 {threshold:.0%} 及以上的测试客户中，{precision} 确实流失了"
+                    f"（共 {a['flagged']:,} 位客户，占全部流失客户的 {recall}）。",
                 )
-                + f"of the test customers it put at {threshold:.0%} or more after calibration, "
-                f"{_pct(a['precision'])} did leave ({a['flagged']:,} customers; they were {_pct(a['recall'])} of "
-                "all who left)."
             )
         first = run.first_reason.reindex(high["customer_id"]).dropna()
         if len(first):
             top = first.value_counts().index[0]
-            example = high.loc[high["customer_id"].isin(first.index[first.eq(top)]), "reasons"].iloc[0]
+            reasons = high.loc[high["customer_id"].isin(first.index[first.eq(top)]), "reasons"].iloc[0]
+            reason, count = literal(feature_label(top)), int(first.eq(top).sum())
+            example = literal(reasons.split("; ")[0])
             lines.append(
-                f"- **Their strongest reason, most often:** {literal(feature_label(top))} "
-                f"({int(first.eq(top).sum()):,} of {len(high):,}); for example *{literal(example.split('; ')[0])}*."
+                LABELS.say(
+                    f"- **Their strongest reason, most often:** {reason} ({count:,} of {len(high):,}); for example "
+                    f"*{example}*.",
+                    f"- **最常见的首要原因：**{reason}（{len(high):,} 位中有 {count:,} 位），例如 *{example}*。",
+                )
             )
     else:
         lines.append(
-            f"- **No churn probabilities this period:** {literal(fit.reason)}. The early-warning rules "
-            "below alone say whom to call."
+            LABELS.say(
+                f"- **No churn probabilities this period:** {literal(fit.reason)}. The early-warning rules "
+                "below alone say whom to call.",
+                f"- **本期没有流失概率：**{literal(fit.reason)}。需要联系哪些客户，只能依据下方的预警规则判断。",
+            )
         )
     fired = run.hits["customer_id"].nunique()
     if fired:
         per_rule = run.hits.groupby("rule")["customer_id"].nunique()
-        parts = ", ".join(f"{LABELS.text('churn_rule', r)} {per_rule[r]:,}" for r in RULES if r in per_rule)
-        lines.append(f"- **{fired:,} customers set off an early-warning rule** ({parts}).")
+        parts = [f"{LABELS.text('churn_rule', r)} {per_rule[r]:,}" for r in RULES if r in per_rule]
+        lines.append(
+            LABELS.say(
+                f"- **{fired:,} customers set off an early-warning rule** ({', '.join(parts)}).",
+                f"- **{fired:,} 位客户触发了预警规则**（{'、'.join(parts)}）。",
+            )
+        )
+    actions = run.settings.actions
     if fit.ok and len(high):
         lines.append(
-            f"- **What to do:** {literal(run.settings.actions['high'])} — for the high-risk list, which the Excel "
-            "file gives each account manager with the reasons and the rules that fired."
+            LABELS.say(
+                f"- **What to do:** {literal(actions['high'])} — for the high-risk list, which the Excel "
+                "file gives each account manager with the reasons and the rules that fired.",
+                f"- **建议：**{literal(actions['high'])}——针对高流失风险名单；Excel 文件为每位客户经理列出了"
+                "各自的名单，并附有风险原因和触发的预警规则。",
+            )
         )
     elif fit.ok and len(medium):
         lines.append(
-            f"- **What to do:** no customer reaches {run.settings.risk_bands.high:.0%}; "
-            f"{literal(run.settings.actions['medium'])} — for the {len(medium):,} customers at medium risk "
-            f"({run.settings.risk_bands.medium:.0%} or more), listed below and in the Excel file."
+            LABELS.say(
+                f"- **What to do:** no customer reaches {bands.high:.0%}; "
+                f"{literal(actions['medium'])} — for the {len(medium):,} customers at medium risk "
+                f"({bands.medium:.0%} or more), listed below and in the Excel file.",
+                f"- **建议：**没有客户的流失概率达到 {bands.high:.0%}；{literal(actions['medium'])}——针对 "
+                f"{len(medium):,} 位中等流失风险客户（概率 {bands.medium:.0%} 及以上），名单见下方及 Excel 文件。",
+            )
         )
     elif fit.ok and len(table):
         top = table["churn_probability"].max()
         lines.append(
-            f"- **What to do:** no customer reaches even the medium band ({run.settings.risk_bands.medium:.0%}); "
-            f"the highest probability is {top:.0%}. {literal(run.settings.actions['low'])} — the list below shows "
-            "the customers with the highest probabilities, who are the ones to look at first."
+            LABELS.say(
+                f"- **What to do:** no customer reaches even the medium band ({bands.medium:.0%}); "
+                f"the highest probability is {top:.0%}. {literal(actions['low'])} — the list below shows "
+                "the customers with the highest probabilities, who are the ones to look at first.",
+                f"- **建议：**没有客户达到中等流失风险（{bands.medium:.0%}），最高流失概率为 {top:.0%}。"
+                f"{literal(actions['low'])}——下方名单列出了流失概率最高的客户，应首先关注他们。",
+            )
         )
     elif fired:
         lines.append(
-            f"- **What to do:** {literal(run.settings.actions['medium'])} — for the customers a rule fired for, "
-            "whom the Excel file lists with what was seen."
+            LABELS.say(
+                f"- **What to do:** {literal(actions['medium'])} — for the customers a rule fired for, "
+                "whom the Excel file lists with what was seen.",
+                f"- **建议：**{literal(actions['medium'])}——针对触发预警规则的客户；Excel 文件逐一列出了这些客户"
+                "及观察到的情况。",
+            )
         )
     note("\n".join(lines))
 
 
 def _share(part: float, whole: float) -> str:
-    return _pct(part / whole) if whole else "n/a"
+    return _pct(part / whole) if whole else LABELS.say("n/a", "无数据")
 
 
 def _spend_of(high: pd.DataFrame, table: pd.DataFrame, run: ChurnRun) -> str:
@@ -220,9 +281,11 @@ def _spend_of(high: pd.DataFrame, table: pd.DataFrame, run: ChurnRun) -> str:
     if table["monetary"].isna().all():
         return ""
     spent = high["monetary"].sum()
-    return (
+    share = _share(spent, table["monetary"].sum())
+    return LABELS.say(
         f" They spent {spent:,.0f} {run.currency} in the last {run.lookback_days} days "
-        f"({_share(spent, table['monetary'].sum())} of the spend of the customers scored)."
+        f"({share} of the spend of the customers scored).",
+        f"这些客户过去 {run.lookback_days} 天消费 {spent:,.0f} {run.currency}，占全部评分客户消费额的 {share}。",
     )
 
 
@@ -230,7 +293,8 @@ def _recency_compare(fit: ChurnFit) -> str:
     comparison = fit.comparison
     for name, words in (("recency", "Days since the last order alone"), ("tenure", "Tenure alone")):
         if fit.chosen != name and name in comparison.index and not pd.isna(comparison.loc[name, "auc"]):
-            return f" {words} reaches AUC {comparison.loc[name, 'auc']:.2f}."
+            auc = comparison.loc[name, "auc"]
+            return LABELS.say(f" {words} reaches AUC {auc:.2f}.", f"作为对照，{_model(name)}的 AUC 为 {auc:.2f}。")
     return ""
 
 

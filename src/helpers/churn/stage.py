@@ -570,6 +570,7 @@ STAGE = Stage(
     title_zh="流失预警",
     title_en="Churn modelling and early warning",
     question="Who is likely to stop buying in the next months, why, and what should the account manager do?",
+    question_zh="哪些客户可能在未来几个月停止购买？原因是什么？客户经理该做什么？",
     inputs=(
         "orders",
         "customers",
@@ -613,8 +614,9 @@ STAGE = Stage(
         Output(
             "churn_risk_list",
             "churn_risk_list_{period}.xlsx",
-            "the risk list for account managers (流失预警名单): customers by risk, reasons, rules and actions",
+            "the risk list for account managers: customers by risk, reasons, rules and actions",
             place="reports",
+            description_zh="给客户经理的流失预警名单：按风险排序的客户、原因、触发的规则和建议行动",
         ),
     ),
     config_section="churn",

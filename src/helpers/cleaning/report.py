@@ -18,7 +18,7 @@ from helpers.core.labels import LABELS
 from helpers.core.mapping import Mapping
 from helpers.core.schema import TABLES
 from helpers.io.sources import UNEXPECTED_ENCODING_NAMES
-from helpers.reporting.display import Table, literal, note
+from helpers.reporting.display import Table, internal, literal, note
 
 __all__ = [
     "customer_base_preview",
@@ -134,7 +134,8 @@ def encoding_note(record: dict[str, object]) -> None:
 
 
 def inputs_table(record: dict[str, object]) -> Table:
-    """The files read, with rows and the start of their sha256 (the full one is in the manifest)."""
+    """The files read, with rows and, for an internal report, the start of their sha256 (the full one is in the
+    manifest)."""
     frame = pd.DataFrame(record["inputs"])
     frame["table"] = frame["table"].map(table_name)
     frame["excluded_total"] = frame.get("excluded_rows", pd.Series(0, index=frame.index))
@@ -145,7 +146,8 @@ def inputs_table(record: dict[str, object]) -> Table:
     )
     frame["sha256"] = frame["sha256"].str[:16] + "…"
     frame["read_as"] = frame.get("read_as", pd.Series("", index=frame.index)).fillna("").replace("", "—")
-    keys = ["table", "file", "read_as", "sheets", "rows", "kept_rows", "excluded_total", "skipped_sheets", "sha256"]
+    keys = ["table", "file", "read_as", "sheets", "rows", "kept_rows", "excluded_total", "skipped_sheets"]
+    keys += ["sha256"] if internal() else []
     headers = LABELS.headers(keys)
     counts = [headers[k] for k in ("rows", "kept_rows", "excluded_total")]
     return Table(frame[keys].rename(columns=headers), ints=counts, uid="inputs")

@@ -112,6 +112,7 @@ STAGE = Stage(
     title_zh="数据清洗",
     title_en="Data cleaning",
     question="Which raw rows are usable, and what happened to every other one?",
+    question_zh="哪些原始数据行可用？其余每一行去了哪里？",
     inputs=(
         External(
             "raw", "the client's exports (a file or a folder) and the mapping that describes them", locate_raw_data

@@ -36,8 +36,9 @@ class Output:
         The catalog name other stages use as an input (``"orders"``).
     file
         File name; ``{period}`` is replaced by the period label.
-    description
-        What it holds, in one line (``docs/contracts.md``).
+    description, description_zh
+        What it holds, in one line (``docs/contracts.md``), in English and (for what a client's team opens: the
+        workbooks, listed on the index) in Chinese.
     row
         What one row is (tables).
     columns
@@ -56,6 +57,7 @@ class Output:
     columns: str = ""
     place: Place = "processed"
     optional: bool = False
+    description_zh: str = ""
 
     def __post_init__(self) -> None:
         if not self.file.endswith("/") and Path(self.file).suffix not in _KINDS:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,6 +58,15 @@ class ReportSettings(Strict):
 
     max_text_chars: int = Field(
         ge=20, description="longest text a report shows in a table cell or note; longer text ends in '…'"
+    )
+    language: Literal["zh", "en", "both"] = Field(
+        description="the language of headings, labels, charts, workbooks and the index: zh, en or both"
+    )
+    audience: Literal["client", "internal"] = Field(
+        description=(
+            "client: no settings keys, file paths, fingerprints or model tables; internal: adds the method details, "
+            "the model tables and the tables written for later stages"
+        )
     )
 
 

@@ -24,6 +24,7 @@ placeholders, filled by :meth:`LabelRegistry.format`.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -31,7 +32,7 @@ from typing import Literal
 import pandas as pd
 import yaml
 
-__all__ = ["LABELS", "LANGUAGES", "Label", "LabelRegistry", "Language"]
+__all__ = ["LABELS", "LANGUAGES", "Label", "LabelRegistry", "Language", "in_language"]
 
 Language = Literal["zh", "en", "both"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en", "both")
@@ -54,6 +55,28 @@ class Label:
         if language == "en" or self.zh == self.en or style == "compact":
             return self.en
         return f"{self.zh} {self.en}" if style == "value" else f"{self.en} ({self.zh})"
+
+
+#: `` (流失风险客户)``, `` (RFM客户分层)``: a bracket of Chinese after English words (capitals allowed: RFM, CLV; a
+#: lowercase word makes it English: "(e.g. 客户)").
+_CHINESE_BRACKET = r"\(([^()a-z]*[\u4e00-\u9fff][^()a-z]*)\)"
+_BRACKET = re.compile(r"[ \t]*" + _CHINESE_BRACKET)
+#: A Markdown heading written "English (中文)": its marks, its number ("3." or "2.1"), the English, the Chinese.
+_HEADING = re.compile(r"^(#{1,6}[ \t]+)(\d+(?:\.\d+)*\.?[ \t]+)?(.*?)[ \t]*" + _CHINESE_BRACKET + r"[ \t]*$")
+
+
+def in_language(text: str, language: Language) -> str:
+    """A report text written bilingually ("English (中文)") in one language.
+
+    ``en`` drops every bracket of Chinese; ``zh`` makes each Markdown heading written ``## 3. English (中文)`` read
+    ``## 3. 中文``. Running text written in English stays English in ``zh``: the words of tables, charts and
+    workbooks come from the registry in the chosen language. ``both`` returns the text unchanged.
+    """
+    if language == "both":
+        return text
+    if language == "en":
+        return _BRACKET.sub("", text)
+    return "\n".join(_HEADING.sub(r"\1\2\4", line) for line in text.split("\n"))
 
 
 class LabelRegistry:
@@ -166,6 +189,15 @@ class LabelRegistry:
     def format(self, namespace: str, key: object, language: Language | None = None, **values: object) -> str:
         """The label with its ``{placeholders}`` filled (``LABELS.format("chart", "bar_rows", rows="1,234")``)."""
         return self.text(namespace, key, language).format(**values)
+
+    def say(self, en: str, zh: str) -> str:
+        """A sentence written in code in both languages, in the registry's language (``both`` reads English, as
+        running text does: the words inside it come from the registry in ``both``).
+
+        For the generated prose of a report (findings, notes): ``LABELS.say(f"{n:,} customers graded",
+        f"已分级客户 {n:,} 位")``.
+        """
+        return zh if self.language == "zh" else en
 
     def texts(self, namespace: str, language: Language | None = None) -> dict[str, str]:
         """Every key of a namespace with its label, in definition order."""

@@ -17,6 +17,7 @@ from helpers.grading_report.kpis import COUNT_KPIS, SHARE_KPIS
 from helpers.grading_report.migration import ENTRANT
 from helpers.io.excel import Sheet, Workbook
 from helpers.reporting.display import Table, display_all, literal, note
+from helpers.segmentation.findings import graded_sentence
 
 if TYPE_CHECKING:
     from helpers.grading_report.stage import GradingReportRun
@@ -75,33 +76,24 @@ def _kpi_value(name: str, value: float) -> str:
 def findings_note(run: GradingReportRun) -> None:
     """The findings, first: the classes, who slipped, what fired, how the KPIs moved."""
     t = run.table
-    counts = t["final_class"].value_counts()
-    revenue = t.groupby("final_class")["monetary"].sum()
-    total = t["monetary"].sum()
-    top = [c for c in ("core", "important") if counts.get(c, 0)]
-    lines = [
-        f"- **{len(t):,} customers are graded**: "
-        + ", ".join(
-            f"{int(counts.get(c, 0)):,} {_class(c)}" for c in ("core", "important", "ordinary", "small", "potential")
-        )
-        + "."
-        + (
-            f" The {int(sum(counts.get(c, 0) for c in top)):,} core and important customers bring "
-            f"{revenue.reindex(top).sum() / total:.0%} of the graded customers' net spend over the look-back year."
-            if top and total > 0
-            else ""
-        )
-    ]
+    lines = [f"- {graded_sentence(t['final_class'].astype('object'), t['monetary'])}"]
     kinds = run.alerts["kind"].value_counts()
     if len(run.alerts):
+        fired = [
+            (LABELS.text("alert_kind", k), int(kinds[k]))
+            for k in ("churn_high", "downgraded", "early_warning", "class_shrank")
+            if k in kinds
+        ]
+        written = len(run.digests.written) or "—"
         lines.append(
-            f"- **{len(run.alerts):,} alerts fired:** "
-            + ", ".join(
-                f"{int(kinds[k]):,} {LABELS.text('alert_kind', k)}"
-                for k in ("churn_high", "downgraded", "early_warning", "class_shrank")
-                if k in kinds
+            LABELS.say(
+                f"- **{len(run.alerts):,} alerts fired:** "
+                + ", ".join(f"{n:,} {kind}" for kind, n in fired)
+                + f". Each owner's list is in an e-mail digest ({written} written).",
+                f"- **共触发 {len(run.alerts):,} 条预警：**"
+                + "、".join(f"{kind} {n:,} 条" for kind, n in fired)
+                + f"。每位负责人的名单见其邮件摘要（已生成 {written} 封）。",
             )
-            + f". Each owner's list is in an e-mail digest ({len(run.digests.written) or '—'} written)."
         )
     if run.compared:
         m = run.migrations["final_class"]
@@ -109,18 +101,28 @@ def findings_note(run: GradingReportRun) -> None:
         stayed = int(np.trace(m.matrix.to_numpy()))
         steps = m.moves["steps"]
         far = m.movers["steps"]
+        rose, fell = int((steps > 0).sum()), int((steps < 0).sum())
+        far_up, far_down, edge = int((far > 0).sum()), int((far < 0).sum()), int(steps.isna().sum())
+        entered, left = int(m.entrants["customers"].sum()), int(m.leavers["customers"].sum())
         lines.append(
-            f"- **Against {run.previous_label}:** of the {both:,} customers graded in both periods, {stayed:,} kept "
-            f"their class and {len(m.moves):,} changed it: {int((steps > 0).sum()):,} rose and "
-            f"{int((steps < 0).sum()):,} fell a class or more ({int((far > 0).sum()):,} and {int((far < 0).sum()):,} "
-            f"by more than one), {int(steps.isna().sum()):,} moved to or from *potential*. "
-            f"{int(m.entrants['customers'].sum()):,} customers entered the grading and "
-            f"{int(m.leavers['customers'].sum()):,} left it."
+            LABELS.say(
+                f"- **Against {run.previous_label}:** of the {both:,} customers graded in both periods, {stayed:,} "
+                f"kept their class and {len(m.moves):,} changed it: {rose:,} rose and {fell:,} fell a class or more "
+                f"({far_up:,} and {far_down:,} by more than one), {edge:,} moved to or from *potential*. "
+                f"{entered:,} customers entered the grading and {left:,} left it.",
+                f"- **与 {run.previous_label} 相比：**两期均参与分级的 {both:,} 位客户中，{stayed:,} 位等级不变，"
+                f"{len(m.moves):,} 位等级发生变化：{rose:,} 位上升、{fell:,} 位下降一级或以上（其中 {far_up:,} 位和 "
+                f"{far_down:,} 位变动超过一级），{edge:,} 位转入或转出 *{_class('potential')}*。另有 {entered:,} 位"
+                f"客户新进入分级，{left:,} 位退出分级。",
+            )
         )
     else:
         lines.append(
-            f"- **Nothing to compare yet:** the previous period ({run.previous_label}) has not been run, so there is "
-            "no migration between periods this time."
+            LABELS.say(
+                f"- **Nothing to compare yet:** the previous period ({run.previous_label}) has not been run, so there "
+                "is no migration between periods this time.",
+                f"- **暂无可比较的上期数据：**上一期（{run.previous_label}）尚未运行，因此本期没有跨期的等级迁移。",
+            )
         )
     k = run.kpis
     moved = [
@@ -129,11 +131,19 @@ def findings_note(run: GradingReportRun) -> None:
         if n in k.index and pd.notna(k.loc[n, "current"])
     ]
     if moved:
-        lines.append("- **KPIs, previous period → this one:** " + "; ".join(moved) + ".")
+        lines.append(
+            LABELS.say(
+                "- **KPIs, previous period → this one:** " + "; ".join(moved) + ".",
+                "- **关键指标（上期 → 本期）：**" + "；".join(moved) + "。",
+            )
+        )
     if run.clv_verdict not in ("reliable", "ranking_only"):
         lines.append(
-            "- **Lifetime value is shown for reference only:** stage 03's model did not pass its own check, so "
-            "it does not steer the classes."
+            LABELS.say(
+                "- **Lifetime value is shown for reference only:** stage 03's model did not pass its own check, so "
+                "it does not steer the classes.",
+                "- **客户生命周期价值仅供参考：**阶段 03 的模型未通过自身检验，因此不参与决定客户分级。",
+            )
         )
     note("\n".join(lines))
 
@@ -191,15 +201,10 @@ def show_kpi_trend(run: GradingReportRun) -> None:
     a sentence instead of an empty chart."""
     import matplotlib.pyplot as plt
 
-    from helpers.grading_report.charts import plot_kpi_trend
+    from helpers.grading_report.charts import drawable_kpis, plot_kpi_trend
 
     k = run.kpis
-    drawn, absent = [], []
-    for name in TREND_KPIS:
-        if name not in k.index:
-            continue
-        values = pd.to_numeric(pd.Series(k.loc[name, "trend"]), errors="coerce")
-        (drawn if values.notna().sum() >= 2 else absent).append(name)
+    drawn, absent = drawable_kpis(k, TREND_KPIS)
     if drawn:
         fig, axes = plt.subplots(1, len(drawn), figsize=(3.3 * len(drawn), 2.8), squeeze=False)
         plot_kpi_trend(list(axes[0]), k, drawn)

@@ -247,6 +247,7 @@ STAGE = Stage(
     title_zh="客户分级报告",
     title_en="Customer grading report",
     question="Who are the customers, which class is each in, who is slipping, and what should each team do now?",
+    question_zh="客户有哪些？各属于哪一级？谁在下滑？各团队现在该做什么？",
     inputs=(
         "customers",
         "indicators",
@@ -300,6 +301,7 @@ STAGE = Stage(
             "customer_grading_report_{period}.xlsx",
             "the grading report for the client's team: the grading table, the KPI panel, migration and alerts",
             place="reports",
+            description_zh="给客户团队的客户分级报告：客户分级管理分析表、经营指标、客户迁移和预警",
         ),
         Output(
             "alert_digests",

@@ -100,6 +100,7 @@ STAGE = Stage(
     title_zh="指标体系",
     title_en="Customer indicators and KPIs",
     question="How valuable, active and loyal is each customer, and how is the company doing period over period?",
+    question_zh="每位客户的价值、活跃度和忠诚度如何？公司各期经营情况如何？",
     inputs=("orders", "customers", "cleaning", *EVENT_INPUTS),
     outputs=(
         Output(

@@ -60,7 +60,7 @@ def _factor(key: str) -> str:
 
 
 def _pct(x: float) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
+    return LABELS.say("n/a", "无数据") if x is None or pd.isna(x) else f"{x:.0%}"
 
 
 def opportunity_metrics(run: OpportunityRun) -> dict[str, Any]:
@@ -119,8 +119,12 @@ def findings_note(run: OpportunityRun) -> None:
     """The findings, first: whom to follow, whether the score picks the winners, what the history suggests."""
     if not run.has_leads:
         note(
-            "**The data hold no lead table**, so there are no leads to score. Map the CRM's leads or opportunities "
-            'export as the `leads` table (README, "Your own data") to score them.'
+            LABELS.say(
+                "**The data hold no lead table**, so there are no leads to score. Map the CRM's leads or opportunities "
+                'export as the `leads` table (README, "Your own data") to score them.',
+                "**数据中没有线索表**，因此没有可评分的销售线索。请将 CRM 导出的线索或商机数据映射为 `leads` 表"
+                "（见 README“Your own data”一节），即可对其评分。",
+            )
         )
         return
     t, check = run.table, run.check
@@ -128,51 +132,84 @@ def findings_note(run: OpportunityRun) -> None:
     per_tier = open_["tier"].value_counts()
     if open_["score"].isna().all():
         lines = [
-            f"- **The {len(open_):,} open leads have no expert score:** the lead table holds none of its four "
-            "factors for them (company size, industry, budget, decision-maker contact), so they have no tier. Map "
-            "those columns to score the leads; the model fitted on the history (below) ranks them meanwhile."
+            LABELS.say(
+                f"- **The {len(open_):,} open leads have no expert score:** the lead table holds none of its four "
+                "factors for them (company size, industry, budget, decision-maker contact), so they have no tier. Map "
+                "those columns to score the leads; the model fitted on the history (below) ranks them meanwhile.",
+                f"- **{len(open_):,} 条未关闭线索没有专家评分：**线索表中缺少这些线索的全部四项评分因素"
+                f"（{'、'.join(_factor(f) for f in FACTORS)}），因此无法分层。映射这些列即可为线索评分；"
+                "在此之前，由基于历史数据拟合的模型（见下文）为其排序。",
+            )
         ]
     else:
+        priority, nurture, watch = (int(per_tier.get(tier, 0)) for tier in TIERS)
+        carried = open_["deal_value"].notna().any() and per_tier.get("priority", 0)
+        value = open_.loc[open_["tier"].eq("priority"), "deal_value"].sum()
         lines = [
-            f"- **{int(per_tier.get('priority', 0)):,} of the {len(open_):,} open leads are *priority follow-up* "
-            f"(优先跟进)** — a score of {run.score.tiers.priority:g} or more; {int(per_tier.get('nurture', 0)):,} are "
-            f"*nurture* and {int(per_tier.get('watch', 0)):,} *long-term watch*."
-            + (
-                f" Together the priority ones carry {open_.loc[open_['tier'].eq('priority'), 'deal_value'].sum():,.0f} "
-                f"{run.currency} of deal value."
-                if open_["deal_value"].notna().any() and per_tier.get("priority", 0)
-                else ""
+            LABELS.say(
+                f"- **{priority:,} of the {len(open_):,} open leads are *priority follow-up* "
+                f"(优先跟进)** — a score of {run.score.tiers.priority:g} or more; {nurture:,} are "
+                f"*nurture* and {watch:,} *long-term watch*."
+                + (f" Together the priority ones carry {value:,.0f} {run.currency} of deal value." if carried else ""),
+                f"- **{len(open_):,} 条未关闭线索中，{priority:,} 条属于 *{_tier('priority')}* 级**"
+                f"（评分 {run.score.tiers.priority:g} 分及以上）；{nurture:,} 条属于 *{_tier('nurture')}*，"
+                f"{watch:,} 条属于 *{_tier('watch')}*。"
+                + (f"{_tier('priority')}线索的交易金额合计 {value:,.0f} {run.currency}。" if carried else ""),
             )
         ]
     lines.extend(_pipeline_findings(run))
     if check is not None and check.left_out:
+        left_out = [f"{_context_name(c)} — {literal(why)}" for c, why in check.left_out.items()]
         lines.append(
-            "- **Left out of the fitted model:** "
-            + "; ".join(f"{_context_name(c)} — {literal(why)}" for c, why in check.left_out.items())
-            + ". Such columns are written when a deal closes; a model using them would read the outcome, not "
-            "predict it."
+            LABELS.say(
+                "- **Left out of the fitted model:** "
+                + "; ".join(left_out)
+                + ". Such columns are written when a deal closes; a model using them would read the outcome, not "
+                "predict it.",
+                "- **未纳入拟合模型：**"
+                + "；".join(left_out)
+                + "。这类字段在交易关闭时才会填写；使用它们的模型等于直接读取结果，而不是预测结果。",
+            )
         )
     if check is not None and check.status == "ok":
         lines.extend(_check_findings(run, check))
     elif check is not None:
-        lines.append(f"- **The expert score could not be checked against won/lost history:** {literal(check.reason)}.")
+        lines.append(
+            LABELS.say(
+                f"- **The expert score could not be checked against won/lost history:** {literal(check.reason)}.",
+                f"- **专家评分无法用赢单/丢单历史进行检验：**{literal(check.reason)}。",
+            )
+        )
     missing = t["factors_missing"].fillna("").ne("").mean()
     if missing:
         lines.append(
-            f"- {_pct(missing)} of the leads miss at least one factor; their score is re-weighted over the factors "
-            "they have (the table's coverage says how much of the weight that is)."
+            LABELS.say(
+                f"- {_pct(missing)} of the leads miss at least one factor; their score is re-weighted over the factors "
+                "they have (the table's coverage says how much of the weight that is).",
+                f"- {_pct(missing)} 的线索至少缺少一项评分因素；其评分按已有因素重新分配权重"
+                "（表中的覆盖率显示这些因素占总权重的比例）。",
+            )
         )
     weak = check is not None and check.status == "ok" and not check.expert_auc >= run.settings.check.min_auc
     if weak and not check.probabilities.empty:
         lines.append(
-            "- **What to do:** until the expert score's scales are set for this client (target industries, size "
-            "bands, decision-maker levels), follow the open deals by their win probability (section 2), which the "
-            "client's own history supports; the Excel priority table holds it for every lead."
+            LABELS.say(
+                "- **What to do:** until the expert score's scales are set for this client (target industries, size "
+                "bands, decision-maker levels), follow the open deals by their win probability (section 2), which the "
+                "client's own history supports; the Excel priority table holds it for every lead.",
+                "- **建议：**在为该客户设定专家评分的标准（目标行业、规模分档、决策人层级）之前，请按赢单概率"
+                "（第 2 节）跟进未关闭的交易，该概率有客户自身的历史数据支撑；Excel 优先级表列出了每条线索的赢单概率。",
+            )
         )
     else:
+        action = literal(run.settings.actions["priority"])
         lines.append(
-            f"- **What to do:** {literal(run.settings.actions['priority'])} — for the priority leads listed below "
-            "and, with every lead's points, in the Excel priority table."
+            LABELS.say(
+                f"- **What to do:** {action} — for the priority leads listed below "
+                "and, with every lead's points, in the Excel priority table.",
+                f"- **建议：**{action}——针对下方列出的{_tier('priority')}线索；Excel 优先级表中也列出了这些线索"
+                "及每条线索的各项得分。",
+            )
         )
     lines.extend(_growth_findings(run))
     note("\n".join(lines))
@@ -181,33 +218,64 @@ def findings_note(run: OpportunityRun) -> None:
 def _check_findings(run: OpportunityRun, check: HistoryCheck) -> list[str]:
     """The expert score and the fitted model on the held-out deals, in two lines (one without an expert score)."""
     lines = []
-    deals = f"{check.sizes['test']['deals']:,} deals closed from {check.cutoff:%Y-%m-%d}"
+    closed = check.sizes["test"]["deals"]
+    deals = LABELS.say(
+        f"{closed:,} deals closed from {check.cutoff:%Y-%m-%d}", f"{check.cutoff:%Y-%m-%d} 以来关闭的 {closed:,} 笔交易"
+    )
     if not np.isnan(check.expert_auc):
-        rates = check.win_rates["test_win_rate"]
-        lines.append(
-            f"- **The expert score picks winners.** On the {deals} (learned from none of them), it ranks a won "
-            f"deal above a lost one {check.expert_auc:.0%} of the time (AUC {check.expert_auc:.2f}); *priority* "
-            f"deals won {_pct(rates.get('priority'))}, *nurture* {_pct(rates.get('nurture'))}, *watch* "
-            f"{_pct(rates.get('watch'))}."
-            if check.expert_auc >= run.settings.check.min_auc
-            else f"- **The expert score hardly picks winners here:** on the {deals} its AUC is "
-            f"{check.expert_auc:.2f} (0.5 = guessing). Read the tiers with care and look at the weights the "
-            "history suggests below."
-        )
+        if check.expert_auc >= run.settings.check.min_auc:
+            rates = {tier: _pct(check.win_rates["test_win_rate"].get(tier)) for tier in TIERS}
+            lines.append(
+                LABELS.say(
+                    f"- **The expert score picks winners.** On the {deals} (learned from none of them), it ranks a "
+                    f"won deal above a lost one {check.expert_auc:.0%} of the time (AUC {check.expert_auc:.2f}); "
+                    f"*priority* deals won {rates['priority']}, *nurture* {rates['nurture']}, *watch* "
+                    f"{rates['watch']}.",
+                    f"- **专家评分能够识别赢单。**在 {deals}上（评分未从这些交易中学习），任取一笔赢单和一笔丢单，"
+                    f"它有 {check.expert_auc:.0%} 的概率把赢单排在前面（AUC {check.expert_auc:.2f}）；"
+                    f"*{_tier('priority')}* 交易的赢单率为 {rates['priority']}，*{_tier('nurture')}* 为 "
+                    f"{rates['nurture']}，*{_tier('watch')}* 为 {rates['watch']}。",
+                )
+            )
+        else:
+            lines.append(
+                LABELS.say(
+                    f"- **The expert score hardly picks winners here:** on the {deals} its AUC is "
+                    f"{check.expert_auc:.2f} (0.5 = guessing). Read the tiers with care and look at the weights the "
+                    "history suggests below.",
+                    f"- **专家评分在这里几乎无法识别赢单：**在 {deals}上，其 AUC 仅为 {check.expert_auc:.2f}"
+                    "（0.5 相当于随机猜测）。请谨慎解读分层结果，并参考下方根据历史数据建议的权重。",
+                )
+            )
     gap = check.model_auc - check.expert_auc
-    verdict = "" if np.isnan(gap) else f" does {'better' if gap > 0.02 else 'about as well'}"
-    lines.append(
-        f"- **A model fitted on the client's own history{verdict}**: AUC {check.model_auc:.2f} on the {deals}, "
-        "using the expert score's factors plus the lead's source, product, owner and sector where the data hold "
-        "them."
-        + (
-            f" The history suggests more weight on {_factor(check.suggested['suggested'].idxmax())} "
-            f"({check.suggested['suggested'].max():.0f} of 100 against "
-            f"{check.suggested.loc[check.suggested['suggested'].idxmax(), 'current']:.0f} configured) — "
-            "advice for the consultant; the configured weights stay until changed."
-            if check.suggested["suggested"].notna().any()
-            else ""
+    better = gap > 0.02
+    verdict = (
+        ""
+        if np.isnan(gap)
+        else LABELS.say(
+            f" does {'better' if better else 'about as well'}", "比专家评分表现更好" if better else "与专家评分表现相当"
         )
+    )
+    suggested = check.suggested["suggested"]
+    advice = ""
+    if suggested.notna().any():
+        top = suggested.idxmax()
+        factor, weight, configured = _factor(top), suggested.max(), check.suggested.loc[top, "current"]
+        advice = LABELS.say(
+            f" The history suggests more weight on {factor} ({weight:.0f} of 100 against {configured:.0f} "
+            "configured) — advice for the consultant; the configured weights stay until changed.",
+            f"历史数据建议提高{factor}的权重（建议 {weight:.0f} 分，满分 100，当前配置为 {configured:.0f} 分）——"
+            "这是给顾问的建议；在修改配置之前，仍沿用已配置的权重。",
+        )
+    lines.append(
+        LABELS.say(
+            f"- **A model fitted on the client's own history{verdict}**: AUC {check.model_auc:.2f} on the {deals}, "
+            "using the expert score's factors plus the lead's source, product, owner and sector where the data hold "
+            "them.",
+            f"- **基于客户自身历史数据拟合的模型{verdict}**：在 {deals}上 AUC 为 {check.model_auc:.2f}；该模型使用"
+            "专家评分的各项因素，并在数据具备时加入线索的来源、产品、负责人和行业。",
+        )
+        + advice
     )
     return lines
 
@@ -229,25 +297,47 @@ def _pipeline_findings(run: OpportunityRun) -> list[str]:
     if open_.empty or check is None:
         return []
     if check.probabilities.empty:
-        reason = check.probability_reason or check.reason
-        return [f"- **The open deals get no win probability:** {literal(reason)}; rank them by the expert score."]
+        reason = literal(check.probability_reason or check.reason)
+        return [
+            LABELS.say(
+                f"- **The open deals get no win probability:** {reason}; rank them by the expert score.",
+                f"- **未关闭的交易没有赢单概率：**{reason}；请按专家评分为其排序。",
+            )
+        ]
     if open_["expected_value"].isna().all():
         p = open_["win_probability"]
         return [
-            f"- **The {len(open_):,} open deals have a calibrated win probability** from the model fitted on the "
-            f"client's history — {p.min():.0%} to {p.max():.0%}, {p.mean():.0%} on average — but the CRM records "
-            "no deal value or budget, so there is no expected value."
+            LABELS.say(
+                f"- **The {len(open_):,} open deals have a calibrated win probability** from the model fitted on the "
+                f"client's history — {p.min():.0%} to {p.max():.0%}, {p.mean():.0%} on average — but the CRM records "
+                "no deal value or budget, so there is no expected value.",
+                f"- **{len(open_):,} 笔未关闭交易已有校准后的赢单概率**（来自基于客户历史数据拟合的模型）："
+                f"介于 {p.min():.0%} 至 {p.max():.0%} 之间，平均 {p.mean():.0%}；但 CRM 未记录交易金额或预算，"
+                "因此无法计算预期价值。",
+            )
         ]
-    expected = open_["expected_value"].sum()
-    value = _open_value(open_).where(open_["expected_value"].notna()).sum()
+    expected = _money(run, open_["expected_value"].sum())
+    value = _money(run, _open_value(open_).where(open_["expected_value"].notna()).sum())
     budget = open_["value_basis"].eq("budget").sum()
     best = open_.sort_values("expected_value", ascending=False).iloc[0]
+    lead, best_value = literal(best["lead_id"]), _money(run, best["expected_value"])
     return [
-        f"- **The {len(open_):,} open deals are worth {_money(run, value)}; the model fitted on the client's history "
-        f"expects {_money(run, expected)} of it to be won** (calibrated win probability x value). The largest "
-        f"expected value is lead {literal(best['lead_id'])} ({_money(run, best['expected_value'])}, "
-        f"{best['win_probability']:.0%} to win)."
-        + (f" For {budget:,} of them the CRM holds no deal value and the stated budget stands in." if budget else "")
+        LABELS.say(
+            f"- **The {len(open_):,} open deals are worth {value}; the model fitted on the client's history "
+            f"expects {expected} of it to be won** (calibrated win probability x value). The largest "
+            f"expected value is lead {lead} ({best_value}, {best['win_probability']:.0%} to win).",
+            f"- **{len(open_):,} 笔未关闭交易总值 {value}；基于客户历史数据拟合的模型预计其中 {expected} 能够赢单**"
+            f"（校准后的赢单概率 × 金额）。预期价值最高的是线索 {lead}（{best_value}，赢单概率 "
+            f"{best['win_probability']:.0%}）。",
+        )
+        + (
+            LABELS.say(
+                f" For {budget:,} of them the CRM holds no deal value and the stated budget stands in.",
+                f"其中 {budget:,} 笔交易在 CRM 中没有交易金额，以填报的预算代替。",
+            )
+            if budget
+            else ""
+        )
     ]
 
 
@@ -257,34 +347,56 @@ def _growth_findings(run: OpportunityRun) -> list[str]:
     if not run.has_orders:
         return []
     if g.empty:
-        return ["- **No existing customer bought in the window**, so there is no growth among them to show."]
+        return [
+            LABELS.say(
+                "- **No existing customer bought in the window**, so there is no growth among them to show.",
+                "- **窗口期内没有现有客户下单**，因此无法展示现有客户的增长机会。",
+            )
+        ]
     keep = g["retain_first"]
     safe = g.loc[~keep]
+    days = run.settings.growth.window_days
+    suggested, kept, rising = int(g["top_item"].notna().sum()), int(keep.sum()), int(safe["rising"].sum())
+    cross, wallet = _money(run, safe["cross_sell_value"].sum()), _money(run, safe["wallet_gap"].sum())
+    has_wallet = safe["wallet_gap"].notna().any()
     lines = [
-        f"- **Growth among existing customers:** {int(g['top_item'].notna().sum()):,} of the {len(g):,} "
-        f"customers who bought in the last {run.settings.growth.window_days} days do not buy yet what similar "
-        f"customers buy. Leaving out the {int(keep.sum()):,} to retain first, the cross-sell potential comes to "
-        f"{_money(run, safe['cross_sell_value'].sum())}"
-        + (
-            f" and the gap to their wallet to {_money(run, safe['wallet_gap'].sum())}"
-            if safe["wallet_gap"].notna().any()
-            else ""
+        LABELS.say(
+            f"- **Growth among existing customers:** {suggested:,} of the {len(g):,} "
+            f"customers who bought in the last {days} days do not buy yet what similar "
+            f"customers buy. Leaving out the {kept:,} to retain first, the cross-sell potential comes to "
+            f"{cross}"
+            + (f" and the gap to their wallet to {wallet}" if has_wallet else "")
+            + f"; {rising:,} of them are buying more in the window's later half than in its "
+            "earlier half.",
+            f"- **现有客户的增长机会：**过去 {days} 天内下单的 {len(g):,} 位客户中，有 {suggested:,} 位"
+            f"尚未购买相似客户常买的产品。除去需优先保留的 {kept:,} 位客户，交叉销售潜力合计 {cross}"
+            + (f"，钱包缺口合计 {wallet}" if has_wallet else "")
+            + f"；其中 {rising:,} 位客户在窗口期后半段的消费额高于前半段。",
         )
-        + f"; {int(safe['rising'].sum()):,} of them are buying more in the window's later half than in its "
-        "earlier half."
     ]
     high = g["risk_band"].eq("high").fillna(False)
     fell = keep & ~high
     if keep.any():
-        parts = [f"{int(high.sum()):,} at high churn risk (stage 04)"] if high.any() else []
+        risky, fallen, falling = int(high.sum()), int(fell.sum()), run.settings.growth.falling
+        parts = []
+        if high.any():
+            parts.append(
+                LABELS.say(f"{risky:,} at high churn risk (stage 04)", f"{risky:,} 位在阶段 04 被判为高流失风险")
+            )
         if fell.any():
             parts.append(
-                f"{int(fell.sum()):,} stage 04 did not score whose spend in the window's later half fell "
-                f"{run.settings.growth.falling:.0%} or more"
+                LABELS.say(
+                    f"{fallen:,} stage 04 did not score whose spend in the window's later half fell "
+                    f"{falling:.0%} or more",
+                    f"{fallen:,} 位未经阶段 04 评分、但窗口期后半段消费额下降 {falling:.0%} 及以上",
+                )
             )
+        action = literal(run.settings.growth.actions["retain_first"])
         lines.append(
-            f"- **{int(keep.sum()):,} to retain first** — {' and '.join(parts)} — are listed apart: "
-            f"{literal(run.settings.growth.actions['retain_first'])}."
+            LABELS.say(
+                f"- **{kept:,} to retain first** — {' and '.join(parts)} — are listed apart: {action}.",
+                f"- **{kept:,} 位客户需优先保留**（{'；'.join(parts)}），已单独列出：{action}。",
+            )
         )
     return lines
 

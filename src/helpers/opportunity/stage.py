@@ -256,6 +256,7 @@ STAGE = Stage(
     title_en="Opportunity scoring",
     question="Which leads should sales follow first, does the expert score pick the deals that are won, and where "
     "can existing customers grow?",
+    question_zh="销售应优先跟进哪些线索？专家评分能否选中赢单？老客户的增长空间在哪里？",
     inputs=("leads", "orders", "customers", "churn", "cleaning"),
     outputs=(
         Output(
@@ -307,10 +308,14 @@ STAGE = Stage(
         Output(
             "opportunity_priority",
             "opportunity_priority_{period}.xlsx",
-            "the priority table for the sales team (销售机会优先级表): every lead's points, score, tier, action, win "
+            "the priority table for the sales team: every lead's points, score, tier, action, win "
             "probability and expected value; the history check, the weights, the pipeline, the win rates and the "
             "growth list",
             place="reports",
+            description_zh=(
+                "给销售团队的销售机会优先级表：每条线索的得分、等级、行动、赢单概率和预期价值；历史检验、权重、"
+                "销售漏斗、赢单率和老客户增长清单"
+            ),
         ),
     ),
     config_section="opportunity",

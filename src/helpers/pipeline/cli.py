@@ -55,6 +55,30 @@ def _common(parser: argparse.ArgumentParser, *, several: bool) -> None:
         "--mapping", default=None, help="mapping name in config/mappings/ or a path to a mapping YAML (default: detect)"
     )
     parser.add_argument("--root", default=".", help="project folder holding notebooks/ (default: current folder)")
+    _report_options(parser)
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        default=None,
+        help="language of the reports, workbooks and index: zh, en or both (default: reports.language in the settings)",
+    )
+    parser.add_argument(
+        "--audience",
+        default=None,
+        help=(
+            "client (no settings, files or model tables) or internal (adds the method details and model tables) "
+            "(default: reports.audience in the settings)"
+        ),
+    )
+
+
+def _settings(paths: ProjectPaths, args: argparse.Namespace) -> Any:
+    """The validated settings with the run's --lang and --audience over them."""
+    return registry.load_settings(
+        paths.config, lang=getattr(args, "lang", None) or "", audience=getattr(args, "audience", None) or ""
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Regenerate reports/index.html from the periods' manifests.",
     )
     index.add_argument("--root", default=".", help="project folder (default: current folder)")
+    _report_options(index)
     index.set_defaults(func=cmd_index)
 
     send = sub.add_parser(
@@ -205,9 +230,9 @@ def _requested(text: str | None) -> list[Any] | None:
 
 # --------------------------------------------------------------------------- commands
 def _run_one(paths: ProjectPaths, period: Period, args: argparse.Namespace, params: dict[str, Any]) -> int:
-    settings = registry.load_settings(paths.config)
+    settings = _settings(paths, args)
     outcome = run_period(paths, period, settings, params, _requested(args.stages), no_deps=args.no_deps, pdf=args.pdf)
-    index = write_index(paths)
+    index = write_index(paths, settings.reports.language)
     if not outcome.ok:
         kept = (
             "its last good outputs are unchanged"
@@ -240,6 +265,9 @@ def _child_command(args: argparse.Namespace, period: str) -> list[str]:
         argv.append("--no-deps")
     if args.pdf:
         argv.append("--pdf")
+    for option in ("lang", "audience"):
+        if getattr(args, option, None):
+            argv += [f"--{option}", getattr(args, option)]
     for s in registry.stages():
         for p in s.params:
             if getattr(args, p.name, None) is not None:
@@ -277,7 +305,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     periods = [parse_period(args.period)] if args.period else parse_periods(args.periods)
     paths = _project(args)
     params = _params(args)
-    registry.load_settings(paths.config)  # a typo stops here, before anything runs
+    _settings(paths, args)  # a typo stops here, before anything runs
     if len(periods) > 1 and args.jobs > 1:
         return _run_parallel(periods, args)
     codes = []
@@ -298,7 +326,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """``grading status``: one line per stage."""
     paths = _project(args)
     period = parse_period(args.period)
-    settings = registry.load_settings(paths.config)
+    settings = _settings(paths, args)
     params = _params(args)
     print(period.label)
     width = max(len(s.key) for s in registry.stages())
@@ -311,7 +339,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     """``grading index``."""
     paths = ProjectPaths(Path(args.root))
-    print(f"index: {paths.relative(write_index(paths))}")
+    print(f"index: {paths.relative(write_index(paths, _settings(paths, args).reports.language))}")
     return 0
 
 
@@ -330,7 +358,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             paths, period, settings, registry.stages(), delivery_records(manifest), force=args.force, out=sys.stdout
         )
         records = delivery_records(read_manifest(paths.manifest(period.label)))
-    write_index(paths)  # the front page says what was sent
+    write_index(paths, settings.reports.language)  # the front page says what was sent
     missing = [
         name
         for record in records.values()

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from helpers.core.catalog import Catalog, Output, ProjectPaths
 from helpers.core.errors import ConfigError, GradingError
+from helpers.core.labels import LABELS
 from helpers.core.periods import Period, parse_period
 from helpers.io.files import fingerprint, read_json, sha256, write_json
 from helpers.io.manifest import read_manifest
@@ -392,6 +393,8 @@ def open_stage(
     data: str = "",
     mapping: str = "",
     run_id: str = "",
+    lang: str = "",
+    audience: str = "",
     **params: Any,
 ) -> StageContext:
     """The context of one stage, from its notebook's plain parameters.
@@ -403,8 +406,9 @@ def open_stage(
     ----------
     stage
         Its number (``"02"``), key or name.
-    project_root, period, data, mapping, run_id
-        The common notebook parameters (``run_id`` is set by the runner).
+    project_root, period, data, mapping, run_id, lang, audience
+        The common notebook parameters (``run_id`` is set by the runner; ``lang`` and ``audience``, when given,
+        replace the settings' ``reports.language`` and ``reports.audience``).
     **params
         The stage's own parameters.
 
@@ -413,7 +417,7 @@ def open_stage(
     GradingError
         A bad period, settings that do not validate, an unknown parameter.
     """
-    from helpers.reporting.display import set_text_limit  # only a notebook shows things
+    from helpers.reporting.display import set_audience, set_text_limit  # only a notebook shows things
     from helpers.reporting.style import use_report_style  # charts only matter where a notebook draws
 
     spec = registry.stage(stage)
@@ -421,9 +425,11 @@ def open_stage(
     if unknown:
         raise ConfigError(f"stage {spec.key} has no parameter(s) {unknown}")
     paths = ProjectPaths(Path(project_root))
-    settings = registry.load_settings(paths.config)
+    settings = registry.load_settings(paths.config, lang=lang, audience=audience)
     use_report_style()
-    set_text_limit(settings.reports.max_text_chars)  # type: ignore[attr-defined]
-    return stage_context(
-        spec, paths, parse_period(period), settings, {"data": data, "mapping": mapping, "run_id": run_id, **params}
-    )
+    reports = settings.reports  # type: ignore[attr-defined]
+    set_text_limit(reports.max_text_chars)
+    set_audience(reports.audience)
+    LABELS.language = reports.language
+    common = {"data": data, "mapping": mapping, "run_id": run_id, "lang": lang, "audience": audience}
+    return stage_context(spec, paths, parse_period(period), settings, {**common, **params})

@@ -16,7 +16,7 @@ import importlib.util
 import pkgutil
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 import helpers
 from helpers.core.catalog import Catalog
@@ -133,6 +133,32 @@ def settings_model() -> type[BaseModel]:
     return create_model("Settings", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
 
 
-def load_settings(config_dir: Path) -> BaseModel:
-    """Read and validate ``config_dir/settings.yaml``; a typo or a missing key names the file and the key."""
-    return load_model(settings_model(), Path(config_dir) / SETTINGS_FILE)
+def load_settings(config_dir: Path, *, lang: str = "", audience: str = "") -> BaseModel:
+    """Read and validate ``config_dir/settings.yaml``; a typo or a missing key names the file and the key.
+
+    Parameters
+    ----------
+    config_dir
+        The project's ``config/`` folder.
+    lang, audience
+        The run's choice of report language and audience (``--lang``, ``--audience``), replacing
+        ``reports.language`` and ``reports.audience`` when given; empty keeps the file's.
+
+    Raises
+    ------
+    ConfigError
+        Settings that do not validate, or a language or audience that does not exist.
+    """
+    settings = load_model(settings_model(), Path(config_dir) / SETTINGS_FILE)
+    chosen = {k: v for k, v in {"language": lang, "audience": audience}.items() if v}
+    if not chosen:
+        return settings
+    reports = settings.reports  # type: ignore[attr-defined]
+    try:
+        reports = type(reports).model_validate({**reports.model_dump(), **chosen})
+    except ValidationError as exc:
+        option = "--lang" if exc.errors()[0]["loc"][0] == "language" else "--audience"
+        allowed = "zh, en or both" if option == "--lang" else "client or internal"
+        value = lang if option == "--lang" else audience
+        raise ConfigError(f"{option}: expected {allowed}, got {value!r}") from None
+    return settings.model_copy(update={"reports": reports})

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import GradingError, is_user_error
+from helpers.core.labels import Label, Language
 from helpers.core.periods import Period
 from helpers.io.files import read_json, write_json
 from helpers.io.manifest import read_manifest
@@ -243,7 +244,8 @@ def run_notebook(
     started = time.perf_counter()
     error = _execute(paths.notebooks / stage.notebook, executed, parameters, paths.notebooks)
     executed_at = time.perf_counter()
-    html, render_error = _render(executed, f"{stage.key[:2]} {stage.title} — {period}")
+    title = Label(stage.title_zh, stage.title_en).render(parameters.get("lang") or "both")
+    html, render_error = _render(executed, f"{stage.key[:2]} {title} — {period}")
     error = error or render_error  # a partial report of a failed stage never hides the stage's own error
     return NotebookRun(
         stage,
@@ -264,6 +266,9 @@ def _notebook_parameters(ctx: StageContext, run_id: str) -> dict[str, Any]:
         "mapping": ctx.params.get("mapping", ""),
         "project_root": str(ctx.paths.root),
         "run_id": run_id,
+        # The settings' choices, or the run's --lang/--audience over them: the notebook shows them, the HTML too.
+        "lang": ctx.settings.reports.language,  # type: ignore[attr-defined]
+        "audience": ctx.settings.reports.audience,  # type: ignore[attr-defined]
         **ctx.stage_params(),
     }
 
@@ -456,9 +461,9 @@ def run_period(
     return outcome
 
 
-def write_index(paths: ProjectPaths) -> Path:
-    """Regenerate ``reports/index.html`` (serialised between concurrent runs)."""
+def write_index(paths: ProjectPaths, language: Language = "both") -> Path:
+    """Regenerate ``reports/index.html`` in ``language`` (serialised between concurrent runs)."""
     from helpers.reporting.index import write_index as render
 
     with index_lock(paths):
-        return render(paths)
+        return render(paths, language)

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from helpers.core.catalog import Output
 from helpers.core.errors import ConfigError
+from helpers.core.labels import LABELS, Label, Language
 
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["COMMON_PARAMETERS", "Delivered", "External", "Located", "Output", "Param", "Stage", "StageResult"]
 
 #: Parameters every stage notebook takes (in its ``parameters`` cell), besides its own.
-COMMON_PARAMETERS: tuple[str, ...] = ("period", "data", "mapping", "project_root", "run_id")
+#: ``lang`` and ``audience`` are the run's choices of report language and reader ("": the settings' own).
+COMMON_PARAMETERS: tuple[str, ...] = ("period", "data", "mapping", "project_root", "run_id", "lang", "audience")
 
 
 class StageResult(Protocol):
@@ -140,8 +142,8 @@ class Stage:
         ``3``, ``"rfm_segmentation"``: the notebook is ``03_rfm_segmentation.ipynb``.
     title_zh, title_en
         The title reviewers see.
-    question
-        One line: what the stage answers (index, contracts).
+    question, question_zh
+        One line: what the stage answers (index, contracts), in English and in Chinese.
     inputs
         Names of outputs of earlier stages (see the catalog) and :class:`External` inputs.
     outputs
@@ -176,6 +178,7 @@ class Stage:
     config_files: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default=())
     deliver: Callable[[StageContext, Mapping[str, Any], bool], Delivered] | None = None
+    question_zh: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.number <= 99:
@@ -193,9 +196,14 @@ class Stage:
     def notebook(self) -> str:
         return f"{self.key}.ipynb"
 
+    def question_in(self, language: Language) -> str:
+        """What the stage answers in ``language`` (the English one when no Chinese is declared)."""
+        return Label(self.question_zh or self.question, self.question).render(language)
+
     @property
     def title(self) -> str:
-        return f"{self.title_en} ({self.title_zh})"
+        """The title in the reports' language (:attr:`helpers.core.labels.LABELS.language`)."""
+        return Label(self.title_zh, self.title_en).render(LABELS.language)
 
     @property
     def table_inputs(self) -> tuple[str, ...]:

@@ -21,12 +21,24 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from IPython.display import display
 
-from helpers.core.labels import LABELS
+from helpers.core.labels import LABELS, in_language
 
 if TYPE_CHECKING:
     from helpers.pipeline.context import StageContext
 
-__all__ = ["display_all", "literal", "note", "Note", "outputs_table", "set_text_limit", "show_title", "Table"]
+__all__ = [
+    "display_all",
+    "internal",
+    "literal",
+    "note",
+    "Note",
+    "outputs_table",
+    "set_audience",
+    "set_text_limit",
+    "setting_ref",
+    "show_title",
+    "Table",
+]
 
 #: Longest text shown in a table cell or a note's value: ``reports.max_text_chars``, set by ``open_stage``
 #: (None, no limit, until then).
@@ -36,6 +48,30 @@ _TEXT_LIMIT: dict[str, int | None] = {"chars": None}
 def set_text_limit(chars: int | None) -> None:
     """Cut texts longer than ``chars`` in the tables and notes shown from now on (they end in "…")."""
     _TEXT_LIMIT["chars"] = chars
+
+
+#: Who reads the report: ``reports.audience``, set by ``open_stage``. Analysts in JupyterLab see everything until then.
+_AUDIENCE: dict[str, str] = {"reader": "internal"}
+
+
+def set_audience(audience: str) -> None:
+    """``client`` or ``internal``: what the notes and tables shown from now on may say (see :func:`internal`)."""
+    _AUDIENCE["reader"] = audience
+
+
+def internal() -> bool:
+    """Whether the report is for the team that runs the toolkit: it may then name settings keys, files and models.
+
+    A client's page never shows a settings key, a file path, a fingerprint or a model table; such details are
+    shown only when this is true (or sit in notebook cells tagged ``internal``, which the client's HTML leaves
+    out: :mod:`helpers.reporting.html`).
+    """
+    return _AUDIENCE["reader"] == "internal"
+
+
+def setting_ref(key: str, file: str = "settings.yaml") -> str:
+    """`` (`key` in `config/file`)`` for the team that tunes the settings; nothing for a client's page."""
+    return f" (`{key}` in `config/{file}`)" if internal() else ""
 
 
 def _cut(value: object) -> object:
@@ -132,8 +168,12 @@ def show_title(stage: StageContext, data_title: str, first: Sequence[str] = ()) 
     spec, period = stage.spec, stage.period
     display(
         Note(
-            f"**Period:** {period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) · "
-            f"**As of:** {period.as_of:%Y-%m-%d} · **Data:** {literal(data_title)}",
+            LABELS.say(
+                f"**Period:** {period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}) · "
+                f"**As of:** {period.as_of:%Y-%m-%d} · **Data:** {literal(data_title)}",
+                f"**期间：**{period.label}（{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}）· "
+                f"**截止日期：**{period.as_of:%Y-%m-%d} · **数据：**{literal(data_title)}",
+            ),
             heading=f"{spec.number:02d} · {spec.title} — {period.label}",
         )
     )
@@ -194,8 +234,9 @@ class Note:
     """
 
     def __init__(self, text: str, *, heading: str | None = None) -> None:
-        self.text = text
-        self.heading = heading
+        # Written "English (中文)": shown in the report's language (helpers.core.labels.in_language).
+        self.text = in_language(text, LABELS.language)
+        self.heading = None if heading is None else in_language(f"# {heading}", LABELS.language)[2:]
 
     def _repr_html_(self) -> str:
         paragraphs = [p for p in re.split(r"\n\s*\n", self.text.strip()) if p.strip()]

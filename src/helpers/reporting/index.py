@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from helpers.core.catalog import ProjectPaths
 from helpers.core.errors import PeriodError
+from helpers.core.labels import LABELS, Label, Language
 from helpers.core.periods import Period, parse_period
 from helpers.io.files import read_record, write_text
 from helpers.io.manifest import read_manifest
@@ -101,35 +102,44 @@ def _link(folder: str, name: str, text: str) -> str:
 _FRONT_STAGE = "06_grading_report"
 
 
-def _stage_line(period: str, key: str, entry: dict[str, Any], folder: Path, outdated: dict[str, list[str]]) -> str:
+def _text(key: str, language: Language, **values: object) -> str:
+    """A word or sentence of the index in ``language``, HTML-escaped (values from data included)."""
+    return html.escape(LABELS.format("index_text", key, language, **values))
+
+
+def _heading(key: str, language: Language) -> str:
+    return html.escape(LABELS.text("index", key, language))
+
+
+def _stage_line(
+    period: str, key: str, entry: dict[str, Any], folder: Path, outdated: dict[str, list[str]], language: Language
+) -> str:
     """A stage's report linked, with what it answers (from its declaration) and a warning when it is outdated."""
     from helpers.pipeline import registry
 
-    questions = {s.key: s.question for s in registry.stages()}
-    title = f"{key[:2]} {entry.get('title', key)}"
+    declared = next((s for s in registry.stages() if s.key == key), None)
+    named = Label(declared.title_zh, declared.title_en).render(language) if declared else entry.get("title", key)
+    title = f"{key[:2]} {named}"
     report = entry.get("report")
     line = (
         _link(period, Path(report).name, title)
         if report and (folder / Path(report).name).is_file()
-        else f'{html.escape(title)} <span class="muted">(no report: written by hand in a notebook)</span>'
+        else f'{html.escape(title)} <span class="muted">({_text("by_hand", language)})</span>'
     )
-    if key in questions:
-        line += f' <span class="muted">— {html.escape(questions[key])}</span>'
+    if declared:
+        line += f' <span class="muted">— {html.escape(declared.question_in(language))}</span>'
     if key in outdated:
-        line += (
-            f' <span class="warn">— older than its inputs ({html.escape(", ".join(outdated[key]))}); '
-            "run this stage again</span>"
-        )
+        line += f' <span class="warn">— {_text("outdated", language, inputs=", ".join(outdated[key]))}</span>'
     return line
 
 
-def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
+def _deliverables(period: str, manifest: dict[str, Any], folder: Path, language: Language) -> str:
     """The workbooks (the grading report's first; what each holds, from the declarations) and the digests, grouped
     by what became of them."""
     from helpers.pipeline import registry
 
     declared = sorted(
-        (s.key != _FRONT_STAGE, s.number, o.filename(period), o.description)
+        (s.key != _FRONT_STAGE, s.number, o.filename(period), o.description_zh if language == "zh" else o.description)
         for s in registry.stages()
         for o in s.outputs
         if o.place == "reports" and o.kind == "workbook"
@@ -142,12 +152,12 @@ def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
         + "</li>"
         for p in sorted(folder.glob("*.xlsx"), key=lambda p: (order.get(p.name, len(order)), p.name))
     ]
-    out = f"<h3>Workbooks for the client's team (Excel 工作簿)</h3><ul>{''.join(books)}</ul>" if books else ""
+    out = f"<h3>{_heading('workbooks', language)}</h3><ul>{''.join(books)}</ul>" if books else ""
     pdf = folder / pdf_name(period)
     if pdf.is_file():
         out += (
-            f"<h3>To print (打印版)</h3><ul><li>{_link(period, pdf.name, pdf.name)} "
-            '<span class="muted">— every report of the period in one PDF, the grading report first</span></li></ul>'
+            f"<h3>{_heading('to_print', language)}</h3><ul><li>{_link(period, pdf.name, pdf.name)} "
+            f'<span class="muted">— {_text("pdf", language)}</span></li></ul>'
         )
     delivered: dict[str, Any] = {}
     errors = []
@@ -160,52 +170,65 @@ def _deliverables(period: str, manifest: dict[str, Any], folder: Path) -> str:
         record = delivered.get(p.name, {})
         status = record.get("status")
         said = (
-            f'<span class="ok">sent {html.escape(str(record.get("sent_at") or "")[:16].replace("T", " "))}</span>'
+            f'<span class="ok">{_text("sent", language, when=str(record.get("sent_at") or "")[:16].replace("T", " "))}'
+            "</span>"
             if status == "sent"
-            else f'<span class="warn">{html.escape(status)}: {html.escape(str(record.get("detail", "")))}</span>'
+            else f'<span class="warn">{html.escape(_status(status, language))}: '
+            f"{html.escape(str(record.get('detail', '')))}</span>"
             if status
-            else '<span class="muted">written</span>'
+            else f'<span class="muted">{_text("written", language)}</span>'
         )
-        name = "alerts with no account manager" if p.stem == "all" else p.stem.replace("_", " ")
+        name = LABELS.text("index_text", "no_owner", language) if p.stem == "all" else p.stem.replace("_", " ")
         groups.setdefault(said, []).append(_link(period, p.relative_to(folder).as_posix(), name))
     mails = [*errors, *(f"<li>{said}: {', '.join(links)}</li>" for said, links in groups.items())]
     if mails:
-        out += f"<h3>Alert digests (预警邮件, one per account manager)</h3><ul>{''.join(mails)}</ul>"
+        out += f"<h3>{_heading('digests', language)}</h3><ul>{''.join(mails)}</ul>"
     return out
 
 
-def _reports(period: str, manifest: dict[str, Any], folder: Path) -> str:
+def _status(status: str, language: Language) -> str:
+    """A delivery status (sent, failed, not sent) in ``language``; one the registry does not know as it is."""
+    return LABELS.text("digest_status", status, language) if LABELS.has("digest_status", status) else status
+
+
+def _reports(period: str, manifest: dict[str, Any], folder: Path, language: Language) -> str:
     outdated = outdated_stages(manifest)
     stages = manifest.get("stages", {})
     front = ""
     if _FRONT_STAGE in stages:
         front = (
-            '<div class="start">Start here (从这里开始): '
-            f"{_stage_line(period, _FRONT_STAGE, stages[_FRONT_STAGE], folder, outdated)}</div>"
+            f'<div class="start">{_heading("start_here", language)}: '
+            f"{_stage_line(period, _FRONT_STAGE, stages[_FRONT_STAGE], folder, outdated, language)}</div>"
         )
-    items = [f"<li>{_stage_line(period, k, e, folder, outdated)}</li>" for k, e in stages.items() if k != _FRONT_STAGE]
-    listed = f"<h3>Stage reports (分阶段报告)</h3><ul>{''.join(items)}</ul>" if items else ""
-    body = front + listed + _deliverables(period, manifest, folder)
-    return body or '<p class="muted">no report</p>'
+    items = [
+        f"<li>{_stage_line(period, k, e, folder, outdated, language)}</li>"
+        for k, e in stages.items()
+        if k != _FRONT_STAGE
+    ]
+    listed = f"<h3>{_heading('stage_reports', language)}</h3><ul>{''.join(items)}</ul>" if items else ""
+    body = front + listed + _deliverables(period, manifest, folder, language)
+    return body or f'<p class="muted">{_text("no_report", language)}</p>'
 
 
-def _run_line(manifest: dict[str, Any], attempt: dict[str, Any], period: str, cleaning: dict[str, Any]) -> str:
+def _run_line(
+    manifest: dict[str, Any], attempt: dict[str, Any], period: str, cleaning: dict[str, Any], language: Language
+) -> str:
     run = manifest.get("run", {})
     when = str(run.get("finished_at", ""))[:16].replace("T", " ")
     seconds = run.get("seconds")
     took = f" · {seconds:.0f} s" if isinstance(seconds, (int, float)) else ""
-    line = f'<span class="ok">last good run</span> <span class="muted">{html.escape(when)}{took}</span>'
+    good = _text("last_good_run", language)
+    line = f'<span class="ok">{good}</span> <span class="muted">{html.escape(when)}{took}</span>'
     rows = _rows(cleaning)
     if rows:
-        line += f' · <span class="muted">order lines kept / raw: {rows}</span>'
+        line += f' · <span class="muted">{_text("rows", language)}: {rows}</span>'
     if attempt and str(attempt.get("finished_at", "")) > str(run.get("finished_at", "")):
         tried = str(attempt.get("finished_at", ""))[:16].replace("T", " ")
         report = attempt.get("report")
-        link = (" " + _link(f"failed-runs/{period}", str(report), "its report")) if report else ""
-        line += (
-            f'<br><span class="failed">a later attempt on {html.escape(tried)} failed: '
-            f"{html.escape(str(attempt.get('error', '')))}</span>{link}"
-        )
+        its = LABELS.text("index_text", "its_report", language)
+        link = (" " + _link(f"failed-runs/{period}", str(report), its)) if report else ""
+        failed = _text("later_failed", language, when=tried, error=str(attempt.get("error", "")))
+        line += f'<br><span class="failed">{failed}</span>{link}'
     return f"<p>{line}</p>"
 
 
@@ -217,7 +240,7 @@ def _rows(cleaning: dict[str, Any]) -> str:
     return f"{kept:,} / {total:,}"
 
 
-def _section(period: Period, paths: ProjectPaths) -> str:
+def _section(period: Period, paths: ProjectPaths, language: Language) -> str:
     manifest = read_manifest(paths.manifest(period.label))
     attempt = read_record(paths.failed(period.label) / "attempt.json")
     folder = paths.folder("reports", period.label)
@@ -228,36 +251,44 @@ def _section(period: Period, paths: ProjectPaths) -> str:
     return (
         f'<section class="period"><h2>{html.escape(period.label)} '
         f'<span class="muted">{dates}{" · " + html.escape(str(data)) if data else ""}</span></h2>'
-        f"{_run_line(manifest, attempt, period.label, cleaning)}{_reports(period.label, manifest, folder)}</section>"
+        f"{_run_line(manifest, attempt, period.label, cleaning, language)}"
+        f"{_reports(period.label, manifest, folder, language)}</section>"
     )
 
 
-def write_index(paths: ProjectPaths) -> Path:
+def write_index(paths: ProjectPaths, language: Language = "both") -> Path:
     """Write ``reports/index.html`` (atomically) from the periods' manifests and failed attempts.
+
+    Parameters
+    ----------
+    paths
+        The project.
+    language
+        ``zh``, ``en`` or ``both``: every word of the page, from the label registry.
 
     Returns
     -------
     Path
         The index file.
     """
-    sections = "\n".join(_section(p, paths) for p in _periods(paths))
+    sections = "\n".join(_section(p, paths, language) for p in _periods(paths))
     body = (
-        '<p class="muted">Periods newest first. In each, the grading report is the page to read; the stage reports '
-        "behind it answer one question each.</p>\n" + sections
+        f'<p class="muted">{_text("intro", language)}</p>\n' + sections
         if sections
-        else '<p class="muted">No reports yet: run <code>grading run --period … --data …</code>.</p>'
+        else f'<p class="muted">{_text("none_yet", language)} <code>grading run --period … --data …</code></p>'
     )
+    title = html.escape(LABELS.text("index", "title", language))
     page = f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{"zh-CN" if language == "zh" else "en"}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Customer grading reports</title>
+<title>{title}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <main>
-<h1>Customer grading reports <span lang="zh">客户分级报告</span></h1>
+<h1>{title}</h1>
 {body}
 </main>
 </body>

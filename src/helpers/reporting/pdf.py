@@ -17,7 +17,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from helpers.core.errors import GradingError
-from helpers.reporting.html import export_html
+from helpers.core.labels import LABELS
+from helpers.reporting.html import export_html, report_choices
 
 __all__ = ["BROWSERS", "find_browser", "pdf_name", "period_notebook", "write_period_pdf"]
 
@@ -89,8 +90,10 @@ def write_period_pdf(reports: Path, period: str, stages: Sequence[str], *, timeo
     target = reports / pdf_name(period)
     source = reports / f".print_{period}.ipynb"
     try:
-        nbformat.write(period_notebook(executed), source)
-        export_html(source, page, f"Customer grading reports — {period}")
+        joined = period_notebook(executed)
+        nbformat.write(joined, source)
+        language, _ = report_choices(joined)
+        export_html(source, page, f"{LABELS.text('index', 'title', language)} — {period}")
         done = subprocess.run(
             [
                 browser,

@@ -295,7 +295,7 @@ def needs_signals(
 
     if "is_custom" not in lines.columns or not lines["is_custom"].notna().any():
         unavailable["custom_share"] = (
-            "the order lines do not say which are custom / made-to-order (map `is_custom` in the mapping)"
+            "the order lines do not say which are custom / made-to-order (the mapping can name a column that does)"
         )
     else:
         custom = lines["is_custom"].astype("boolean")

@@ -17,7 +17,7 @@ import pandas as pd
 from helpers.core.labels import LABELS
 from helpers.core.periods import parse_period
 from helpers.io.excel import LEVEL, Sheet, Workbook
-from helpers.reporting.display import Table, note
+from helpers.reporting.display import Table, internal, note, setting_ref
 from helpers.segmentation.charts import has_classes
 from helpers.segmentation.clv import CLV_COLUMNS, MODEL_NAMES, ClvUse, ClvValidation, PeriodClv, horizon_units
 from helpers.segmentation.grading_table import CLASS_COLUMNS, GRADING_COLUMNS
@@ -66,6 +66,7 @@ __all__ = [
     "validation_table",
     "value_matrix_basis_note",
     "value_matrix_table",
+    "verdict_parts",
 ]
 
 _UNIT = {"W": "weeks", "D": "days"}
@@ -218,7 +219,7 @@ def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) ->
     b, s = settings.behaviour, settings.satisfaction
     lines = [
         f"**Behaviour:** active = last order at most {b.active_max_days} days ago; churned = {b.churned_min_days} "
-        "days or more; dormant in between (`segmentation.gradings.behaviour`).",
+        f"days or more; dormant in between{setting_ref('segmentation.gradings.behaviour')}.",
         f"**Value tier:** top {settings.value_tier.high_top_share:.0%} high, next up to "
         f"{settings.value_tier.medium_top_share:.0%} medium, by "
         + str(gradings["value_tier"].attrs.get("basis", ""))
@@ -238,26 +239,54 @@ def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) ->
 
 # --------------------------------------------------------------------------- CLV
 _HEADLINE = {
-    "reliable": "Lifetime value: reliable for this period",
-    "ranking_only": "Lifetime value: usable for ranking only in this period",
-    "not_reliable": "Lifetime value: not reliable for this period",
+    "reliable": ("Lifetime value: reliable for this period", "客户生命周期价值：本期可靠"),
+    "ranking_only": ("Lifetime value: usable for ranking only in this period", "客户生命周期价值：本期仅可用于排序"),
+    "not_reliable": ("Lifetime value: not reliable for this period", "客户生命周期价值：本期不可靠"),
+    "not_checked": (
+        "Lifetime value: not checked for this period, so not relied on",
+        "客户生命周期价值：本期未经检验，不予采用",
+    ),
+    "not_available": ("Lifetime value: not available for this period", "客户生命周期价值：本期不可用"),
 }
 
 
 def _fallback_rule(use: ClvUse) -> str:
     w = use.weights
-    return (
+    return LABELS.say(
         f"last year's net spend weighted by recency (active customers ×{w['active']:g}, dormant ×{w['dormant']:g}, "
-        f"churned ×{w['churned']:g})"
+        f"churned ×{w['churned']:g})",
+        f"按最近消费加权的近一年净消费（活跃客户 ×{w['active']:g}，沉睡 ×{w['dormant']:g}，流失 ×{w['churned']:g}）",
     )
 
 
-def _verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
-    """The verdict's headline, what follows from it, and why (the model and the holdout figures)."""
+def verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
+    """The CLV verdict in three parts: its headline, what follows from it, and why.
+
+    Stage 03's verdict sentence and note and its findings all word the verdict from these parts.
+
+    Parameters
+    ----------
+    clv
+        The period's lifetime-value result (:func:`helpers.segmentation.clv.period_clv`).
+    use
+        What CLV feeds (:func:`helpers.segmentation.clv.clv_use`): the fallback rule and the value matrix's basis.
+
+    Returns
+    -------
+    headline : str
+        The verdict, without a full stop (e.g. "Lifetime value: not available for this period").
+    then : str
+        What follows for the value matrix, the potential class and projected sales, as full sentences.
+    why : list of str
+        The chosen model and the holdout figures; without a fitted model, the notes saying why.
+    """
     rule = _fallback_rule(use)
     if clv.fit is None:
-        then = f"The value matrix, the potential class and projected sales use {rule} instead."
-        return "Lifetime value: not available for this period", then, clv.notes
+        then = LABELS.say(
+            f"The value matrix, the potential class and projected sales use {rule} instead.",
+            f"价值矩阵、潜在客户判定和预计销售额改用{rule}。",
+        )
+        return LABELS.say(*_HEADLINE["not_available"]), then, clv.notes
     v = clv.verdict
     checked = len(clv.comparison)
     if checked > 1:
@@ -266,34 +295,46 @@ def _verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
         chosen = f"{clv.fit.name}, the only model checked"
     else:
         chosen = f"{clv.fit.name}, fitted without a holdout check to choose by"
-    headline = _HEADLINE[v.level] if v.checked else "Lifetime value: not checked for this period, so not relied on"
+    headline = LABELS.say(*_HEADLINE[v.level if v.checked else "not_checked"])
     if v.level == "reliable":
-        then = "CLV feeds the value matrix, the potential class and the projected-sales factor of the scorecard."
+        then = LABELS.say(
+            "CLV feeds the value matrix, the potential class and the projected-sales factor of the scorecard.",
+            "CLV 用于价值矩阵、潜在客户判定和评分卡的预计销售额因子。",
+        )
     elif v.level == "ranking_only":
         where = (
-            "the value matrix (whose cut points are fixed amounts) and the projected-sales factor use"
+            LABELS.say(
+                "the value matrix (whose cut points are fixed amounts) and the projected-sales factor use",
+                "价值矩阵（其切分点为固定金额）和预计销售额因子改用",
+            )
             if use.matrix_basis != "clv"
-            else "it orders customers in the value matrix and so in the potential class, but the projected-sales "
-            "factor of the scorecard, whose cut points are amounts, uses"
+            else LABELS.say(
+                "it orders customers in the value matrix and so in the potential class, but the projected-sales "
+                "factor of the scorecard, whose cut points are amounts, uses",
+                "CLV 用于价值矩阵中的客户排序，进而用于潜在客户判定；但评分卡的预计销售额因子（其切分点为金额）改用",
+            )
         )
-        then = f"CLV's money figures are not used: {where} {rule} instead."
+        then = LABELS.say(
+            f"CLV's money figures are not used: {where} {rule} instead.", f"不使用 CLV 的金额：{where}{rule}。"
+        )
     else:
-        then = (
+        then = LABELS.say(
             "CLV is shown for reference only and does not feed the value matrix, the potential class or "
-            f"projected sales, which use {rule} instead."
+            f"projected sales, which use {rule} instead.",
+            f"CLV 仅供参考，不用于价值矩阵、潜在客户判定或预计销售额，这些改用{rule}。",
         )
     return headline, then, [f"{chosen}: {v.reasons[0]}", *v.reasons[1:]]
 
 
 def clv_verdict_sentence(clv: PeriodClv, use: ClvUse) -> str:
     """The CLV verdict as one plain paragraph (the stage's warning, the console and the manifest)."""
-    headline, then, why = _verdict_parts(clv, use)
+    headline, then, why = verdict_parts(clv, use)
     return f"{headline}. {then} Why: " + "; ".join(why) + "."
 
 
 def clv_verdict_note(clv: PeriodClv, use: ClvUse) -> None:
     """The CLV verdict, shown in the report's first lines: reliable, ranking only or not reliable, and why."""
-    headline, then, why = _verdict_parts(clv, use)
+    headline, then, why = verdict_parts(clv, use)
     items = "\n".join(f"- {w}" for w in why)
     note(f"**{headline}.** {then}\n\n{items}")
 
@@ -559,10 +600,12 @@ def churned_potential_sentence(grades: pd.DataFrame) -> str | None:
     if not flagged:
         return None
     potential = int(grades["scorecard_class"].eq("potential").sum())
-    return (
+    return LABELS.say(
         f"{flagged:,} of the {potential:,} customers graded potential have not bought for so long that they count "
         "as churned: they are marked in the grading table; check that they are still reachable before treating "
-        "them as prospects."
+        "them as prospects.",
+        f"{potential:,} 位潜在客户中有 {flagged:,} 位已久未购买，按行为计为流失：已在分级表中标出；在将其视为潜在客户"
+        "跟进之前，请先确认仍能联系上。",
     )
 
 
@@ -575,13 +618,18 @@ def churned_potential_note(grades: pd.DataFrame) -> None:
 def manual_input_note(path: Path | None, manual: pd.DataFrame | None, root: Path) -> None:
     """Which manual sheet was read, and how to provide one."""
     if path is None:
+        how = (
+            " Fill in the template written below (`reports/<period>/scorecard_manual_template_<period>.xlsx`), save "
+            "it as `data/manual/scorecard_<period>.xlsx` and run again."
+            if internal()
+            else " The consultant's team can add the manual factors (the client's own assessments) next period."
+        )
         note(
             "**No manual input sheet for this period**, so the scorecard rests on the factors computed from the "
-            "data. Fill in the template written below (`reports/<period>/scorecard_manual_template_<period>.xlsx`), "
-            "save it as `data/manual/scorecard_<period>.xlsx` and run again."
+            "data." + how
         )
         return
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    shown = (path.relative_to(root) if path.is_relative_to(root) else path) if internal() else Path(path.name)
     assessed = int(manual.notna().any(axis=1).sum()) if manual is not None else 0
     note(f"**Manual input:** `{shown}` — {assessed:,} customers assessed on at least one manual factor.")
 
@@ -681,10 +729,11 @@ def pyramid_advice(pyramid: pd.DataFrame, scorecard: Scorecard) -> None:
         return
     top = pyramid.loc[["core", "important"], "deviation"].sum()
     way = "lower" if top < 0 else "raise"
+    rank = "set `classes.method: quota` to grade by rank" if internal() else "grade by rank"
     note(
-        f"The score thresholds (`classes.thresholds` in `config/scorecard.yaml`) put {abs(top):.0%} "
+        f"The score thresholds{setting_ref('classes.thresholds', 'scorecard.yaml')} put {abs(top):.0%} "
         f"{'fewer' if top < 0 else 'more'} customers in the top two tiers than the typical pyramid: {way} them "
-        "if these customers should follow it, or set `classes.method: quota` to grade by rank."
+        f"if these customers should follow it, or {rank}."
     )
 
 
@@ -794,8 +843,9 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
         w("data"): run.data_title,
         w("currency"): run.currency,
         w("customers_graded"): f"{len(run.grades):,}",
-        w("settings"): "config/settings.yaml (segmentation), config/scorecard.yaml",
     }
+    if internal():
+        about[w("settings")] = "config/settings.yaml (segmentation), config/scorecard.yaml"
     rfm = RfmSettings.model_validate(run.segments.attrs["settings"])  # as applied: amounts in the data's currency
     if rfm.overrides:
         about[w("overrides")] = " ".join(override_sentences(run.segments, rfm))

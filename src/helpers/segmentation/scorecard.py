@@ -526,13 +526,28 @@ def pyramid_check(classes: pd.DataFrame, scorecard: Scorecard) -> pd.DataFrame:
     )
     out.index.name = "score_tier"
     ok = bool(n and out["within_tolerance"].all())
-    off = [f"{t} {share[t]:.0%} vs {target[t]:.0%}" for t in SCORE_TIERS if n and not out.at[t, "within_tolerance"]]
+    off = [
+        LABELS.say(
+            f"{t} {share[t]:.0%} vs {target[t]:.0%}",
+            f"{LABELS.text('scorecard_class', t)} {share[t]:.0%}（目标 {target[t]:.0%}）",
+        )
+        for t in SCORE_TIERS
+        if n and not out.at[t, "within_tolerance"]
+    ]
+    tolerance = f"±{rules.pyramid_tolerance:.0%}"
     if not n:
-        summary = "No customer has a score, so the pyramid cannot be checked."
+        summary = LABELS.say(
+            "No customer has a score, so the pyramid cannot be checked.", "没有客户得分，无法检验客户金字塔。"
+        )
     elif ok:
-        summary = f"Every tier is within ±{rules.pyramid_tolerance:.0%} of its target share."
+        summary = LABELS.say(
+            f"Every tier is within {tolerance} of its target share.", f"各层级占比均在目标占比的 {tolerance} 以内。"
+        )
     else:
-        summary = f"Tiers further than ±{rules.pyramid_tolerance:.0%} from their target share: " + "; ".join(off) + "."
+        summary = LABELS.say(
+            f"Tiers further than {tolerance} from their target share: " + "; ".join(off) + ".",
+            f"偏离目标占比超过 {tolerance} 的层级：" + "；".join(off) + "。",
+        )
     out.attrs.update(within_tolerance=ok, graded=n, not_graded=int(len(classes) - n), summary=summary)
     return out
 

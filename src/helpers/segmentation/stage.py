@@ -252,6 +252,7 @@ STAGE = Stage(
     title_zh="RFM客户分层与价值分级",
     title_en="RFM segmentation and customer value",
     question="Which class is each customer in, what are they worth over the next months, and how do they score?",
+    question_zh="每位客户属于哪一级？未来几个月价值多少？评分如何？",
     inputs=(
         "orders",
         "customers",
@@ -318,15 +319,16 @@ STAGE = Stage(
         Output(
             "grading_workbook",
             "customer_grading_{period}.xlsx",
-            "the grading table for consultants "
-            "(客户分级管理分析表): labels, scores, actions, summaries and the CLV model",
+            "the grading table for consultants: labels, scores, actions, summaries and the CLV model",
             place="reports",
+            description_zh="给顾问的客户分级管理分析表：各项分级、评分、行动、汇总和客户生命周期价值模型",
         ),
         Output(
             "scorecard_manual_template",
             "scorecard_manual_template_{period}.xlsx",
             "the scorecard's manual input sheet for this period, pre-filled with what was read",
             place="reports",
+            description_zh="本期评分卡的人工录入表，已预填读到的内容",
         ),
     ),
     config_section="segmentation",
