@@ -115,8 +115,8 @@ def churn_metrics(run: ChurnRun) -> dict[str, Any]:
 # --------------------------------------------------------------------------- findings
 def _pct(x: float) -> str:
     if x is None or pd.isna(x):
-        return "n/a"
-    return "less than 1%" if 0 < x < 0.005 else f"{x:.0%}"
+        return LABELS.say("n/a", "无数据")
+    return LABELS.say("less than 1%", "不足 1%") if 0 < x < 0.005 else f"{x:.0%}"
 
 
 def findings_note(run: ChurnRun) -> None:
@@ -304,37 +304,64 @@ def horizon_note(run: ChurnRun) -> None:
     if run.recorded:
         n = run.recorded_counts
         how = (
-            "The models learn from the customers whose churn is recorded; those without a value are scored but never "
-            "learned from, and those staying are scored too."
+            LABELS.say(
+                "The models learn from the customers whose churn is recorded; those without a value are scored but "
+                "never learned from, and those staying are scored too.",
+                "模型只从已记录流失情况的客户中学习；没有流失记录的客户会获得评分，但不参与训练；记录为留存的客户同样获得评分。",
+            )
             if run.held_out and not run.baseline_note
-            else f"The models learn, at each cut-off, from the customers of that day and whether their churn date "
-            f"fell in the {days} days after it; those still customers today are scored."
+            else LABELS.say(
+                f"The models learn, at each cut-off, from the customers of that day and whether their churn date "
+                f"fell in the {days} days after it; those still customers today are scored.",
+                f"在每个截止日，模型以当天的客户为样本，学习其流失日期是否落在其后 {days} 天内；"
+                "今天仍为客户的将获得评分。",
+            )
         )
         note(
-            "**Churned (流失) means here: recorded as gone in the customer table.** The data say who left, so "
-            f"nothing is inferred from silence: {n['churned']:,} customers are recorded as gone, {n['stayed']:,} as "
-            f"staying, and {n['blank']:,} have no churn value. {how} Customers recorded as gone are not on the "
-            "list: there is nobody left to call." + (f"\n\n{literal(run.baseline_note)}" if run.baseline_note else "")
+            LABELS.say(
+                "**Churned (流失) means here: recorded as gone in the customer table.** The data say who left, so "
+                f"nothing is inferred from silence: {n['churned']:,} customers are recorded as gone, {n['stayed']:,} "
+                f"as staying, and {n['blank']:,} have no churn value. {how} Customers recorded as gone are not on the "
+                "list: there is nobody left to call.",
+                "**流失在此指：客户表中记录为已流失。**数据本身记录了哪些客户已经离开，因此无需从客户长期未下单来推断："
+                f"{n['churned']:,} 位客户记录为已流失，{n['stayed']:,} 位记录为留存，{n['blank']:,} 位没有流失记录。"
+                f"{how}已记录流失的客户不在名单上：他们已无从联系挽留。",
+            )
+            + (f"\n\n{literal(run.baseline_note)}" if run.baseline_note else "")
         )
         return
-    text = (
+    text = LABELS.say(
         f"**Churned (流失) means: no order in the {days} days after a date.** The model learns it from the "
-        f"customers who bought in the year before each cut-off and what they did in the {days} days after."
+        f"customers who bought in the year before each cut-off and what they did in the {days} days after.",
+        f"**流失在此指：某一日期之后 {days} 天内没有订单。**模型以每个截止日前一年内有购买的客户为样本，"
+        f"根据他们在截止日后 {days} 天内是否下单来学习这一定义。",
     )
     if h["gaps"]:
-        text += (
+        within, fits = _pct(h["within_horizon"]), h["within_horizon"] >= 0.75
+        text += LABELS.say(
             f"\n\nBetween two purchases of the same customer, half the gaps are {h['median']:,.0f} days or shorter, "
-            f"three quarters {h['p75']:,.0f} days, nine in ten {h['p90']:,.0f} days; {_pct(h['within_horizon'])} "
+            f"three quarters {h['p75']:,.0f} days, nine in ten {h['p90']:,.0f} days; {within} "
             f"of the returning purchases come within {days} days. "
             + (
                 "So a customer silent for longer than the horizon is usually not coming back: the horizon fits."
-                if h["within_horizon"] >= 0.75
+                if fits
                 else "Many customers return after longer silences than the horizon, so some customers called "
                 "churned would have come back: a longer horizon (analysis settings) would suit these data better."
-            )
+            ),
+            f"\n\n同一客户相邻两次购买的间隔中，一半不超过 {h['median']:,.0f} 天，四分之三不超过 {h['p75']:,.0f} 天，"
+            f"九成不超过 {h['p90']:,.0f} 天；{within} 的再次购买发生在 {days} 天以内。"
+            + (
+                "因此，未下单时间超过流失窗口的客户通常不会再回来：这一窗口与数据相符。"
+                if fits
+                else "不少客户在比流失窗口更长的间隔之后才再次购买，因此部分被判定为流失的客户其实还会回来："
+                "更长的流失窗口（在分析设置中调整）会更适合这些数据。"
+            ),
         )
     else:
-        text += "\n\nNo customer bought twice, so the data cannot say how long customers usually take to return."
+        text += LABELS.say(
+            "\n\nNo customer bought twice, so the data cannot say how long customers usually take to return.",
+            "\n\n没有客户购买过两次，因此数据无法说明客户通常隔多久再次购买。",
+        )
     note(text)
 
 
@@ -348,50 +375,79 @@ def section_intro(run: ChurnRun, section: str) -> None:
     recorded, days = run.recorded, run.horizon_days
     if section == "risk":
         who = (
-            "Each current customer — recorded as staying, or with no churn value yet — gets a probability of leaving"
+            LABELS.say(
+                "Each current customer — recorded as staying, or with no churn value yet — gets a probability of "
+                "leaving",
+                "每位现有客户（记录为留存，或尚无流失记录）都会得到一个流失概率",
+            )
             if recorded
-            else "Each customer who bought in the look-back window (the last "
-            f"{run.lookback_days} days) gets a probability of placing no order in the next {days} days"
+            else LABELS.say(
+                "Each customer who bought in the look-back window (the last "
+                f"{run.lookback_days} days) gets a probability of placing no order in the next {days} days",
+                f"回看期（最近 {run.lookback_days} 天）内有购买的每位客户，都会得到一个未来 {days} 天内不再下单的概率",
+            )
         )
-        text = (
+        text = LABELS.say(
             f"{who}, a risk band, the reasons that raise their risk most (from the model's own weighing of that "
             "customer's figures), the early-warning rules that fired, and the suggested action. The Excel risk list "
-            "holds every customer; below are the bands and the customers most at risk."
+            "holds every customer; below are the bands and the customers most at risk.",
+            f"{who}，以及风险等级、最推高其流失风险的原因（依据模型对该客户各项数据的权衡）、触发的预警规则和建议行动。"
+            "Excel 流失预警名单包含全部客户；下方列出各风险等级的分布和流失风险最高的客户。",
         )
     elif section == "rules":
         if _no_orders(run):
-            text = (
+            text = LABELS.say(
                 "The domain's early-warning rules (activity down sharply, no order for some months, complaints "
                 "rising) read the order history, which these data do not hold: none can fire, and the model's "
-                "probability alone ranks the customers."
+                "probability alone ranks the customers.",
+                "业务上的预警规则（活跃度大幅下降、连续数月无订单、投诉增加）依据的是订单历史，而这些数据中没有订单历史："
+                "任何规则都无法触发，客户只按模型给出的流失概率排序。",
             )
         else:
-            text = (
+            text = LABELS.say(
                 "The domain's rules run beside the model and need none: activity down sharply against the previous "
                 "period, no order for some calendar months, complaints rising (the thresholds are in the settings). "
                 "Each hit is in the Excel list with what was seen. Below it, the same rules applied at the end of an "
-                "earlier period: how many of the customers each one flagged then actually left."
+                "earlier period: how many of the customers each one flagged then actually left.",
+                "业务上的预警规则与模型并行运行，不依赖任何模型：活跃度较上期大幅下降、连续若干个自然月无订单、投诉增加"
+                "（阈值见分析设置）。每次触发都列在 Excel 名单中，并附有触发情况。"
+                "其下是同样的规则在更早一期期末的检验：每条规则当时标记的客户中，后来实际流失了多少。",
             )
     elif section == "check":
         how = (
-            "Every model learns from most of the customers whose churn is recorded and is tested on the others, "
-            "held out at random (the same share of those who left and of those who stayed)."
+            LABELS.say(
+                "Every model learns from most of the customers whose churn is recorded and is tested on the others, "
+                "held out at random (the same share of those who left and of those who stayed).",
+                "每个模型都用大部分已记录流失情况的客户训练，并在随机留出的其余客户上检验（已流失客户与留存客户按相同比例留出）。",
+            )
             if run.held_out
-            else "Every model learns from earlier cut-offs and is tested on the customers of the latest cut-off "
-            "whose next months are already known — exactly as it is used today."
+            else LABELS.say(
+                "Every model learns from earlier cut-offs and is tested on the customers of the latest cut-off "
+                "whose next months are already known — exactly as it is used today.",
+                "每个模型都用较早截止日的数据训练，并在最近一个后续数月结果已知的截止日的客户上检验——与今天实际使用时的方式完全相同。",
+            )
         )
         baselines = (
-            "Days since the last order alone, and the lifetime-value model's P(alive), are the baselines a model "
-            "must beat."
+            LABELS.say(
+                "Days since the last order alone, and the lifetime-value model's P(alive), are the baselines a model "
+                "must beat.",
+                "仅看最近购买间隔，以及客户生命周期价值模型的存活概率 P(alive)，是模型必须超越的基准。",
+            )
             if not recorded
-            else "Days since the last order alone is the baseline a model must beat."
+            else LABELS.say(
+                "Days since the last order alone is the baseline a model must beat.",
+                "仅看最近购买间隔是模型必须超越的基准。",
+            )
             if "recency_days" in run.today.columns
-            else "Tenure alone is the baseline a model must beat."
+            else LABELS.say("Tenure alone is the baseline a model must beat.", "仅看在网时长是模型必须超越的基准。")
         )
-        text = (
+        text = LABELS.say(
             f"{how} *AUC* is the chance it ranks a customer who left above one who stayed (0.5 = guessing); *lift* "
             "and *capture* say how many of those who left sit in its top 10 %; precision and recall are measured at "
-            f"the high-risk threshold. {baselines}"
+            f"the high-risk threshold. {baselines}",
+            f"{how}*AUC* 是模型把一位已流失客户排在一位留存客户之前的概率（0.5 相当于随机猜测）；*提升度* 和 *捕获率* "
+            "说明已流失客户中有多少落在其评分最高的前 10 % 中；精确率和召回率按高风险阈值计算。"
+            f"{baselines}",
         )
     else:
         raise ValueError(f"unknown section {section!r}")
@@ -407,8 +463,9 @@ def comparison_table(run: ChurnRun) -> Table | None:
     if run.fit.after_metrics:
         calibrated = pd.DataFrame([run.fit.after_metrics], index=["calibrated"])
         c = pd.concat([c, calibrated])
+    chosen, calibrated = _model(run.fit.chosen), LABELS.text("churn_model", "calibrated")
     names = [
-        f"{_model(run.fit.chosen)}, {LABELS.text('churn_model', 'calibrated')}" if n == "calibrated" else _model(n)
+        LABELS.say(f"{chosen}, {calibrated}", f"{chosen}（{calibrated}）") if n == "calibrated" else _model(n)
         for n in c.index
     ]
     frame = pd.DataFrame({_m("model"): names})
@@ -431,61 +488,96 @@ def comparison_table(run: ChurnRun) -> Table | None:
 def choice_note(run: ChurnRun) -> None:
     """Which model scores and why; or why none does."""
     fit, w = run.fit, run.windows
-    train = ", ".join(f"{d:%Y-%m-%d}" for d in w.validation_train) or "none"
+    dates = [f"{d:%Y-%m-%d}" for d in w.validation_train]
+    train = LABELS.say(", ".join(dates) or "none", "、".join(dates) or "无")
+    test, train_rows = fit.sizes["test"], fit.sizes["train"]["rows"]
+    share, days = run.settings.model.holdout_share, run.horizon_days
     if run.held_out and run.baseline_note:  # dated churn, too few leavers: one cut-off split
-        text = (
-            f"Test customers: {fit.sizes['test']['rows']:,} of the customers of {w.test:%Y-%m-%d} "
-            f"({run.settings.model.holdout_share:.0%} of those who left in the {run.horizon_days} days after and of "
-            f"those who stayed, drawn at random with a fixed seed), of whom {fit.sizes['test']['churners']:,} left. "
-            f"The models learned from the other {fit.sizes['train']['rows']:,}, with their figures as of that day."
+        text = LABELS.say(
+            f"Test customers: {test['rows']:,} of the customers of {w.test:%Y-%m-%d} "
+            f"({share:.0%} of those who left in the {days} days after and of "
+            f"those who stayed, drawn at random with a fixed seed), of whom {test['churners']:,} left. "
+            f"The models learned from the other {train_rows:,}, with their figures as of that day.",
+            f"测试客户：{w.test:%Y-%m-%d} 时点客户中的 {test['rows']:,} 位（从其后 {days} 天内流失的客户和留存客户中"
+            f"各抽取 {share:.0%}，以固定随机种子随机抽取），其中 {test['churners']:,} 位已流失。"
+            f"模型以其余 {train_rows:,} 位客户在当天的数据进行训练。",
         )
     elif run.held_out:
-        text = (
-            f"Test customers: {fit.sizes['test']['rows']:,} of the customers whose churn is recorded "
-            f"({run.settings.model.holdout_share:.0%} of those who left and of those who stayed, drawn at random with "
-            f"a fixed seed), of whom {fit.sizes['test']['churners']:,} left. The models learned from the other "
-            f"{fit.sizes['train']['rows']:,}. The data hold no dates to test across, so this check is on customers "
+        text = LABELS.say(
+            f"Test customers: {test['rows']:,} of the customers whose churn is recorded "
+            f"({share:.0%} of those who left and of those who stayed, drawn at random with "
+            f"a fixed seed), of whom {test['churners']:,} left. The models learned from the other "
+            f"{train_rows:,}. The data hold no dates to test across, so this check is on customers "
             "of the same time, not of a later one; and for a customer who left, the tenure and any running total "
             "stop where they left, while for one who stays they run to today — the models partly read that "
-            "difference, so these figures flatter them somewhat."
+            "difference, so these figures flatter them somewhat.",
+            f"测试客户：已记录流失情况的客户中的 {test['rows']:,} 位（从已流失客户和留存客户中各抽取 {share:.0%}，"
+            f"以固定随机种子随机抽取），其中 {test['churners']:,} 位已流失。模型以其余 {train_rows:,} 位客户训练。"
+            "数据中没有可用于跨期检验的日期，因此这一检验针对的是同一时期、而非更晚时期的客户；此外，已流失客户的"
+            "在网时长和各项累计值停在其流失之时，而留存客户的则一直累计到今天——模型在一定程度上读到了这一差异，"
+            "因此这些指标会略显乐观。",
         )
     elif run.recorded:
-        text = (
-            f"Test customers: the {fit.sizes['test']['rows']:,} who were customers on {w.test:%Y-%m-%d}, of whom "
-            f"{fit.sizes['test']['churners']:,} left on a recorded date in the {run.horizon_days} days after. The "
-            f"models learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
+        text = LABELS.say(
+            f"Test customers: the {test['rows']:,} who were customers on {w.test:%Y-%m-%d}, of whom "
+            f"{test['churners']:,} left on a recorded date in the {days} days after. The "
+            f"models learned from the cut-off(s) {train} ({train_rows:,} rows).",
+            f"测试客户：{w.test:%Y-%m-%d} 时点的 {test['rows']:,} 位客户，"
+            f"其中 {test['churners']:,} 位在其后 {days} 天内有记录的流失日期。"
+            f"模型以截止日 {train} 的数据训练（{train_rows:,} 行）。",
         )
     else:
-        text = (
-            f"Test customers: the {fit.sizes['test']['rows']:,} who bought in the {run.lookback_days} days up to "
+        text = LABELS.say(
+            f"Test customers: the {test['rows']:,} who bought in the {run.lookback_days} days up to "
             f"{w.test:%Y-%m-%d}, of whom "
-            f"{fit.sizes['test']['churners']:,} placed no order in the {run.horizon_days} days after. The models "
-            f"learned from the cut-off(s) {train} ({fit.sizes['train']['rows']:,} rows)."
+            f"{test['churners']:,} placed no order in the {days} days after. The models "
+            f"learned from the cut-off(s) {train} ({train_rows:,} rows).",
+            f"测试客户：截至 {w.test:%Y-%m-%d} 的 {run.lookback_days} 天内有购买的 {test['rows']:,} 位客户，"
+            f"其中 {test['churners']:,} 位在其后 {days} 天内没有下单。模型以截止日 {train} 的数据训练"
+            f"（{train_rows:,} 行）。",
         )
     if fit.chosen:
-        text += f"\n\n**Chosen: {_model(fit.chosen)}** — {literal(fit.why)}."
+        chosen, why = _model(fit.chosen), literal(fit.why)
+        text += LABELS.say(f"\n\n**Chosen: {chosen}** — {why}.", f"\n\n**选用：{chosen}**——{why}。")
     if not fit.ok:
-        text += f"\n\n**No model is used this period:** {literal(fit.reason)}."
+        reason = literal(fit.reason)
+        text += LABELS.say(f"\n\n**No model is used this period:** {reason}.", f"\n\n**本期不使用模型：**{reason}。")
     elif fit.chosen:
         a = fit.after_metrics
+        final = [f"{d:%Y-%m-%d}" for d in w.final_train]
         text += (
-            f" It was then refitted on every customer whose churn is recorded "
-            f"({fit.sizes['final_train']['rows']:,}) and scores the current customers (a customer it learned from "
-            "gets the probability of a fit that did not see them)."
+            LABELS.say(
+                f" It was then refitted on every customer whose churn is recorded "
+                f"({fit.sizes['final_train']['rows']:,}) and scores the current customers (a customer it learned "
+                "from gets the probability of a fit that did not see them).",
+                f"随后，模型以全部已记录流失情况的客户（{fit.sizes['final_train']['rows']:,} 位）重新训练，"
+                "并为现有客户评分（参与过训练的客户，采用未用到该客户的那次拟合给出的概率）。",
+            )
             if run.held_out and not run.baseline_note
-            else f" It was then refitted on all the customers of {w.test:%Y-%m-%d} and scores today's customers with "
-            f"their figures as of {w.score:%Y-%m-%d}."
+            else LABELS.say(
+                f" It was then refitted on all the customers of {w.test:%Y-%m-%d} and scores today's customers with "
+                f"their figures as of {w.score:%Y-%m-%d}.",
+                f"随后，模型以 {w.test:%Y-%m-%d} 时点的全部客户重新训练，并依据截至 {w.score:%Y-%m-%d} 的数据为"
+                "今天的客户评分。",
+            )
             if run.held_out
-            else f" It was then refitted on the latest cut-offs ({', '.join(f'{d:%Y-%m-%d}' for d in w.final_train)}) "
-            f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}."
+            else LABELS.say(
+                f" It was then refitted on the latest cut-offs ({', '.join(final)}) "
+                f"and scores today's customers with their figures as of {w.score:%Y-%m-%d}.",
+                f"随后，模型以最近的截止日（{'、'.join(final)}）重新训练，并依据截至 {w.score:%Y-%m-%d} 的数据为"
+                "今天的客户评分。",
+            )
         )
         if a and not pd.isna(a.get("brier")):
-            text += (
-                f" Calibrated ({fit.calibration_method}), its Brier score on the test customers is {a['brier']:.3f}."
+            text += LABELS.say(
+                f" Calibrated ({fit.calibration_method}), its Brier score on the test customers is {a['brier']:.3f}.",
+                f"经概率校准（{fit.calibration_method}）后，其在测试客户上的 Brier 分数为 {a['brier']:.3f}。",
             )
-        text += (
+        text += LABELS.say(
             " The same test customers chose the model and judged it, so its figures are a little flattering; "
-            "next period's check, on customers no model has seen, is the fair one."
+            "next period's check, on customers no model has seen, is the fair one.",
+            "模型的选择和评价用的是同一批测试客户，因此这些指标略显乐观；下一期在任何模型都未见过的客户上进行的检验，"
+            "才是公允的检验。",
         )
     if run.baseline_note and not run.recorded:  # recorded churn: said with what churn means
         text += f"\n\n{literal(run.baseline_note)}."
@@ -521,7 +613,8 @@ def coefficients_table(run: ChurnRun) -> Table | None:
 
 def _missing_word(column: str) -> str:
     """The flag column of a feature's missing value, as the table names it."""
-    return f", {LABELS.text('churn_metric', 'no_value')}" if column.endswith(":missing") else ""
+    no_value = LABELS.text("churn_metric", "no_value")
+    return LABELS.say(f", {no_value}", f"，{no_value}") if column.endswith(":missing") else ""
 
 
 def _level(column: str) -> str:
@@ -543,11 +636,22 @@ def tree_rules_note(run: ChurnRun, limit: int = 8) -> None:
     rules = model.rules().head(limit)
     lines = []
     for _, leaf in rules.iterrows():
-        conditions = " and ".join(_condition(c) for c in leaf["conditions"]) or "every customer"
-        lines.append(f"- If {conditions}: **{leaf['churn_share']:.0%} left** ({leaf['rows']:,} training rows).")
+        parts = [_condition(c) for c in leaf["conditions"]]
+        share, rows = leaf["churn_share"], leaf["rows"]
+        lines.append(
+            LABELS.say(
+                f"- If {' and '.join(parts) or 'every customer'}: **{share:.0%} left** ({rows:,} training rows).",
+                (f"- 若{'，且'.join(parts)}" if parts else "- 所有客户")
+                + f"：**{share:.0%} 流失**（训练样本 {rows:,} 行）。",
+            )
+        )
+    depth = run.settings.model.tree_max_depth
     note(
-        "**The decision tree's rules** (depth at most "
-        f"{run.settings.model.tree_max_depth}; the riskiest first):\n\n" + "\n".join(lines)
+        LABELS.say(
+            f"**The decision tree's rules** (depth at most {depth}; the riskiest first):\n\n",
+            f"**决策树规则**（深度不超过 {depth} 层；流失比例最高的在前）：\n\n",
+        )
+        + "\n".join(lines)
     )
 
 
@@ -555,12 +659,15 @@ def _condition(condition: tuple) -> str:
     column, op, threshold, with_missing = condition
     if "=" in column:
         name, level = column.split("=", 1)
-        text = f"{literal(feature_label(name))} {'is not' if op == '<=' else 'is'} {literal(level)}"
+        name, level = literal(feature_label(name)), literal(level)
+        text = LABELS.say(
+            f"{name} {'is not' if op == '<=' else 'is'} {level}", f"{name}{'不是' if op == '<=' else '是'} {level}"
+        )
     else:
         kind = feature(column).kind
         shown = f"{threshold:,.2f}" if kind in ("trend", "ratio", "score", "attribute") else f"{threshold:,.0f}"
         text = f"{literal(feature_label(column))} {'≤' if op == '<=' else '>'} {shown}"
-    return text + (" (or unknown)" if with_missing else "")
+    return text + (LABELS.say(" (or unknown)", "（或未知）") if with_missing else "")
 
 
 def calibration_table(run: ChurnRun) -> Table | None:
@@ -689,7 +796,10 @@ def risk_list_table(run: ChurnRun, limit: int = 20) -> Table:
     if not run.fit.ok:  # no model: no probability, band or reasons to show, only what the rules saw
         frame = frame.drop(columns=[h["churn_probability"], h["risk_band"], h["reasons"]])
     if len(rows) > limit:
-        caption += f" — {limit} of {len(rows):,}; the Excel risk list holds every customer"
+        caption += LABELS.say(
+            f" — {limit} of {len(rows):,}; the Excel risk list holds every customer",
+            f"——共 {len(rows):,} 位，此处列出前 {limit} 位；Excel 流失预警名单包含全部客户",
+        )
     return Table(frame, ints=[h["recency_days"]], pct=[h["churn_probability"]], caption=caption, uid="churn_list")
 
 
@@ -731,8 +841,14 @@ def rule_check_table(run: ChurnRun) -> Table | None:
             _m("churned_share"): check["churned_share"].to_numpy() * 100,
         }
     )
+    period, share = attrs.get("period"), _pct(overall)
     caption = LABELS.text("caption", "churn_rule_check") + (
-        f" — {attrs.get('period')}; of all customers then, {_pct(overall)} left" if not pd.isna(overall) else ""
+        LABELS.say(
+            f" — {period}; of all customers then, {share} left",
+            f"——{period}；当时全部客户中有 {share} 流失",
+        )
+        if not pd.isna(overall)
+        else ""
     )
     return Table(frame, ints=[_m("customers")], pct=[_m("churned_share")], caption=caption, uid="churn_rule_check")
 
@@ -742,14 +858,14 @@ def meaning_table(run: ChurnRun) -> Table | None:
     t = run.table
     if not run.fit.ok or t["behaviour_state"].isna().all():
         return None
-    counts = pd.crosstab(t["risk_band"], t["behaviour_state"].fillna("n/a"))
+    counts = pd.crosstab(t["risk_band"], t["behaviour_state"].fillna(LABELS.say("n/a", "无数据")))
     counts = counts.reindex([b for b in RISK_BANDS if b in counts.index])
     frame = counts.rename(
         columns=lambda k: LABELS.text("behaviour_state", k) if LABELS.has("behaviour_state", k) else k
     ).reset_index()
     frame["risk_band"] = frame["risk_band"].map(lambda k: LABELS.text("risk_band", k))
     p_alive = t.groupby("risk_band")["p_alive"].median().reindex(counts.index)
-    frame[LABELS.text("column", "p_alive") + " (median)"] = p_alive.to_numpy() * 100
+    frame[LABELS.text("column", "p_alive") + LABELS.say(" (median)", "（中位数）")] = p_alive.to_numpy() * 100
     frame = frame.rename(columns={"risk_band": _m("band")})
     return Table(
         frame,
@@ -763,36 +879,63 @@ def meaning_table(run: ChurnRun) -> Table | None:
 def meaning_note(run: ChurnRun) -> None:
     """How the probability relates to the behaviour state, the RFM churn-risk flag, P(alive) and the KPI."""
     if run.recorded:
+        no_orders, leak = _no_orders(run), run.held_out and not run.baseline_note
         note(
-            "**One meaning of churn.** Here churn is what the client recorded, and the probability answers: *will "
-            "this customer leave, as those recorded as gone did?* "
-            + (
-                "The order-based signals (behaviour state, the RFM churn-risk flag, P(alive), the KPI churn rate) "
-                "need order history, which these data do not hold."
-                if _no_orders(run)
-                else "The order-based signals of the earlier stages (behaviour state, the RFM churn-risk flag, "
-                "P(alive), the KPI churn rate) read silence in the order history; the recorded churn is the fact "
-                "they try to foresee, so it is the label here. "
+            LABELS.say(
+                "**One meaning of churn.** Here churn is what the client recorded, and the probability answers: *will "
+                "this customer leave, as those recorded as gone did?* "
                 + (
-                    "Order history is not used as a feature: without churn dates it cannot be taken as of a day "
-                    "before each churn, and a customer who left stops ordering — that silence would reveal the "
-                    "label rather than predict it."
-                    if run.held_out and not run.baseline_note
-                    else "Order history is used as of each cut-off, before the churn it predicts."
-                )
+                    "The order-based signals (behaviour state, the RFM churn-risk flag, P(alive), the KPI churn rate) "
+                    "need order history, which these data do not hold."
+                    if no_orders
+                    else "The order-based signals of the earlier stages (behaviour state, the RFM churn-risk flag, "
+                    "P(alive), the KPI churn rate) read silence in the order history; the recorded churn is the fact "
+                    "they try to foresee, so it is the label here. "
+                    + (
+                        "Order history is not used as a feature: without churn dates it cannot be taken as of a day "
+                        "before each churn, and a customer who left stops ordering — that silence would reveal the "
+                        "label rather than predict it."
+                        if leak
+                        else "Order history is used as of each cut-off, before the churn it predicts."
+                    )
+                ),
+                "**流失的一种含义。**这里的流失是客户方记录下来的事实，流失概率回答的问题是：*这位客户会不会像已记录流失的"
+                "客户那样离开？*"
+                + (
+                    "基于订单的信号（行为状态、RFM 流失风险标记、存活概率 P(alive)、KPI 流失率）需要订单历史，"
+                    "而这些数据中没有订单历史。"
+                    if no_orders
+                    else "前几个阶段基于订单的信号（行为状态、RFM 流失风险标记、存活概率 P(alive)、KPI 流失率）都是从"
+                    "订单历史中的长期未下单来判断的；记录下来的流失正是它们试图预见的事实，因此这里以它作为标签。"
+                    + (
+                        "订单历史不作为特征：没有流失日期，就无法截取每次流失之前某一天的订单历史；而客户流失后自然"
+                        "不再下单——这种沉默只会泄露标签，而不是预测它。"
+                        if leak
+                        else "订单历史按各截止日取值，早于其所预测的流失。"
+                    )
+                ),
             )
         )
         return
+    days = run.horizon_days
     note(
-        "**One meaning of churn.** The probability above answers one question: *will this customer place no "
-        f"order in the next {run.horizon_days} days?* The other signals answer nearby ones. The *behaviour "
-        "state* of stage 03 (active / dormant / churned) says how long a customer has been silent — a "
-        "description of the past, not a forecast. The RFM *churn risk* flag marks small, rare, long-silent "
-        "buyers by fixed thresholds. *P(alive)* of the lifetime-value model is the chance a customer has not "
-        "left for good, however long they may take to buy again; it is shown in the check above as a baseline "
-        "on the same customers. The company's KPI churn rate (stage 02) counts, among the customers who bought "
-        f"in the year before a date, the share who then placed no order for {run.horizon_days} days — the same "
-        "definition the model learns."
+        LABELS.say(
+            "**One meaning of churn.** The probability above answers one question: *will this customer place no "
+            f"order in the next {days} days?* The other signals answer nearby ones. The *behaviour "
+            "state* of stage 03 (active / dormant / churned) says how long a customer has been silent — a "
+            "description of the past, not a forecast. The RFM *churn risk* flag marks small, rare, long-silent "
+            "buyers by fixed thresholds. *P(alive)* of the lifetime-value model is the chance a customer has not "
+            "left for good, however long they may take to buy again; it is shown in the check above as a baseline "
+            "on the same customers. The company's KPI churn rate (stage 02) counts, among the customers who bought "
+            f"in the year before a date, the share who then placed no order for {days} days — the same "
+            "definition the model learns.",
+            f"**流失的一种含义。**上面的流失概率只回答一个问题：*这位客户在未来 {days} 天内会不会不再下单？*"
+            "其他信号回答的是相近的问题。阶段 03 的*行为状态*（活跃 / 沉睡 / 流失）说明客户已有多久没有下单——"
+            "这是对过去的描述，而不是预测。RFM 的*流失风险*标记按固定阈值，标出消费少、购买次数少、久未购买的客户。"
+            "客户生命周期价值模型的*存活概率 P(alive)* 是客户尚未彻底流失的概率，不论其隔多久才会再次购买；"
+            "上方的模型验证把它作为同一批客户上的基准列出。公司的 KPI 流失率（阶段 02）统计的是：在某一日期前一年内"
+            f"有购买的客户中，其后 {days} 天内没有下单的比例——与模型学习的定义相同。",
+        )
     )
 
 
@@ -863,23 +1006,34 @@ def retention_note(run: ChurnRun) -> None:
         return
     at = retention_at(curve)
     overall = at.loc[""] if "" in at.index else None
-    text = "**Retention by tenure (Kaplan–Meier).** "
+    text = LABELS.say("**Retention by tenure (Kaplan–Meier).** ", "**按在网时长的留存（Kaplan–Meier）。**")
     if overall is not None:
-        shown = [f"{_pct(overall[m])} after {m} months" for m in (12, 24, 36) if not pd.isna(overall.get(m))]
-        text += (
+        kept = [(m, _pct(overall[m])) for m in (12, 24, 36) if not pd.isna(overall.get(m))]
+        shown = [f"{pct} after {m} months" for m, pct in kept]
+        text += LABELS.say(
             "Of the customers who join, "
             + (", ".join(shown) or "too few stay long enough to say")
-            + " are still customers"
+            + " are still customers",
+            (
+                "新加入的客户中，仍为客户的比例为：" + "，".join(f"{m} 个月后 {pct}" for m, pct in kept)
+                if kept
+                else "新加入的客户中，留存时间足够长的客户太少，尚无法判断仍为客户的比例"
+            ),
         )
-        text += "; a customer still there is counted until their tenure today, so recent joiners do not bias the curve."
+        text += LABELS.say(
+            "; a customer still there is counted until their tenure today, so recent joiners do not bias the curve.",
+            "；仍在的客户按其截至今天的在网时长计入，因此新近加入的客户不会使曲线产生偏差。",
+        )
     if run.retention_by is not None:
         levels = at.drop(index="", errors="ignore")
         month = 12 if 12 in levels.columns else levels.columns[0]
         parts = [
             f"{literal(str(g))} {_pct(levels.loc[g, month])}" for g in levels.index if not pd.isna(levels.loc[g, month])
         ]
-        text += (
-            f"\n\nBy {literal(feature_label(run.retention_by))}, the attribute whose customers' churn differs most, "
-            f"still customers after {month} months: " + "; ".join(parts) + "."
+        by = literal(feature_label(run.retention_by))
+        text += LABELS.say(
+            f"\n\nBy {by}, the attribute whose customers' churn differs most, "
+            f"still customers after {month} months: " + "; ".join(parts) + ".",
+            f"\n\n按{by}（各组客户流失差异最大的属性）划分，{month} 个月后仍为客户的比例：" + "；".join(parts) + "。",
         )
     note(text)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from helpers.churn.outcome import count_between
 from helpers.churn.settings import EarlyWarningSettings
+from helpers.core.labels import LABELS
 from helpers.core.periods import Period
 
 __all__ = ["RULES", "early_warnings", "rule_summary"]
@@ -26,6 +27,8 @@ __all__ = ["RULES", "early_warnings", "rule_summary"]
 #: The rules, in report order.
 RULES = ("activity_drop", "silent_months", "complaints_rising")
 _COLUMNS = ["customer_id", "rule", "seen"]
+#: What an activity drop counts, as the Chinese evidence names it.
+_WHAT_ZH = {"orders": "订单数", "interactions": "互动次数"}
 
 
 def _drops(now: pd.Series, before: pd.Series, share: float, what: str, period: Period) -> list[dict]:
@@ -37,7 +40,11 @@ def _drops(now: pd.Series, before: pd.Series, share: float, what: str, period: P
         {
             "customer_id": str(cid),
             "rule": "activity_drop",
-            "seen": f"{what} {row.before:,.0f} → {row.now:,.0f} ({-fall[cid]:+.0%}) vs {period.previous().label}",
+            "seen": LABELS.say(
+                f"{what} {row.before:,.0f} → {row.now:,.0f} ({-fall[cid]:+.0%}) vs {period.previous().label}",
+                f"{_WHAT_ZH[what]} {row.before:,.0f} → {row.now:,.0f}（{-fall[cid]:+.0%}），"
+                f"对比 {period.previous().label}",
+            ),
         }
         for cid, row in hits.iterrows()
     ]
@@ -102,7 +109,10 @@ def early_warnings(
             {
                 "customer_id": str(cid),
                 "rule": "silent_months",
-                "seen": f"no order in the last {settings.silent_months} calendar months (the last on {day:%Y-%m-%d})",
+                "seen": LABELS.say(
+                    f"no order in the last {settings.silent_months} calendar months (the last on {day:%Y-%m-%d})",
+                    f"最近 {settings.silent_months} 个自然月无订单（最后一单在 {day:%Y-%m-%d}）",
+                ),
             }
             for cid, day in silent.items()
         ]
@@ -119,8 +129,10 @@ def early_warnings(
             {
                 "customer_id": str(cid),
                 "rule": "complaints_rising",
-                "seen": f"{row.recent:.0f} complaint(s) in the last {days} days "
-                f"({row.before:.0f} in the {days} before)",
+                "seen": LABELS.say(
+                    f"{row.recent:.0f} complaint(s) in the last {days} days ({row.before:.0f} in the {days} before)",
+                    f"最近 {days} 天投诉 {row.recent:.0f} 次（此前 {days} 天为 {row.before:.0f} 次）",
+                ),
             }
             for cid, row in rising.iterrows()
         ]

@@ -68,13 +68,22 @@ def reconciliation_summary(recon: pd.DataFrame, currency: str, notes: dict[str, 
     raw, kept, excluded = _line(recon, "raw"), _line(recon, "kept_total"), _line(recon, "excluded_total")
     returns = notes["returns"]
     note(
-        f"**{int(raw['rows']):,}** raw order lines worth **{raw['amount']:,.2f} {currency}**: "
-        f"**{int(kept['rows']):,}** kept ({kept['rows_pct']:.1f}%, net {kept['amount']:,.2f} {currency}, of which "
-        f"{returns['lines']:,} return lines worth {returns['amount']:,.2f}), "
-        f"**{int(excluded['rows']):,}** excluded ({excluded['rows_pct']:.1f}%). "
-        f"Distinct customer ids in the raw orders, before any filtering: **{notes['raw_customer_ids']:,}**; "
-        f"of them, **{notes['known_customers']:,}** have a kept order line or registration by the as-of date and "
-        "form the customer base (the others have only excluded lines, or first appear after the as-of date)."
+        LABELS.say(
+            f"**{int(raw['rows']):,}** raw order lines worth **{raw['amount']:,.2f} {currency}**: "
+            f"**{int(kept['rows']):,}** kept ({kept['rows_pct']:.1f}%, net {kept['amount']:,.2f} {currency}, of which "
+            f"{returns['lines']:,} return lines worth {returns['amount']:,.2f}), "
+            f"**{int(excluded['rows']):,}** excluded ({excluded['rows_pct']:.1f}%). "
+            f"Distinct customer ids in the raw orders, before any filtering: **{notes['raw_customer_ids']:,}**; "
+            f"of them, **{notes['known_customers']:,}** have a kept order line or registration by the as-of date and "
+            "form the customer base (the others have only excluded lines, or first appear after the as-of date).",
+            f"原始订单明细共 **{int(raw['rows']):,}** 行，金额 **{raw['amount']:,.2f} {currency}**："
+            f"保留 **{int(kept['rows']):,}** 行（{kept['rows_pct']:.1f}%，净额 {kept['amount']:,.2f} {currency}，"
+            f"其中退货明细 {returns['lines']:,} 行，金额 {returns['amount']:,.2f}），"
+            f"剔除 **{int(excluded['rows']):,}** 行（{excluded['rows_pct']:.1f}%）。"
+            f"原始订单中（未经任何筛选）共有 **{notes['raw_customer_ids']:,}** 个不同的客户编号；"
+            f"其中 **{notes['known_customers']:,}** 个在截止日前有保留的订单明细或已完成注册，构成客户基数"
+            "（其余客户编号只有被剔除的明细，或在截止日之后才首次出现）。",
+        )
     )
 
 
@@ -108,7 +117,11 @@ def tables_table(record: dict[str, object], mapping: Mapping) -> Table:
         for key in [table, *(k for k in joins if k in per_table)]:
             figures = per_table[key]
             excluded: dict[str, int] = figures["excluded_rows"]  # type: ignore[assignment]
-            reasons = "; ".join(f"{reason_label(k)}: {v:,}" for k, v in sorted(excluded.items(), key=lambda kv: -kv[1]))
+            ranked = sorted(excluded.items(), key=lambda kv: -kv[1])
+            reasons = LABELS.say(
+                "; ".join(f"{reason_label(k)}: {v:,}" for k, v in ranked),
+                "；".join(f"{reason_label(k)}：{v:,}" for k, v in ranked),
+            )
             rows.append(
                 (table_name(key), figures["input_rows"], figures["kept_rows"], sum(excluded.values()), reasons or "—")
             )
@@ -126,10 +139,16 @@ def encoding_note(record: dict[str, object]) -> None:
     ]
     if odd:
         files = "; ".join(f"{literal(name)} was read as {encoding}" for name, encoding in odd)
+        files_zh = "；".join(f"{literal(name)} 按 {encoding} 编码读取" for name, encoding in odd)
         note(
-            f"**Check the text of these files:** {files}, an encoding Chinese exports are rarely in (the bytes are "
-            "not UTF-8 and read best so). If names or industries look garbled in the tables of this report, ask the "
-            "client for a UTF-8 export or declare the file's encoding in the mapping."
+            LABELS.say(
+                f"**Check the text of these files:** {files}, an encoding Chinese exports are rarely in (the bytes are "
+                "not UTF-8 and read best so). If names or industries look garbled in the tables of this report, ask "
+                "the client for a UTF-8 export or declare the file's encoding in the mapping.",
+                f"**请核对以下文件的文字内容：** {files_zh}。中文导出文件很少使用这种编码（这些文件的字节不是 UTF-8，"
+                "按该编码读取效果最好）。如本报告表格中的客户名称或行业出现乱码，请向客户索取 UTF-8 编码的导出文件，"
+                "或在映射中声明该文件的编码。",
+            )
         )
 
 
@@ -157,24 +176,40 @@ def table_name(table: str) -> str:
     """A ledger table as the report names it: ``orders`` -> order lines, ``orders+heads`` -> joined onto them."""
     base, _, join = table.partition("+")
     name = LABELS.text("table", base)
-    return f"{name} ← {join} ({LABELS.text('table_status', 'joined')})" if join else name
+    if not join:
+        return name
+    joined = LABELS.text("table_status", "joined")
+    return LABELS.say(f"{name} ← {join} ({joined})", f"{name} ← {join}（{joined}）")
 
 
 def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
     """Industry, region, country and currency standardisation, with what stayed unmatched."""
     notes = result.notes
     if "industry_unmatched" not in notes:
-        note("*Not available: the data have no customer table, so there are no industries or regions to standardise.*")
+        note(
+            LABELS.say(
+                "*Not available: the data have no customer table, so there are no industries or regions to "
+                "standardise.*",
+                "*不适用：数据中没有客户表，因此没有需要标准化的行业或地区。*",
+            )
+        )
     else:
         customers = result.tables["customers"]
         known = customers[customers["in_customer_master"]]
         industries = known.groupby(["industry", "industry_raw"], dropna=False).size().rename("customers").reset_index()
         industries = industries[industries["industry"].astype("string") != industries["industry_raw"].astype("string")]
+        rewritten = notes["industry_standardised"]
+        industry_unmatched, region_unmatched = (int(notes[k].sum()) for k in ("industry_unmatched", "region_unmatched"))
         note(
-            f"**Industries:** {notes['industry_standardised']:,} customers' industry was rewritten into the "
-            f"two-level form; {int(notes['industry_unmatched'].sum()):,} not in the industry list are kept as "
-            f"written. **Regions:** {int(notes['region_unmatched'].sum()):,} not in the region list are kept as "
-            "written."
+            LABELS.say(
+                f"**Industries:** {rewritten:,} customers' industry was rewritten into the "
+                f"two-level form; {industry_unmatched:,} not in the industry list are kept as "
+                f"written. **Regions:** {region_unmatched:,} not in the region list are kept as "
+                "written.",
+                f"**行业：** {rewritten:,} 位客户的行业已改写为两级行业分类；"
+                f"{industry_unmatched:,} 位客户的行业不在行业列表中，按原写法保留。"
+                f"**地区：** {region_unmatched:,} 位客户的地区不在地区列表中，按原写法保留。",
+            )
         )
         if len(industries):
             shown = industries.sort_values("customers", ascending=False).head(15)[
@@ -196,25 +231,35 @@ def standardisation_report(result: CleaningResult, mapping: Mapping) -> None:
         for key, label in (("industry_unmatched", "industry"), ("region_unmatched", "region")):
             counts: pd.Series = notes[key]  # type: ignore[assignment]
             if len(counts):
+                label_zh = {"industry": "行业", "region": "地区"}[label]
                 note(
-                    f"{label.capitalize()} spellings kept as written (not in the list; a spelling can be added to the "
-                    "list or mapped onto it): " + ", ".join(f"“{literal(k)}” ({v})" for k, v in counts.items())
+                    LABELS.say(
+                        f"{label.capitalize()} spellings kept as written (not in the list; a spelling can be added to "
+                        "the list or mapped onto it): " + ", ".join(f"“{literal(k)}” ({v})" for k, v in counts.items()),
+                        f"以下{label_zh}写法不在列表中，按原写法保留（可将该写法加入列表，或映射到列表中的某一项）："
+                        + "、".join(f"“{literal(k)}”（{v}）" for k, v in counts.items()),
+                    )
                 )
     orders = result.tables["orders"]
     countries = orders["country"].value_counts()
     if len(countries):
+        top = countries.head(5)
+        top_en = ", ".join(f"{literal(k)} {v:,}" for k, v in top.items())
+        top_zh = "、".join(f"{literal(k)} {v:,}" for k, v in top.items())
         note(
-            f"**Countries** in the kept orders: {len(countries)} (top: "
-            + ", ".join(f"{literal(k)} {v:,}" for k, v in countries.head(5).items())
-            + ")."
+            LABELS.say(
+                f"**Countries** in the kept orders: {len(countries)} (top: " + top_en + ").",
+                f"保留订单涉及的**国家/地区**：{len(countries)} 个（最多的为：" + top_zh + "）。",
+            )
         )
     rates = dict(mapping.fx_to_reporting)
+    currency = mapping.reporting_currency
+    conversions = [f"1 {c} = {r} {currency}" for c, r in rates.items()]
     note(
-        f"**Currency:** every amount is in {mapping.reporting_currency}"
-        + (
-            f"; converted at {', '.join(f'1 {c} = {r} {mapping.reporting_currency}' for c, r in rates.items())}."
-            if rates
-            else "."
+        LABELS.say(
+            f"**Currency:** every amount is in {currency}"
+            + (f"; converted at {', '.join(conversions)}." if rates else "."),
+            f"**币种：** 所有金额均以 {currency} 计" + (f"；折算汇率为 {'，'.join(conversions)}。" if rates else "。"),
         )
     )
 
@@ -225,7 +270,11 @@ def missing_fields_report(result: CleaningResult) -> Table | None:
     master = customers[customers["in_customer_master"]]
     fields = [f for f in CONTACT_FIELDS if f in result.notes.get("contact_fields", [])]
     if not fields:
-        note("*Not available: the data have no customer contact fields.*")
+        note(
+            LABELS.say(
+                "*Not available: the data have no customer contact fields.*", "*不适用：数据中没有客户联系方式字段。*"
+            )
+        )
         return None
     counts = pd.Series({f: int(master["missing_fields"].str.contains(f, regex=False).sum()) for f in fields})
     total = len(master)
@@ -239,8 +288,12 @@ def missing_fields_report(result: CleaningResult) -> Table | None:
     frame[headers["customers_pct"]] = frame[headers["customers_missing"]] / total * 100 if total else float("nan")
     flagged = int(master["missing_contact"].fillna(False).astype(bool).sum())
     note(
-        f"{flagged:,} of the {total:,} customers of the master known by the as-of date miss at least one contact "
-        "field; they are kept and flagged in the customer table for the account team to complete."
+        LABELS.say(
+            f"{flagged:,} of the {total:,} customers of the master known by the as-of date miss at least one contact "
+            "field; they are kept and flagged in the customer table for the account team to complete.",
+            f"截止日前已在客户主数据中的 {total:,} 位客户里，有 {flagged:,} 位至少缺少一项联系方式；"
+            "这些客户均予保留，并在客户表中标记，由客户团队补全。",
+        )
     )
     return Table(frame, ints=[headers["customers_missing"]], pct=[headers["customers_pct"]], uid="missing")
 
@@ -249,12 +302,21 @@ def warnings_note(warnings: list[str]) -> None:
     """The data warnings, first thing in the report (or one line saying there are none)."""
     if not warnings:
         note(
-            "**No data warnings**: every mapped table was found, every sheet read, every joined row placed, and "
-            "every customer and product of the order lines is in its master table (where the data have one)."
+            LABELS.say(
+                "**No data warnings**: every mapped table was found, every sheet read, every joined row placed, and "
+                "every customer and product of the order lines is in its master table (where the data have one).",
+                "**无数据警告**：映射的每张表均已找到，每个工作表均已读取，每一行关联数据均已匹配；"
+                "订单明细中的每位客户和每个产品均在相应的主数据表中（如数据提供了主数据表）。",
+            )
         )
         return
     items = "\n".join(f"- {literal(w)}" for w in warnings)
-    note(f"**Data warnings ({len(warnings)})** — read these before any figure below:\n\n{items}")
+    note(
+        LABELS.say(
+            f"**Data warnings ({len(warnings)})** — read these before any figure below:\n\n{items}",
+            f"**数据警告（{len(warnings)} 条）**——请先阅读以下警告，再看下文的任何数字：\n\n{items}",
+        )
+    )
 
 
 def unknown_customers_note(result: CleaningResult, currency: str) -> None:
@@ -264,17 +326,29 @@ def unknown_customers_note(result: CleaningResult, currency: str) -> None:
     customers = result.tables["customers"]
     unknown = customers.loc[~customers["in_customer_master"].fillna(False).astype(bool), "customer_id"]
     if unknown.empty:
-        note("Every customer of the kept order lines is in the customer master.")
+        note(
+            LABELS.say(
+                "Every customer of the kept order lines is in the customer master.",
+                "保留的订单明细中，每位客户均在客户主数据中。",
+            )
+        )
         return
     orders = result.tables["orders"]
     theirs = orders["customer_id"].isin(set(unknown))
     examples = ", ".join(literal(c) for c in unknown.head(5)) + (" …" if len(unknown) > 5 else "")
+    examples_zh = "、".join(literal(c) for c in unknown.head(5)) + (" …" if len(unknown) > 5 else "")
+    lines, net = int(theirs.sum()), orders.loc[theirs, "amount"].sum()
     note(
-        f"**{len(unknown):,} {'customer is' if len(unknown) == 1 else 'customers are'} in the order lines "
-        "but not in the customer master** "
-        f"({int(theirs.sum()):,} kept order lines, net {orders.loc[theirs, 'amount'].sum():,.2f} {currency}): "
-        f"{examples}. They are kept and graded on what they bought, without industry, region or contacts; "
-        "ask the client for their master records."
+        LABELS.say(
+            f"**{len(unknown):,} {'customer is' if len(unknown) == 1 else 'customers are'} in the order lines "
+            "but not in the customer master** "
+            f"({lines:,} kept order lines, net {net:,.2f} {currency}): "
+            f"{examples}. They are kept and graded on what they bought, without industry, region or contacts; "
+            "ask the client for their master records.",
+            f"**有 {len(unknown):,} 位客户出现在订单明细中，但不在客户主数据中**"
+            f"（保留的订单明细 {lines:,} 行，净额 {net:,.2f} {currency}）：{examples_zh}。"
+            "这些客户均予保留，并按其购买记录参与分级，但缺少行业、地区和联系人信息；请向客户索取其主数据记录。",
+        )
     )
 
 

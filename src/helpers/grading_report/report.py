@@ -66,7 +66,7 @@ def _end(namespace: str, key: str) -> str:
 
 def _kpi_value(name: str, value: float) -> str:
     if pd.isna(value):
-        return "n/a"
+        return LABELS.say("n/a", "无数据")
     if name in SHARE_KPIS:
         return f"{value:.1%}"
     return f"{value:,.0f}" if name in COUNT_KPIS or abs(value) >= 100 else f"{value:,.2f}"
@@ -188,7 +188,9 @@ def kpi_table(run: GradingReportRun) -> Table:
             ],
         }
     )
-    caption = LABELS.text("caption", "grading_kpis") + (f" ({periods[0]} … {periods[-1]})" if periods else "")
+    caption = LABELS.text("caption", "grading_kpis") + (
+        LABELS.say(f" ({periods[0]} … {periods[-1]})", f"（{periods[0]} 至 {periods[-1]}）") if periods else ""
+    )
     return Table(frame, right=[_h("previous"), _h("current")], caption=caption, uid="grading_kpis")
 
 
@@ -211,8 +213,14 @@ def show_kpi_trend(run: GradingReportRun) -> None:
         fig.tight_layout()
         plt.show()
     if absent:
-        names = ", ".join(LABELS.text("kpi", n) for n in absent)
-        note(f"No trend is drawn for {names}: the data give it for fewer than two periods.")
+        kpis = [LABELS.text("kpi", n) for n in absent]
+        names = ", ".join(kpis)
+        note(
+            LABELS.say(
+                f"No trend is drawn for {names}: the data give it for fewer than two periods.",
+                f"未绘制{'、'.join(kpis)}的趋势图：数据中这些指标的取值不足两期。",
+            )
+        )
 
 
 def migration_tables(run: GradingReportRun) -> list[Table]:
@@ -305,10 +313,13 @@ def alerts_table(run: GradingReportRun, per_kind: int = 10) -> Table | None:
     )
     caption = LABELS.text("caption", "grading_alerts")
     if len(frame) < len(a):
-        counts = "; ".join(
-            f"{LABELS.text('alert_kind', k)}: {n:,}" for k, n in a["kind"].value_counts(sort=False).items()
+        kinds = [(LABELS.text("alert_kind", k), n) for k, n in a["kind"].value_counts(sort=False).items()]
+        counts = "; ".join(f"{kind}: {n:,}" for kind, n in kinds)
+        caption += LABELS.say(
+            f" — at most {per_kind} of each kind ({counts}); the alert sheet of the workbook holds every one",
+            f"（每类最多列出 {per_kind} 条；{'、'.join(f'{kind} {n:,} 条' for kind, n in kinds)}；全部预警见工作簿的"
+            f"“{LABELS.text('grading_report_sheet', 'alerts')}”表）",
         )
-        caption += f" — at most {per_kind} of each kind ({counts}); the alert sheet of the workbook holds every one"
     return Table(frame.rename(columns={c: _h(c) for c in frame.columns}), caption=caption, uid="grading_alerts")
 
 
@@ -317,27 +328,44 @@ def digests_note(stage: StageContext, run: GradingReportRun) -> None:
     mail = run.settings.mail
     written = run.digests.written
     if not written:
-        note("No alert fired this period: no digest was written.")
+        note(
+            LABELS.say("No alert fired this period: no digest was written.", "本期没有触发预警，因此没有生成预警摘要。")
+        )
         return
     nobody = _h("all_owners")
     listing = "; ".join(f"{d.owner or nobody}: {d.alerts:,}" for d in written)
-    said = f"**{len(written)} alert digest(s)** — {literal(listing)} — written as e-mail files beside this report"
+    said = LABELS.say(
+        f"**{len(written)} alert digest(s)** — {literal(listing)} — written as e-mail files beside this report",
+        f"**已生成 {len(written)} 封预警摘要**（"
+        + literal("；".join(f"{d.owner or nobody} {d.alerts:,} 条" for d in written))
+        + "），以邮件文件形式保存在本报告旁",
+    )
     if len(run.alerts) > mail.rows_per_kind:
-        said += (
-            f", each listing at most {mail.rows_per_kind} alerts of a kind, most urgent first, and counting the rest"
+        said += LABELS.say(
+            f", each listing at most {mail.rows_per_kind} alerts of a kind, most urgent first, and counting the rest",
+            f"，每封摘要中每类预警最多列出 {mail.rows_per_kind} 条，最紧急的在前，其余只计数量",
         )
     unaddressed = [d.owner or nobody for d in written if not d.recipients]
     if mail.smtp is None:
-        said += ". No mail server is configured, so none is e-mailed."
+        said += LABELS.say(
+            ". No mail server is configured, so none is e-mailed.", "。尚未配置邮件服务器，因此不会发送邮件。"
+        )
     elif stage.run_id:
-        said += (
+        said += LABELS.say(
             ". They are e-mailed once this run's outputs are saved, each to its account manager; a digest already "
-            "sent and unchanged since is not sent again."
+            "sent and unchanged since is not sent again.",
+            "。本次运行的输出保存后，各摘要将分别发送给对应的客户经理；已发送且此后没有变化的摘要不会重复发送。",
         )
         if unaddressed:
-            said += f" No address is configured for {literal('; '.join(unaddressed))}: theirs stay unsent."
+            said += LABELS.say(
+                f" No address is configured for {literal('; '.join(unaddressed))}: theirs stay unsent.",
+                f"{literal('、'.join(unaddressed))}未配置邮箱地址，其摘要将不会发送。",
+            )
     else:
-        said += ". Opened by hand, this notebook e-mails nothing: a run of the period sends them once it is saved."
+        said += LABELS.say(
+            ". Opened by hand, this notebook e-mails nothing: a run of the period sends them once it is saved.",
+            "。手动打开本笔记本时不会发送任何邮件：按期运行并保存输出后才会发送。",
+        )
     note(said)
 
 

@@ -458,7 +458,10 @@ def priority_list_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     frame = _list_frame(open_.head(limit))
     caption = LABELS.text("caption", "opportunity_list")
     if len(open_) > limit:
-        caption += f" — {limit} of {len(open_):,}; the Excel priority table holds every lead"
+        caption += LABELS.say(
+            f" — {limit} of {len(open_):,}; the Excel priority table holds every lead",
+            f"（前 {limit} 条，共 {len(open_):,} 条；全部线索见 Excel 优先级表）",
+        )
     points = [_h(f"{f}_points") for f in FACTORS if _h(f"{f}_points") in frame]
     return Table(
         frame, decimals=[*points, _h("score")], pct=[_h("win_probability")], caption=caption, uid="opportunity_list"
@@ -482,7 +485,8 @@ def check_table(run: OpportunityRun) -> Table | None:
         frame,
         decimals=["AUC"],
         ints=[_h("test_deals"), _h("wins")],
-        caption=LABELS.text("caption", "opportunity_check") + f" ({check.cutoff:%Y-%m-%d} →)",
+        caption=LABELS.text("caption", "opportunity_check")
+        + LABELS.say(f" ({check.cutoff:%Y-%m-%d} →)", f"（{check.cutoff:%Y-%m-%d} 起关闭的商机）"),
         uid="opportunity_check",
     )
 
@@ -579,7 +583,10 @@ def open_deals_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     headers = {c: _h(c) for c in frame.columns if c != "value"} | {"value": value_header}
     caption = LABELS.text("caption", "opportunity_open_deals")
     if len(open_) > limit:
-        caption += f" — {limit} of {len(open_):,}, largest expected value first"
+        caption += LABELS.say(
+            f" — {limit} of {len(open_):,}, largest expected value first",
+            f"（按预期金额从高到低，前 {limit} 笔，共 {len(open_):,} 笔）",
+        )
     return Table(
         frame.rename(columns=headers),
         money=[value_header, _h("expected_value")],
@@ -611,14 +618,14 @@ def pipeline_table(run: OpportunityRun) -> Table | None:
     frame["win_probability"] = frame["win_probability"] * 100
     frame = frame.rename(columns={"win_probability": "mean_probability"})
     frame = frame[[c for c in frame.columns if frame[c].notna().any()]]
+    by = [_by_label(b) for b in p.index.get_level_values("by").unique()]
     return Table(
         frame.rename(columns={c: _h(c) for c in frame.columns}),
         ints=[_h("deals")],
         money=[_h("value"), _h("expected_value")],
         pct=[_h("mean_probability")],
         caption=LABELS.text("caption", "opportunity_pipeline")
-        + ": "
-        + ", ".join(_by_label(b) for b in p.index.get_level_values("by").unique()),
+        + LABELS.say(": " + ", ".join(by), "（按" + "、".join(by) + "）"),
         uid="opportunity_pipeline",
     )
 
@@ -683,23 +690,47 @@ def growth_note(run: OpportunityRun) -> None:
     """What the growth list rests on, for this data: items or products, wallet or not, churn beside it."""
     if not run.has_orders:
         note(
-            "**These data hold no order lines**, so growth among existing customers (what they do not buy yet, "
-            "their share of wallet, their trend) cannot be shown."
+            LABELS.say(
+                "**These data hold no order lines**, so growth among existing customers (what they do not buy yet, "
+                "their share of wallet, their trend) cannot be shown.",
+                "**数据中没有订单明细**，因此无法展示现有客户的增长机会（尚未购买的品类、钱包份额、消费趋势）。",
+            )
         )
         return
     if run.growth.empty:
-        note("**No customer bought in the window**: there is no growth among existing customers to show.")
+        note(
+            LABELS.say(
+                "**No customer bought in the window**: there is no growth among existing customers to show.",
+                "**窗口期内没有客户下单**：没有可展示的现有客户增长机会。",
+            )
+        )
         return
-    items = "categories" if run.growth_item == "category" else "products (the order lines carry no category)"
+    by_category = run.growth_item == "category"
+    items = LABELS.say(
+        "categories" if by_category else "products (the order lines carry no category)",
+        "品类" if by_category else "产品（订单明细中没有品类信息）",
+    )
+    item = "品类" if by_category else "产品"
     wallet = (
-        "Share of wallet compares their spend with the wallet the customer table records."
+        LABELS.say(
+            "Share of wallet compares their spend with the wallet the customer table records.",
+            "钱包份额将客户的消费额与客户表中记录的钱包规模进行比较。",
+        )
         if run.growth["wallet"].notna().any()
-        else "The customer table records no wallet (the customer's spend on what the client sells, ours and "
-        "competitors'), so there is no share-of-wallet gap; map `wallet` to add it."
+        else LABELS.say(
+            "The customer table records no wallet (the customer's spend on what the client sells, ours and "
+            "competitors'), so there is no share-of-wallet gap; map `wallet` to add it.",
+            "客户表中没有记录钱包规模（客户在本公司所售品类上的全部支出，含本公司与竞争对手），因此无法计算钱包"
+            "缺口；映射 `wallet` 列即可加入。",
+        )
     )
     note(
-        f"Suggestions name {items} a customer does not buy yet, with the share of the buyers of something they do "
-        f"buy who also buy it; the column beside says which. {wallet} Churn risk comes from stage 04."
+        LABELS.say(
+            f"Suggestions name {items} a customer does not buy yet, with the share of the buyers of something they "
+            f"do buy who also buy it; the column beside says which. {wallet} Churn risk comes from stage 04.",
+            f"推荐列出客户尚未购买的{items}，并附上购买比例：在购买了该客户某一已购{item}的客户中，同时购买推荐"
+            f"{item}的比例；旁边一列注明依据的是哪个已购{item}。{wallet}流失风险来自阶段 04。",
+        )
     )
 
 
@@ -711,7 +742,10 @@ def growth_list_table(run: OpportunityRun, limit: int = 20) -> Table | None:
     safe = g.loc[~g["retain_first"]]
     caption = LABELS.text("caption", "growth_list")
     if len(safe) > limit:
-        caption += f" — {limit} of {len(safe):,}; the Excel priority table holds every customer"
+        caption += LABELS.say(
+            f" — {limit} of {len(safe):,}; the Excel priority table holds every customer",
+            f"（前 {limit} 位，共 {len(safe):,} 位；全部客户见 Excel 优先级表）",
+        )
     return _growth_view(_growth_frame(safe.head(limit)), caption, "growth_list")
 
 
@@ -727,35 +761,61 @@ def growth_at_risk_table(run: OpportunityRun, limit: int = 20) -> Table | None:
 def method_note(run: OpportunityRun) -> None:
     """How the score is made, in words."""
     f = run.score.factors
-    weights = ", ".join(f"{_factor(k)} {v:g}" for k, v in run.score.weights().items())
+    weighted = [f"{_factor(k)} {v:g}" for k, v in run.score.weights().items()]
+    weights = ", ".join(weighted)
+    item = "品类" if run.growth_item == "category" else "产品"
     note(
-        f"**The expert score (专家评分)** adds the points a lead earns on four factors — {weights} — out of 100. "
-        "Company size and decision-maker contact earn their points as the client writes them (each written value "
-        "has its share of the points in the score's settings); industry match gives every point to the client's "
-        f"{len(f.industry_match.target_industries)} target industries and {f.industry_match.same_sector:.0%} to "
-        "another industry of a target's sector; budget adequacy compares the budget with the deal value, or with "
-        "the typical budget of the lead's size. A factor the data cannot give for a lead drops out and the others "
-        f"are re-weighted — unknown is not bad. {run.money.describe('The typical budgets')}\n\n"
-        "**The check (历史检验).** The closed deals are ordered by closing date; the latest "
-        f"{run.settings.check.test_share:.0%} are the test. A logistic regression learns winning from the earlier "
-        "deals' factors (and source, product, owner and sector where the data hold them), and both it and the "
-        "expert score are judged on the test deals. The weights the history suggests come from a logistic "
-        "regression on the four factors over every closed deal.\n\n"
-        "**Win probability (赢单概率).** The fitted model is calibrated (Platt scaling, cross-validated). When it "
-        f"ranks the test deals with an AUC of at least {run.settings.check.min_auc:.2f} and its probabilities are "
-        "closer to their outcomes than the training win rate (Brier score), it is refitted on every closed deal "
-        "and gives each open deal its win probability — the chance it is won once it closes, learned from deals "
-        "that did close, so a deal left open far longer than usual is rated as if it were moving; expected value "
-        "is that probability times the deal value "
-        "(the stated budget when the CRM holds no deal value). Otherwise the open deals get none, and the report "
-        "says why.\n\n"
-        "**Growth among existing customers (客户增长机会).** Over the last "
-        f"{run.settings.growth.window_days} days: for what a customer does not buy yet, the largest share, over "
-        "what they do buy, of its buyers who buy it too (an item needs "
-        f"{run.settings.growth.min_buyers} buyers to count; a suggestion "
-        f"{run.settings.growth.min_propensity:.0%} or more); its value is that share times what buyers typically "
-        "spend on it relative to the rest of their purchases, scaled to the customer's spend. The trend compares "
-        f"the window's later half with its earlier half (rising from +{run.settings.growth.rising:.0%})."
+        LABELS.say(
+            f"**The expert score (专家评分)** adds the points a lead earns on four factors — {weights} — out of 100. "
+            "Company size and decision-maker contact earn their points as the client writes them (each written value "
+            "has its share of the points in the score's settings); industry match gives every point to the client's "
+            f"{len(f.industry_match.target_industries)} target industries and {f.industry_match.same_sector:.0%} to "
+            "another industry of a target's sector; budget adequacy compares the budget with the deal value, or with "
+            "the typical budget of the lead's size. A factor the data cannot give for a lead drops out and the others "
+            f"are re-weighted — unknown is not bad. {run.money.describe('The typical budgets', '典型预算')}\n\n"
+            "**The check (历史检验).** The closed deals are ordered by closing date; the latest "
+            f"{run.settings.check.test_share:.0%} are the test. A logistic regression learns winning from the earlier "
+            "deals' factors (and source, product, owner and sector where the data hold them), and both it and the "
+            "expert score are judged on the test deals. The weights the history suggests come from a logistic "
+            "regression on the four factors over every closed deal.\n\n"
+            "**Win probability (赢单概率).** The fitted model is calibrated (Platt scaling, cross-validated). When it "
+            f"ranks the test deals with an AUC of at least {run.settings.check.min_auc:.2f} and its probabilities are "
+            "closer to their outcomes than the training win rate (Brier score), it is refitted on every closed deal "
+            "and gives each open deal its win probability — the chance it is won once it closes, learned from deals "
+            "that did close, so a deal left open far longer than usual is rated as if it were moving; expected value "
+            "is that probability times the deal value "
+            "(the stated budget when the CRM holds no deal value). Otherwise the open deals get none, and the report "
+            "says why.\n\n"
+            "**Growth among existing customers (客户增长机会).** Over the last "
+            f"{run.settings.growth.window_days} days: for what a customer does not buy yet, the largest share, over "
+            "what they do buy, of its buyers who buy it too (an item needs "
+            f"{run.settings.growth.min_buyers} buyers to count; a suggestion "
+            f"{run.settings.growth.min_propensity:.0%} or more); its value is that share times what buyers typically "
+            "spend on it relative to the rest of their purchases, scaled to the customer's spend. The trend compares "
+            f"the window's later half with its earlier half (rising from +{run.settings.growth.rising:.0%}).",
+            "**专家评分**将线索在四项因素上的得分相加（"
+            + "、".join(weighted)
+            + "），满分 100 分。企业规模和决策人接触按客户填写的取值计分（每个取值对应的分数比例见评分设置）；"
+            f"行业匹配对客户的 {len(f.industry_match.target_industries)} 个目标行业给满分，对与目标行业同属一个"
+            f"行业大类的其他行业给 {f.industry_match.same_sector:.0%} 的分数；预算充足度将预算与商机金额比较，"
+            "没有商机金额时与同规模线索的典型预算比较。数据无法为某条线索提供的因素不参与计分，其余因素重新分配"
+            f"权重——未知不等于差。{run.money.describe('The typical budgets', '典型预算')}\n\n"
+            "**历史检验。**已关闭的商机按关闭日期排序，最近的 "
+            f"{run.settings.check.test_share:.0%} 作为测试集。逻辑回归从较早商机的各项因素（以及数据具备时的来源、"
+            "产品、负责人和行业）中学习赢单规律，该模型与专家评分都在测试商机上评估。历史数据建议的权重来自"
+            "在全部已关闭商机上仅用四项因素拟合的逻辑回归。\n\n"
+            "**赢单概率。**拟合模型经过校准（Platt 缩放，交叉验证）。当它对测试商机排序的 AUC 不低于 "
+            f"{run.settings.check.min_auc:.2f}，且其概率比训练集的赢单率更接近实际结果（Brier 分数）时，模型会"
+            "在全部已关闭商机上重新拟合，并为每笔未关闭商机给出赢单概率，即该商机关闭时赢单的可能性。由于它是从"
+            "已关闭的商机中学到的，停留时间远超通常的商机也按仍在推进来评估。预期金额等于该概率乘以商机金额"
+            "（CRM 中没有商机金额时以填报的预算代替）。否则未关闭商机不给出赢单概率，报告会说明原因。\n\n"
+            f"**客户增长机会。**基于过去 {run.settings.growth.window_days} 天的数据：对客户尚未购买的每个"
+            f"{item}，在客户已购的各{item}中，取其购买者同时购买该{item}的最大比例（一个{item}至少需要 "
+            f"{run.settings.growth.min_buyers} 位购买者才纳入计算；比例达到 "
+            f"{run.settings.growth.min_propensity:.0%} 及以上才作为推荐）；其价值等于该比例乘以购买者在该{item}"
+            "上的典型消费相对其其他购买的比例，再按客户的消费额换算。消费趋势比较窗口期后半段与前半段的消费"
+            f"（增长 +{run.settings.growth.rising:.0%} 及以上视为上升）。",
+        )
     )
 
 
@@ -781,7 +841,10 @@ def priority_workbook(run: OpportunityRun) -> Workbook:
             below=f"{tiers.priority - 0.01:g}",
         ),
         s("checked"): (
-            f"AUC {run.check.expert_auc:.2f} / {run.check.model_auc:.2f}"
+            LABELS.say(
+                f"AUC {run.check.expert_auc:.2f} / {run.check.model_auc:.2f}",
+                f"{_h('expert')} AUC {run.check.expert_auc:.2f} / {_h('model')} AUC {run.check.model_auc:.2f}",
+            )
             if run.check is not None and run.check.status == "ok"
             else (run.check.reason if run.check is not None else "—")
         ),

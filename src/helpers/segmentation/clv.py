@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import ConfigError, GradingError
+from helpers.core.labels import LABELS
 from helpers.core.validation import require_columns
 from helpers.segmentation.settings import (
     CLV_MODELS,
@@ -742,26 +743,46 @@ def clv_verdict(errors: dict[str, float] | None, alive_share: float, settings: C
     ClvVerdict
     """
     degenerate = alive_share >= settings.degenerate_share
-    dropout = (
+    dropout = LABELS.say(
         f"the model finds almost no dropout: {alive_share:.0%} of the customers who bought more than once are "
         f"{settings.degenerate_p_alive:.1%} or more likely to still be customers, however long ago they last "
-        "bought, so it cannot tell a lost customer from a slow one"
+        "bought, so it cannot tell a lost customer from a slow one",
+        f"模型几乎识别不出客户流失：购买过不止一次的客户中，有 {alive_share:.0%} 无论最近一次购买距今多久，"
+        f"仍为客户的概率都在 {settings.degenerate_p_alive:.1%} 以上，因此无法区分已流失的客户与购买较慢的客户",
     )
     if errors is None:
-        reasons = ["there was no holdout check, so the forecasts could not be compared with what customers bought"]
+        reasons = [
+            LABELS.say(
+                "there was no holdout check, so the forecasts could not be compared with what customers bought",
+                "没有验证期检验，无法将预测与客户的实际购买进行比较",
+            )
+        ]
         return ClvVerdict("not_reliable", False, tuple(reasons + ([dropout] if degenerate else [])))
     r, k = settings.reliable, settings.ranking_only
     error, corr = errors.get("total_error_pct", np.nan), errors.get("correlation", np.nan)
     total_ok = bool(np.isfinite(error) and abs(error) <= r.max_total_error_pct)
     reasons = [
-        f"the forecast of the total repeat purchases in the holdout period was {error:+.1f}% off the actual total "
-        f"(reliable needs within ±{r.max_total_error_pct:g}%)"
+        LABELS.say(
+            f"the forecast of the total repeat purchases in the holdout period was {error:+.1f}% off the actual total "
+            f"(reliable needs within ±{r.max_total_error_pct:g}%)",
+            f"验证期内重复购买总数的预测与实际相差 {error:+.1f}%（可靠需在 ±{r.max_total_error_pct:g}% 以内）",
+        )
         if np.isfinite(error)
-        else "the holdout period has no repeat purchase to compare the forecast with",
-        f"the per-customer correlation between forecast and actual purchases is {corr:.2f} (reliable needs at least "
-        f"{r.min_correlation:.2f}, ranking at least {k.min_correlation:.2f})"
+        else LABELS.say(
+            "the holdout period has no repeat purchase to compare the forecast with",
+            "验证期内没有重复购买，无法与预测比较",
+        ),
+        LABELS.say(
+            f"the per-customer correlation between forecast and actual purchases is {corr:.2f} (reliable needs at "
+            f"least {r.min_correlation:.2f}, ranking at least {k.min_correlation:.2f})",
+            f"逐客户预测购买与实际购买的相关系数为 {corr:.2f}（可靠需至少 {r.min_correlation:.2f}，"
+            f"可用于排序需至少 {k.min_correlation:.2f}）",
+        )
         if np.isfinite(corr)
-        else "the per-customer correlation between forecast and actual purchases cannot be computed",
+        else LABELS.say(
+            "the per-customer correlation between forecast and actual purchases cannot be computed",
+            "无法计算逐客户预测购买与实际购买的相关系数",
+        ),
     ]
     if degenerate:
         reasons.append(dropout)

@@ -153,13 +153,21 @@ def value_tier(indicators: pd.DataFrame, settings: ValueTierSettings) -> pd.Seri
     out = _grading(tiers, indicators.index, "value_tier")
     weights, unavailable = score.attrs["weights"], score.attrs["unavailable"]
     if "gross_profit" in unavailable and "monetary" in weights:
-        basis = f"spend alone: profit contribution is unavailable ({unavailable['gross_profit']})"
+        basis = LABELS.say(
+            f"spend alone: profit contribution is unavailable ({unavailable['gross_profit']})",
+            f"仅按消费金额（利润贡献不可用：{unavailable['gross_profit']}）",
+        )
     elif weights:
-        basis = "weighted percentile of " + " and ".join(
-            f"{LABELS.text('signal', c)} ({w:.0%})" for c, w in weights.items()
+        basis = LABELS.say(
+            "weighted percentile of "
+            + " and ".join(f"{LABELS.text('signal', c)} ({w:.0%})" for c, w in weights.items()),
+            "、".join(f"{LABELS.text('signal', c)}（{w:.0%}）" for c, w in weights.items()) + "的加权百分位",
         )
     else:
-        basis = "not available: " + "; ".join(f"{LABELS.text('signal', c)}: {r}" for c, r in unavailable.items())
+        basis = LABELS.say(
+            "not available: " + "; ".join(f"{LABELS.text('signal', c)}: {r}" for c, r in unavailable.items()),
+            "无法计算：" + "；".join(f"{LABELS.text('signal', c)}：{r}" for c, r in unavailable.items()),
+        )
     out.attrs.update(
         weights=weights,
         basis=basis,
@@ -210,7 +218,13 @@ def behaviour_state(indicators: pd.DataFrame, settings: BehaviourSettings) -> pd
     never = int(days.isna().sum())
     out.attrs.update(
         cuts={"active_max_days": settings.active_max_days, "churned_min_days": settings.churned_min_days},
-        unavailable={"recency_days": f"{never:,} customer(s) never bought up to the as-of date"} if never else {},
+        unavailable={
+            "recency_days": LABELS.say(
+                f"{never:,} customer(s) never bought up to the as-of date", f"{never:,} 位客户截至截止日期从未购买"
+            )
+        }
+        if never
+        else {},
     )
     return out
 
@@ -294,8 +308,9 @@ def needs_signals(
     unavailable: dict[str, str] = {}
 
     if "is_custom" not in lines.columns or not lines["is_custom"].notna().any():
-        unavailable["custom_share"] = (
-            "the order lines do not say which are custom / made-to-order (the mapping can name a column that does)"
+        unavailable["custom_share"] = LABELS.say(
+            "the order lines do not say which are custom / made-to-order (the mapping can name a column that does)",
+            "订单明细未标明哪些是定制订单（可在字段映射中指定标明定制的列）",
         )
     else:
         custom = lines["is_custom"].astype("boolean")
@@ -305,11 +320,11 @@ def needs_signals(
 
     catalogue = None
     if products is None:
-        reason = "no product table in the data"
+        reason = LABELS.say("no product table in the data", "数据中没有产品表")
     elif "list_price" not in products.columns or not (pd.to_numeric(products["list_price"]) > 0).any():
-        reason = "the product table has no list prices"
+        reason = LABELS.say("the product table has no list prices", "产品表中没有目录价")
     elif "product_id" not in lines.columns or not lines["product_id"].notna().any():
-        reason = "the order lines carry no product ids"
+        reason = LABELS.say("the order lines carry no product ids", "订单明细中没有产品编号")
     else:
         reason = None
         catalogue = products.drop_duplicates("product_id", keep="last").set_index("product_id")
@@ -323,13 +338,14 @@ def needs_signals(
     if priced.any():
         out["discount_rate"] = 1 - _share(amount[priced], list_value[priced], customers)
     else:
-        unavailable["discount_rate"] = (
-            reason or "neither the order lines nor the products give a list price or a discount"
+        unavailable["discount_rate"] = reason or LABELS.say(
+            "neither the order lines nor the products give a list price or a discount",
+            "订单明细和产品表均未提供目录价或折扣",
         )
     if catalogue is None:
         unavailable["premium_share"] = reason
     elif "category" not in catalogue.columns or not catalogue["category"].notna().any():
-        unavailable["premium_share"] = "the product table has no categories"
+        unavailable["premium_share"] = LABELS.say("the product table has no categories", "产品表中没有产品类别")
     else:
         median = price.groupby(catalogue["category"]).transform("median")
         # 1 = premium, 0 = not, NaN = no list price or no category (left out of the share).
@@ -498,7 +514,7 @@ def value_matrix(clv: pd.Series, gross_profit: pd.Series, settings: ValueMatrixS
         # The reason the producer recorded (stage 02 for profit, the CLV fit for CLV), else a plain one.
         reason = series.attrs.get("unavailable", {}).get(axis)
         if reason is None and not series.notna().any():
-            reason = "no customer has a value"
+            reason = LABELS.say("no customer has a value", "没有任何客户有该项数值")
         if reason is not None:
             unavailable[axis] = reason
     out.attrs.update(cuts=cuts, unavailable=unavailable)

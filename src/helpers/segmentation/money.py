@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from helpers.core.config import Bounds
+from helpers.core.labels import LABELS
 from helpers.segmentation.settings import MONEY_RULE_COLUMNS, RfmSettings
 
 __all__ = ["MoneyBasis", "money_basis", "rfm_in_data_currency"]
@@ -59,19 +60,24 @@ class MoneyBasis:
             raise ValueError(f"no exchange rate from {self.config_currency} to {self.data_currency}")
         return amount * self.rate
 
-    def describe(self, amounts: str = "Amounts in the grading rules") -> str:
-        """One plain sentence: how ``amounts`` (what the config's amounts are) were read."""
-        if self.config_currency == self.data_currency:
-            return f"{amounts} are in {self.data_currency}, as the data are."
+    def describe(self, amounts: str = "Amounts in the grading rules", amounts_zh: str = "分级规则中的金额") -> str:
+        """One plain sentence, in the reports' language: how ``amounts`` (``amounts_zh`` in Chinese: what the
+        config's amounts are) were read."""
+        config, data = self.config_currency, self.data_currency
+        if config == data:
+            return LABELS.say(f"{amounts} are in {data}, as the data are.", f"{amounts_zh}以 {data} 计，与数据一致。")
         if self.rate is not None:
-            return (
-                f"{amounts} are set in {self.config_currency} and the data are in {self.data_currency}: they are "
-                f"converted at 1 {self.config_currency} = {self.rate:g} {self.data_currency}, the rate given with "
-                "the data."
+            return LABELS.say(
+                f"{amounts} are set in {config} and the data are in {data}: they are "
+                f"converted at 1 {config} = {self.rate:g} {data}, the rate given with "
+                "the data.",
+                f"{amounts_zh}以 {config} 设定，数据以 {data} 计：按数据附带的汇率 "
+                f"1 {config} = {self.rate:g} {data} 换算。",
             )
-        return (
-            f"{amounts} are set in {self.config_currency}, but the data are in {self.data_currency} and no "
-            f"exchange rate for {self.config_currency} is given with the data: they cannot be compared."
+        return LABELS.say(
+            f"{amounts} are set in {config}, but the data are in {data} and no "
+            f"exchange rate for {config} is given with the data: they cannot be compared.",
+            f"{amounts_zh}以 {config} 设定，但数据以 {data} 计，且数据未附带 {config} 的汇率：两者无法比较。",
         )
 
 

@@ -53,14 +53,15 @@ __all__ = [
     "gradings_notes",
     "gradings_table",
     "manual_input_note",
+    "no_holdout_note",
     "override_sentences",
     "params_frame",
     "pyramid_advice",
     "pyramid_table",
     "rfm_flags_note",
     "rfm_method_note",
-    "scorecard_classes_table",
     "scorecard_basis_note",
+    "scorecard_classes_table",
     "segment_summary_table",
     "template_customers",
     "validation_table",
@@ -70,6 +71,7 @@ __all__ = [
 ]
 
 _UNIT = {"W": "weeks", "D": "days"}
+_UNIT_ZH = {"W": "周", "D": "天"}
 
 
 def _h(key: str, currency: str | None = None) -> str:
@@ -88,8 +90,12 @@ def override_sentences(segments: pd.DataFrame, settings: RfmSettings) -> list[st
     """
     effect = override_effect(segments, [o.name for o in settings.overrides])
     return [
-        f"{name}: {row.matched:,} customers match it; it changed the class of {row.changed:,} of them "
-        "(for the others the R/F/M cut gives the same class)."
+        LABELS.say(
+            f"{name}: {row.matched:,} customers match it; it changed the class of {row.changed:,} of them "
+            "(for the others the R/F/M cut gives the same class).",
+            f"{name}：{row.matched:,} 位客户符合该规则，其中 {row.changed:,} 位的分层因此改变"
+            "（其余客户按 R/F/M 分界本就得到相同分层）。",
+        )
         for name, row in effect.iterrows()
     ]
 
@@ -110,38 +116,79 @@ def rfm_method_note(segments: pd.DataFrame, settings: RfmSettings, currency: str
         "quantile": f"the {settings.quantile:.0%} quantile",
         "fixed": "fixed thresholds",
     }[settings.cut]
+    how_zh = {
+        "median": "这些客户的中位数",
+        "mean": "这些客户的平均值",
+        "quantile": f"这些客户的 {settings.quantile:.0%} 分位数",
+        "fixed": "固定阈值",
+    }[settings.cut]
     if settings.cut == "quantile":
         how += f" (for R, the {1 - settings.quantile:.0%} quantile: smaller is better)"
+        how_zh += f"（R 取 {1 - settings.quantile:.0%} 分位数：越小越好）"
     strict = settings.cut != "fixed"
     r, f, m = cuts.get("recency_days"), cuts.get("frequency"), cuts.get("monetary")
     lines = [
-        f"**{len(segments):,} customers graded.** Each of R, F and M is split into high and low at {how} of "
-        + (
-            f"these customers: R is high when the last order is "
-            f"{'under' if strict else 'at most'} "
-            f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
-            f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} **{m:,.2f} {currency}** "
-            "(orders and spend over the look-back window)."
-            if len(segments)
-            else "these customers, once some have bought in the look-back window."
+        LABELS.say(
+            f"**{len(segments):,} customers graded.** Each of R, F and M is split into high and low at {how} of "
+            + (
+                f"these customers: R is high when the last order is "
+                f"{'under' if strict else 'at most'} "
+                f"**{r:,.0f} days** ago, F when the customer placed {'more than' if strict else 'at least'} "
+                f"**{f:,.0f} orders**, M when net spend is {'above' if strict else 'at least'} "
+                f"**{m:,.2f} {currency}** "
+                "(orders and spend over the look-back window)."
+                if len(segments)
+                else "these customers, once some have bought in the look-back window."
+            ),
+            f"**共对 {len(segments):,} 位客户进行了分级。** R、F、M 各以{how_zh}为界分为高、低两档"
+            + (
+                f"：最近一次订单距今{'不足' if strict else '不超过'} **{r:,.0f} 天** 为 R 高，"
+                f"下单{'超过' if strict else '至少'} **{f:,.0f} 单** 为 F 高，"
+                f"净消费{'高于' if strict else '至少为'} **{m:,.2f} {currency}** 为 M 高"
+                "（订单数与消费额均按窗口期统计）。"
+                if len(segments)
+                else "，待窗口期内有客户购买后即可确定。"
+            ),
         ),
-        f"Scores 1–{settings.score_bins} ({settings.score_bins} = best) rank customers on each dimension by their "
-        "mid-rank percentile: customers with the "
-        "same value always share a score, so a dimension with few distinct values (most customers with 1 order) "
-        "uses fewer than five scores rather than splitting equal customers at random.",
+        LABELS.say(
+            f"Scores 1–{settings.score_bins} ({settings.score_bins} = best) rank customers on each dimension by their "
+            "mid-rank percentile: customers with the "
+            "same value always share a score, so a dimension with few distinct values (most customers with 1 order) "
+            "uses fewer than five scores rather than splitting equal customers at random.",
+            f"评分 1–{settings.score_bins}（{settings.score_bins} = 最好）按客户在各维度上的中位秩百分位排序："
+            "取值相同的客户总是得到相同的评分，因此取值种类较少的维度（如大多数客户只有 1 单）"
+            "会少用几个评分，而不会把取值相同的客户随机拆分到不同评分。",
+        ),
     ]
     excluded = segments.attrs.get("excluded", {})
     if excluded and excluded.get("count"):
-        lines.append(f"{excluded['count']:,} known customers are not graded: {excluded.get('reason', '')}.")
+        lines.append(
+            LABELS.say(
+                f"{excluded['count']:,} known customers are not graded: {excluded.get('reason', '')}.",
+                f"{excluded['count']:,} 位已知客户未参与分级：{excluded.get('reason', '')}。",
+            )
+        )
     if settings.overrides:
-        lines.append("Override rules (first match wins): " + " ".join(override_sentences(segments, settings)))
+        said = override_sentences(segments, settings)
+        lines.append(
+            LABELS.say(
+                "Override rules (first match wins): " + " ".join(said),
+                "覆盖规则（以最先匹配的规则为准）：" + "".join(said),
+            )
+        )
     money = MoneyBasis(**segments.attrs["money"]) if segments.attrs.get("money") else None
     if money is not None and money.config_currency != money.data_currency:
         lines.append(money.describe())
     for rule, why in segments.attrs.get("unavailable", {}).items():
         kind, _, name = rule.partition(" ")
         name = flag_labels.get(rule, name)
-        lines.append(f"*{'The cut' if rule == 'cut' else f'{kind.capitalize()} rule {name}'}:* {why}.")
+        kind_zh = {"flag": "标记", "override": "覆盖"}.get(kind, kind)
+        lines.append(
+            LABELS.say(
+                f"*{'The cut' if rule == 'cut' else f'{kind.capitalize()} rule {name}'}:* {why}.",
+                f"*{'分界' if rule == 'cut' else f'{kind_zh}规则 {name}'}：* {why}。",
+            )
+        )
     note("\n\n".join(lines))
 
 
@@ -179,13 +226,25 @@ def rfm_flags_note(segments: pd.DataFrame) -> None:
     if counts.empty:
         dropped = [r for r in segments.attrs.get("unavailable", {}) if r.startswith("flag ")]
         note(
-            "No customer carries a flag; flag rules that test an amount were not applied (see above)."
+            LABELS.say(
+                "No customer carries a flag; flag rules that test an amount were not applied (see above).",
+                "没有客户带有标记；涉及金额的标记规则未予应用（见上文）。",
+            )
             if dropped
-            else "No customer matches a flag rule (such as churn risk)."
+            else LABELS.say(
+                "No customer matches a flag rule (such as churn risk).",
+                "没有客户符合任何标记规则（如流失风险）。",
+            )
         )
         return
     text = ", ".join(f"**{label}**: {n:,} customers" for label, n in counts.items())
-    note(f"Flags: {text}. The heat maps show where customers and revenue sit by R and F score.")
+    text_zh = "、".join(f"**{label}**：{n:,} 位客户" for label, n in counts.items())
+    note(
+        LABELS.say(
+            f"Flags: {text}. The heat maps show where customers and revenue sit by R and F score.",
+            f"标记：{text_zh}。热力图显示客户与收入在各 R、F 评分上的分布。",
+        )
+    )
 
 
 # --------------------------------------------------------------------------- other gradings
@@ -217,23 +276,44 @@ def gradings_table(gradings: Mapping[str, pd.Series]) -> Table:
 def gradings_notes(gradings: dict[str, pd.Series], settings: GradingSettings) -> None:
     """The rules in words, and why a grading is not available."""
     b, s = settings.behaviour, settings.satisfaction
+    ref = setting_ref("segmentation.gradings.behaviour")
+    basis = str(gradings["value_tier"].attrs.get("basis", ""))  # worded by the grading, in the report's language
     lines = [
-        f"**Behaviour:** active = last order at most {b.active_max_days} days ago; churned = {b.churned_min_days} "
-        f"days or more; dormant in between{setting_ref('segmentation.gradings.behaviour')}.",
-        f"**Value tier:** top {settings.value_tier.high_top_share:.0%} high, next up to "
-        f"{settings.value_tier.medium_top_share:.0%} medium, by "
-        + str(gradings["value_tier"].attrs.get("basis", ""))
-        + ".",
-        f"**Satisfaction:** unsatisfied = CSAT below {s.unsatisfied_max_csat:.0%}, an NPS detractor or "
-        f"{s.unsatisfied_min_complaints}+ complaints; satisfied = CSAT at least {s.satisfied_min_csat:.0%} or a "
-        "promoter; otherwise neutral.",
+        LABELS.say(
+            f"**Behaviour:** active = last order at most {b.active_max_days} days ago; churned = {b.churned_min_days} "
+            f"days or more; dormant in between{ref}.",
+            f"**行为状态：** 活跃 = 最近一次订单距今不超过 {b.active_max_days} 天；流失 = {b.churned_min_days} "
+            f"天及以上；介于两者之间为沉睡{ref}。",
+        ),
+        LABELS.say(
+            f"**Value tier:** top {settings.value_tier.high_top_share:.0%} high, next up to "
+            f"{settings.value_tier.medium_top_share:.0%} medium, by " + basis + ".",
+            f"**价值分层：** 排名前 {settings.value_tier.high_top_share:.0%} 为高价值，其后直至前 "
+            f"{settings.value_tier.medium_top_share:.0%} 为中价值，排名依据：" + basis + "。",
+        ),
+        LABELS.say(
+            f"**Satisfaction:** unsatisfied = CSAT below {s.unsatisfied_max_csat:.0%}, an NPS detractor or "
+            f"{s.unsatisfied_min_complaints}+ complaints; satisfied = CSAT at least {s.satisfied_min_csat:.0%} or a "
+            "promoter; otherwise neutral.",
+            f"**满意度：** 不满意 = 满意度（CSAT）低于 {s.unsatisfied_max_csat:.0%}、属于 NPS 贬损者或投诉 "
+            f"{s.unsatisfied_min_complaints} 次及以上；满意 = 满意度（CSAT）不低于 {s.satisfied_min_csat:.0%} "
+            "或属于 NPS 推荐者；其余为一般。",
+        ),
     ]
     for column, values in gradings.items():
+        grading = LABELS.text("grading", column)
         for name, reason in values.attrs.get("unavailable", {}).items():
             what = LABELS.text("signal", name) if LABELS.has("signal", name) else name
-            lines.append(f"*{LABELS.text('grading', column)} — {what} not available:* {reason}.")
+            lines.append(
+                LABELS.say(f"*{grading} — {what} not available:* {reason}.", f"*{grading}——{what}不可用：* {reason}。")
+            )
         if not has_classes(values):  # its chart is left out: say so instead of an empty panel
-            lines.append(f"*{LABELS.text('grading', column)}: no customer could be graded, so it has no chart.*")
+            lines.append(
+                LABELS.say(
+                    f"*{grading}: no customer could be graded, so it has no chart.*",
+                    f"*{grading}：没有可分级的客户，因此不显示图表。*",
+                )
+            )
     note("\n\n".join(lines))
 
 
@@ -290,11 +370,17 @@ def verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
     v = clv.verdict
     checked = len(clv.comparison)
     if checked > 1:
-        chosen = f"{clv.fit.name}, chosen among {checked} models by the holdout check"
+        chosen = LABELS.say(
+            f"{clv.fit.name}, chosen among {checked} models by the holdout check",
+            f"{clv.fit.name}，经验证期检验从 {checked} 个模型中选出",
+        )
     elif checked:
-        chosen = f"{clv.fit.name}, the only model checked"
+        chosen = LABELS.say(f"{clv.fit.name}, the only model checked", f"{clv.fit.name}，唯一经过检验的模型")
     else:
-        chosen = f"{clv.fit.name}, fitted without a holdout check to choose by"
+        chosen = LABELS.say(
+            f"{clv.fit.name}, fitted without a holdout check to choose by",
+            f"{clv.fit.name}，未经验证期检验直接拟合，无从比较选择",
+        )
     headline = LABELS.say(*_HEADLINE[v.level if v.checked else "not_checked"])
     if v.level == "reliable":
         then = LABELS.say(
@@ -323,20 +409,28 @@ def verdict_parts(clv: PeriodClv, use: ClvUse) -> tuple[str, str, list[str]]:
             f"projected sales, which use {rule} instead.",
             f"CLV 仅供参考，不用于价值矩阵、潜在客户判定或预计销售额，这些改用{rule}。",
         )
-    return headline, then, [f"{chosen}: {v.reasons[0]}", *v.reasons[1:]]
+    return headline, then, [LABELS.say(f"{chosen}: {v.reasons[0]}", f"{chosen}：{v.reasons[0]}"), *v.reasons[1:]]
 
 
 def clv_verdict_sentence(clv: PeriodClv, use: ClvUse) -> str:
     """The CLV verdict as one plain paragraph (the stage's warning, the console and the manifest)."""
     headline, then, why = verdict_parts(clv, use)
-    return f"{headline}. {then} Why: " + "; ".join(why) + "."
+    return LABELS.say(
+        f"{headline}. {then} Why: " + "; ".join(why) + ".", f"{headline}。{then}原因：" + "；".join(why) + "。"
+    )
 
 
 def clv_verdict_note(clv: PeriodClv, use: ClvUse) -> None:
     """The CLV verdict, shown in the report's first lines: reliable, ranking only or not reliable, and why."""
     headline, then, why = verdict_parts(clv, use)
     items = "\n".join(f"- {w}" for w in why)
-    note(f"**{headline}.** {then}\n\n{items}")
+    note(LABELS.say(f"**{headline}.** {then}\n\n{items}", f"**{headline}。** {then}\n\n{items}"))
+
+
+def no_holdout_note(clv: PeriodClv) -> None:
+    """Why the lifetime-value models could not be checked on a holdout period this time."""
+    why = " ".join(n for n in clv.notes if "holdout" in n)
+    note(LABELS.say(f"**No holdout check for this period.** {why}", f"**本期没有验证期检验。** {why}").rstrip())
 
 
 def clv_comparison_table(clv: PeriodClv, settings: ClvSettings) -> Table | None:
@@ -346,11 +440,12 @@ def clv_comparison_table(clv: PeriodClv, settings: ClvSettings) -> Table | None:
         return None
     h = LABELS.headers(["model", "log_likelihood", "total_error_pct", "mae", "correlation", "alive_share"])
     h |= {"verdict": _h("verdict"), "chosen": _h("chosen")}
+    na = LABELS.say("n/a", "不适用")
     frame = pd.DataFrame(
         {
             h["model"]: [LABELS.text("clv_model", MODEL_NAMES[m]) for m in c["model"]],
             h["log_likelihood"]: c["log_likelihood"].to_numpy(dtype=float),
-            h["total_error_pct"]: [f"{v:+.1f}%" if pd.notna(v) else "n/a" for v in c["total_error_pct"]],
+            h["total_error_pct"]: [f"{v:+.1f}%" if pd.notna(v) else na for v in c["total_error_pct"]],
             h["mae"]: c["mae"].to_numpy(dtype=float),
             h["correlation"]: c["correlation"].to_numpy(dtype=float),
             h["alive_share"]: c["alive_share"].to_numpy(dtype=float) * 100,
@@ -363,8 +458,12 @@ def clv_comparison_table(clv: PeriodClv, settings: ClvSettings) -> Table | None:
         decimals=[h["log_likelihood"], h["mae"], h["correlation"]],
         pct=[h["alive_share"]],
         right=[h["total_error_pct"]],
-        caption=f"{LABELS.text('caption', 'clv_comparison')}; {LABELS.text('caption', 'almost_surely')} "
-        f"{settings.verdict.degenerate_p_alive:.1%}",
+        caption=LABELS.say(
+            f"{LABELS.text('caption', 'clv_comparison')}; {LABELS.text('caption', 'almost_surely')} "
+            f"{settings.verdict.degenerate_p_alive:.1%}",
+            f"{LABELS.text('caption', 'clv_comparison')}；{LABELS.text('caption', 'almost_surely')} "
+            f"{settings.verdict.degenerate_p_alive:.1%}",
+        ),
         uid="comparison",
     )
 
@@ -372,7 +471,10 @@ def clv_comparison_table(clv: PeriodClv, settings: ClvSettings) -> Table | None:
 def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> None:
     """What was fitted on what, and anything not available."""
     if clv.fit is None:
-        note("**Lifetime value is not available for this period.** " + " ".join(clv.notes))
+        note(
+            LABELS.say("**Lifetime value is not available for this period.** ", "**本期无法计算客户生命周期价值。** ")
+            + " ".join(clv.notes)
+        )
         return
     f = clv.fit
     how = (
@@ -380,11 +482,28 @@ def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> Non
         if f.method == "map"
         else f"full Bayesian sampling ({settings.mcmc.chains} chains × {settings.mcmc.draws} draws)"
     )
+    how_zh = (
+        "平坦先验下的最大后验估计（即最大似然估计）"
+        if f.method == "map"
+        else f"完整贝叶斯抽样（{settings.mcmc.chains} 条链 × {settings.mcmc.draws} 次抽样）"
+    )
     horizon = horizon_units(settings.horizon_months, settings.time_unit)
     spend = (
         f"and Gamma-Gamma (spend per purchase) on the {f.spend_customers:,} repeat buyers with a positive spend"
         if f.gamma_gamma is not None
         else "(the spend model could not be fitted)"
+    )
+    spend_zh = (
+        f"；Gamma-Gamma 模型（单次消费金额）基于其中 {f.spend_customers:,} 位消费额为正的复购客户拟合"
+        if f.gamma_gamma is not None
+        else "（消费模型未能拟合）"
+    )
+    unit_zh = _UNIT_ZH[settings.time_unit]
+    text_zh = (
+        f"{f.name} 模型（购买与流失）基于 **{f.customers:,} 位客户** 拟合，其中 {f.repeat_customers:,} 位有复购"
+        f"{spend_zh}；估计方法为{how_zh}，时间单位为{unit_zh}，使用截止日期前的全部购买记录"
+        f"（同一天的多次购买计为一次）。预测期为未来 **{settings.horizon_months} 个月**（{horizon:.1f} {unit_zh}）；"
+        f"CLV 按每年 {settings.annual_discount_rate:.0%} 折现，以 {currency} 计，反映的是收入而非利润。"
     )
     text = (
         f"{f.name} (purchases and dropout) was fitted on **{f.customers:,} customers**, {f.repeat_customers:,} of them "
@@ -395,7 +514,7 @@ def clv_method_note(clv: PeriodClv, settings: ClvSettings, currency: str) -> Non
         f"**{settings.horizon_months} months** ahead ({horizon:.1f} {_UNIT[settings.time_unit]}); CLV discounts "
         f"at {settings.annual_discount_rate:.0%} a year, in {currency}, and is revenue, not profit."
     )
-    note(text + ("\n\n" + "\n\n".join(clv.notes) if clv.notes else ""))
+    note(LABELS.say(text, text_zh) + ("\n\n" + "\n\n".join(clv.notes) if clv.notes else ""))
 
 
 def params_frame(clv: PeriodClv) -> pd.DataFrame:
@@ -454,7 +573,10 @@ def clv_summary_table(predictions: pd.DataFrame, currency: str) -> Table:
         pd.DataFrame(rows),
         ints=[h["customers"]],
         decimals=stats,
-        caption=f"{LABELS.text('caption', 'clv_summary')}, {currency}",
+        caption=LABELS.say(
+            f"{LABELS.text('caption', 'clv_summary')}, {currency}",
+            f"{LABELS.text('caption', 'clv_summary')}（{currency}）",
+        ),
         uid="clvsummary",
     )
 
@@ -509,15 +631,26 @@ def clv_record(clv: PeriodClv, use: ClvUse) -> dict[str, object]:
 # --------------------------------------------------------------------------- value matrix, concentration
 def value_matrix_basis_note(use: ClvUse) -> None:
     """Which future value the value matrix (and the projected-sales factor) rests on."""
+    rule = _fallback_rule(use)
     if use.matrix_basis == "clv":
-        text = "**Future value axis: CLV**, the model's discounted sales over the coming months."
-    else:
-        text = (
-            f"**Future value axis: {_fallback_rule(use)}**, because lifetime value is not reliable enough for this "
-            "(see the first lines of this report); each customer's CLV stays in the grading table for reference."
+        text = LABELS.say(
+            "**Future value axis: CLV**, the model's discounted sales over the coming months.",
+            "**未来价值轴：CLV**，即模型预测的未来数月折现销售额。",
         )
-    basis = "the model's projected sales" if use.projected_basis == "projected_sales" else _fallback_rule(use)
-    note(f"{text} The scorecard's projected-sales factor uses {basis}.")
+    else:
+        text = LABELS.say(
+            f"**Future value axis: {rule}**, because lifetime value is not reliable enough for this "
+            "(see the first lines of this report); each customer's CLV stays in the grading table for reference.",
+            f"**未来价值轴：{rule}**，因为客户生命周期价值的可靠性不足以用于此处（见本报告开头）；"
+            "每位客户的 CLV 仍保留在分级表中供参考。",
+        )
+    projected = use.projected_basis == "projected_sales"
+    basis = LABELS.say("the model's projected sales", "模型预测的销售额") if projected else rule
+    note(
+        LABELS.say(
+            f"{text} The scorecard's projected-sales factor uses {basis}.", f"{text}评分卡的预计销售额因子采用{basis}。"
+        )
+    )
 
 
 def value_matrix_table(matrix: pd.Series, future: pd.Series, indicators: pd.DataFrame, currency: str) -> Table:
@@ -556,13 +689,18 @@ def value_matrix_table(matrix: pd.Series, future: pd.Series, indicators: pd.Data
             )
     cuts = matrix.attrs.get("cuts", {})
     names = {"clv": basis, "gross_profit": "gross_profit"}
-    cut_text = ", ".join(f"{LABELS.text('signal', names[k])} {v:,.2f}" for k, v in cuts.items() if pd.notna(v))
+    cut_items = [f"{LABELS.text('signal', names[k])} {v:,.2f}" for k, v in cuts.items() if pd.notna(v)]
+    cut_text = LABELS.say(", ".join(cut_items), "，".join(cut_items))
+    caption = LABELS.say(
+        f"{LABELS.text('caption', 'value_matrix')}; {LABELS.text('caption', 'cuts')}: {cut_text or 'n/a'}",
+        f"{LABELS.text('caption', 'value_matrix')}；{LABELS.text('caption', 'cuts')}：{cut_text or '无'}",
+    )
     return Table(
         pd.DataFrame(rows, columns=list(h.values())),
         ints=[h["customers"]],
         pct=[h["share"]],
         money=[h["clv"], h["profit"]],
-        caption=f"{LABELS.text('caption', 'value_matrix')}; {LABELS.text('caption', 'cuts')}: {cut_text or 'n/a'}",
+        caption=caption,
         uid="matrix",
     )
 
@@ -612,26 +750,48 @@ def churned_potential_sentence(grades: pd.DataFrame) -> str | None:
 def churned_potential_note(grades: pd.DataFrame) -> None:
     """The churned customers graded potential, or one line saying there are none."""
     said = churned_potential_sentence(grades)
-    note(f"**Warning:** {said}" if said else "No customer graded potential is churned by behaviour.")
+    note(
+        LABELS.say(f"**Warning:** {said}", f"**注意：** {said}")
+        if said
+        else LABELS.say(
+            "No customer graded potential is churned by behaviour.", "被评为潜在客户的客户中，没有按行为计为流失的。"
+        )
+    )
 
 
 def manual_input_note(path: Path | None, manual: pd.DataFrame | None, root: Path) -> None:
     """Which manual sheet was read, and how to provide one."""
     if path is None:
         how = (
-            " Fill in the template written below (`reports/<period>/scorecard_manual_template_<period>.xlsx`), save "
-            "it as `data/manual/scorecard_<period>.xlsx` and run again."
+            LABELS.say(
+                " Fill in the template written below (`reports/<period>/scorecard_manual_template_<period>.xlsx`), "
+                "save it as `data/manual/scorecard_<period>.xlsx` and run again.",
+                "请填写下方生成的模板（`reports/<period>/scorecard_manual_template_<period>.xlsx`），"
+                "另存为 `data/manual/scorecard_<period>.xlsx` 后重新运行。",
+            )
             if internal()
-            else " The consultant's team can add the manual factors (the client's own assessments) next period."
+            else LABELS.say(
+                " The consultant's team can add the manual factors (the client's own assessments) next period.",
+                "顾问团队可在下一期补充手工评分因子（由贵公司自行评估的项目）。",
+            )
         )
         note(
-            "**No manual input sheet for this period**, so the scorecard rests on the factors computed from the "
-            "data." + how
+            LABELS.say(
+                "**No manual input sheet for this period**, so the scorecard rests on the factors computed from the "
+                "data.",
+                "**本期没有手工评分表**，因此评分卡仅依据从数据计算的因子。",
+            )
+            + how
         )
         return
     shown = (path.relative_to(root) if path.is_relative_to(root) else path) if internal() else Path(path.name)
     assessed = int(manual.notna().any(axis=1).sum()) if manual is not None else 0
-    note(f"**Manual input:** `{shown}` — {assessed:,} customers assessed on at least one manual factor.")
+    note(
+        LABELS.say(
+            f"**Manual input:** `{shown}` — {assessed:,} customers assessed on at least one manual factor.",
+            f"**手工评分：** `{shown}`——{assessed:,} 位客户至少有一项手工评分因子已评估。",
+        )
+    )
 
 
 def factor_table_view(table: pd.DataFrame, scorecard: Scorecard) -> Table:
@@ -713,7 +873,10 @@ def pyramid_table(pyramid: pd.DataFrame) -> Table:
     frame = _pyramid_frame(pyramid)
     frame[["share", "target", "deviation"]] *= 100
     h = LABELS.headers(frame.columns)
-    caption = f"{LABELS.text('caption', 'pyramid')}: {pyramid.attrs.get('summary', '')}"
+    caption = LABELS.say(
+        f"{LABELS.text('caption', 'pyramid')}: {pyramid.attrs.get('summary', '')}",
+        f"{LABELS.text('caption', 'pyramid')}：{pyramid.attrs.get('summary', '')}",
+    )
     return Table(
         frame.rename(columns=h),
         ints=[h["tier_customers"], h["tier_potential"]],
@@ -730,10 +893,16 @@ def pyramid_advice(pyramid: pd.DataFrame, scorecard: Scorecard) -> None:
     top = pyramid.loc[["core", "important"], "deviation"].sum()
     way = "lower" if top < 0 else "raise"
     rank = "set `classes.method: quota` to grade by rank" if internal() else "grade by rank"
+    rank_zh = "设置 `classes.method: quota` 改为按排名分级" if internal() else "改为按排名分级"
+    ref = setting_ref("classes.thresholds", "scorecard.yaml")
     note(
-        f"The score thresholds{setting_ref('classes.thresholds', 'scorecard.yaml')} put {abs(top):.0%} "
-        f"{'fewer' if top < 0 else 'more'} customers in the top two tiers than the typical pyramid: {way} them "
-        f"if these customers should follow it, or {rank}."
+        LABELS.say(
+            f"The score thresholds{ref} put {abs(top):.0%} "
+            f"{'fewer' if top < 0 else 'more'} customers in the top two tiers than the typical pyramid: {way} them "
+            f"if these customers should follow it, or {rank}.",
+            f"按当前的评分阈值{ref}，前两个层级的客户比典型金字塔{'少' if top < 0 else '多'} {abs(top):.0%}："
+            f"如果这些客户应符合典型金字塔，请{'调低' if top < 0 else '调高'}阈值，或{rank_zh}。",
+        )
     )
 
 
@@ -754,13 +923,18 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
         if a["basis"] == "not_comparable" or (a["basis"] != "as_set" and any(c is not None for c in a["cuts"]))
     ]
     if money is not None and money_keys:  # a factor not as set always has a basis (stage 03 passes one)
-        said = money.describe("The scorecard's money cut points")
-        names = ", ".join(factor_label(factors[k]) for k in money_keys)
+        said = money.describe("The scorecard's money cut points", "评分卡的金额切分点")
+        labels = [factor_label(factors[k]) for k in money_keys]
+        names = LABELS.say(", ".join(labels), "、".join(labels))
         basis = applied[money_keys[0]]["basis"]
-        cuts = "; ".join(
-            f"{factor_label(factors[k])}: "
-            + ", ".join(
-                f"level {level} from {_amount(c, money.data_currency)} ({int((levels[k] == level).sum()):,} customers)"
+        cuts = LABELS.say("; ", "；").join(
+            LABELS.say(f"{factor_label(factors[k])}: ", f"{factor_label(factors[k])}：")
+            + LABELS.say(", ", "，").join(
+                LABELS.say(
+                    f"level {level} from {_amount(c, money.data_currency)} "
+                    f"({int((levels[k] == level).sum()):,} customers)",
+                    f"{level} 级自 {_amount(c, money.data_currency)} 起（{int((levels[k] == level).sum()):,} 位客户）",
+                )
                 for level, c in zip((4, 3, 2), applied[k]["cuts"])
                 if c is not None
             )
@@ -768,22 +942,41 @@ def scorecard_basis_note(levels: pd.DataFrame, scorecard: Scorecard) -> None:
             if applied[k]["cuts"]
         )
         if basis == "converted":
-            lines.append(f"**Money cut points converted to {money.data_currency}.** {said} {cuts}.")
+            lines.append(
+                LABELS.say(
+                    f"**Money cut points converted to {money.data_currency}.** {said} {cuts}.",
+                    f"**金额分界点已换算为 {money.data_currency}。** {said}{cuts}。",
+                )
+            )
         elif basis == "percentiles":
             p4, p3, p2 = scorecard.money_percentiles
             if applied[money_keys[0]].get("chosen"):
-                said = "The scorecard is set to grade money by rank rather than by fixed amounts."
+                said = LABELS.say(
+                    "The scorecard is set to grade money by rank rather than by fixed amounts.",
+                    "评分卡设置为对金额类因子按排名而非固定金额分级。",
+                )
             lines.append(
-                f"**{names} are graded by rank, not by amount.** {said} So each customer is placed "
-                f"among this period's customers: level 4 for the top {1 - p4:.0%}, level 3 for the next "
-                f"{p4 - p3:.0%}, level 2 for the next {p3 - p2:.0%}, level 1 for the rest; customers with the "
-                "same value share the lower level, and nothing spent is level 1"
-                + (f" — this period: {cuts}." if cuts else ".")
+                LABELS.say(
+                    f"**{names} are graded by rank, not by amount.** {said} So each customer is placed "
+                    f"among this period's customers: level 4 for the top {1 - p4:.0%}, level 3 for the next "
+                    f"{p4 - p3:.0%}, level 2 for the next {p3 - p2:.0%}, level 1 for the rest; customers with the "
+                    "same value share the lower level, and nothing spent is level 1"
+                    + (f" — this period: {cuts}." if cuts else "."),
+                    f"**{names}按排名而非金额分级。** {said}因此每位客户在本期客户中排名："
+                    f"前 {1 - p4:.0%} 为 4 级，其后 {p4 - p3:.0%} 为 3 级，再其后 {p3 - p2:.0%} 为 2 级，其余为 1 级；"
+                    "取值相同的客户取较低的等级，没有消费的客户为 1 级" + (f"——本期：{cuts}。" if cuts else "。"),
+                )
             )
         else:
-            lines.append(f"**{names} are left out of the score.** {said} The other factors are re-weighted.")
+            lines.append(
+                LABELS.say(
+                    f"**{names} are left out of the score.** {said} The other factors are re-weighted.",
+                    f"**{names}未计入评分。** {said}其余因子的权重已相应重新分配。",
+                )
+            )
     for key, caveat in levels.attrs.get("notes", {}).items():
-        lines.append(f"*{factor_label(factors[key])}:* {caveat}.")
+        label = factor_label(factors[key])
+        lines.append(LABELS.say(f"*{label}:* {caveat}.", f"*{label}：* {caveat}。"))
     if lines:
         note("\n\n".join(lines))
 
@@ -838,17 +1031,24 @@ def grading_workbook(run: SegmentationRun) -> Workbook:
     period = parse_period(run.period_label)
     about = {
         w("report"): w("report_name"),
-        w("period"): f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
+        w("period"): LABELS.say(
+            f"{period.label} ({period.start:%Y-%m-%d} – {period.end:%Y-%m-%d})",
+            f"{period.label}（{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}）",
+        ),
         w("as_of"): f"{period.as_of:%Y-%m-%d}",
         w("data"): run.data_title,
         w("currency"): run.currency,
         w("customers_graded"): f"{len(run.grades):,}",
     }
     if internal():
-        about[w("settings")] = "config/settings.yaml (segmentation), config/scorecard.yaml"
+        about[w("settings")] = LABELS.say(
+            "config/settings.yaml (segmentation), config/scorecard.yaml",
+            "config/settings.yaml（segmentation 部分）、config/scorecard.yaml",
+        )
     rfm = RfmSettings.model_validate(run.segments.attrs["settings"])  # as applied: amounts in the data's currency
     if rfm.overrides:
-        about[w("overrides")] = " ".join(override_sentences(run.segments, rfm))
+        said = override_sentences(run.segments, rfm)
+        about[w("overrides")] = LABELS.say(" ".join(said), "".join(said))
     summary = _summary_frame(run.summary)
     pyramid = _pyramid_frame(run.pyramid)
     params = params_frame(run.clv)
